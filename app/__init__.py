@@ -1,0 +1,91 @@
+"""Panjereh: the single window for government services. create_app() builds the one Flask app."""
+import logging
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import assets, config, errors, i18n, persian, security
+from .extensions import compress, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("panjereh")
+
+
+def create_app(overrides=None):
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), static_folder=None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config.settings(app.instance_path))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    if overrides:
+        app.config.update(overrides)
+
+    _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    persian.register_filters(app)
+    assets.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from . import models  # noqa: F401  (registers the tables on the metadata)
+    from .models import User
+
+    @login_manager.user_loader
+    def load_user(public_id):
+        return db.session.execute(db.select(User).filter_by(public_id=public_id)).scalar_one_or_none()
+
+    from .health import bp as health_bp
+    from .public import bp as public_bp
+    app.register_blueprint(health_bp)
+    app.register_blueprint(public_bp)
+
+    from .cli import register as register_cli
+    register_cli(app)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL lets readers run beside the writer; foreign keys are off in SQLite unless asked for."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _configure_logging(app):
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+    log.setLevel(app.config["LOG_LEVEL"])
+
+    @app.before_request
+    def _start_timer():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response):
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method, request.full_path.rstrip("?"),
+                 response.status_code, elapsed)
+        return response

@@ -1,0 +1,41 @@
+"""Error pages in Persian, inside the layout."""
+import logging
+
+from flask import render_template
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("panjereh")
+
+MESSAGES = {
+    400: (_l("درخواست نامعتبر"), _l("اطلاعاتی که فرستادید قابل پردازش نبود. صفحه را دوباره باز کنید و دوباره بفرستید.")),
+    403: (_l("دسترسی ممکن نیست"), _l("شما اجازهٔ دیدن این صفحه را ندارید.")),
+    404: (_l("صفحه پیدا نشد"), _l("نشانی را بررسی کنید یا خدمت مورد نظر را جستجو کنید.")),
+    405: (_l("این کار مجاز نیست"), _l("این صفحه این نوع درخواست را نمی‌پذیرد.")),
+    429: (_l("درخواست‌ها بیش از حد مجاز"), _l("در مدت کوتاهی درخواست‌های زیادی فرستادید. چند دقیقه بعد دوباره تلاش کنید.")),
+    500: (_l("خطای سامانه"), _l("مشکلی در سامانه پیش آمد و ثبت شد. چند لحظه بعد دوباره تلاش کنید.")),
+}
+CSRF_MESSAGE = _l("مهلت این فرم تمام شده یا فرم از صفحهٔ دیگری فرستاده شده است. صفحه را دوباره باز کنید و دوباره بفرستید.")
+
+
+def render_error(code, detail=None):
+    title, message = MESSAGES.get(code, MESSAGES[500])
+    return render_template("error.html", code=code, title=title, message=detail or message), code
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return render_error(400, CSRF_MESSAGE)
+
+    @app.errorhandler(HTTPException)
+    def _http(error):
+        if error.code in MESSAGES:
+            return render_error(error.code)
+        return error
+
+    @app.errorhandler(InternalServerError)
+    def _internal(error):
+        log.exception("unhandled error", exc_info=getattr(error, "original_exception", None) or error)
+        return render_error(500)

@@ -1,0 +1,154 @@
+"""The catalogue: provinces and counties, agencies, service cards and their revisions, clusters, life events."""
+from datetime import datetime
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Table,
+                        Text, UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import created_at, pk
+
+
+class Province(db.Model):
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(8), unique=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80))
+    counties: Mapped[list["County"]] = relationship(back_populates="province", order_by="County.name")
+
+
+class County(db.Model):
+    __table_args__ = (UniqueConstraint("province_id", "name"),)
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    province_id: Mapped[int] = mapped_column(ForeignKey("province.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_en: Mapped[str] = mapped_column(String(80), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    province: Mapped[Province] = relationship(back_populates="counties")
+
+
+class Agency(db.Model):
+    CONNECTION_STATUSES = ("connected", "redirect", "not_connected")
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16), default="national")  # national | provincial
+    province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
+    connection_status: Mapped[str] = mapped_column(String(16), default="not_connected")
+    website_url: Mapped[str] = mapped_column(String(500), default="")
+    created_at = created_at()
+    parent: Mapped["Agency | None"] = relationship(remote_side="Agency.id")
+    province: Mapped[Province | None] = relationship()
+
+
+class Cluster(db.Model):
+    id: Mapped[int] = pk()
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class LifeEvent(db.Model):
+    id: Mapped[int] = pk()
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(default=0)
+
+
+# The three link tables mirror the *current approved* revision so that browsing by cluster,
+# life event or province is an indexed join; each revision keeps its own lists for history.
+service_cluster = Table(
+    "service_cluster", db.Model.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("cluster_id", ForeignKey("cluster.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+service_life_event = Table(
+    "service_life_event", db.Model.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("life_event_id", ForeignKey("life_event.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+service_province = Table(
+    "service_province", db.Model.metadata,
+    Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
+    Column("province_id", ForeignKey("province.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Service(db.Model):
+    """A government service; its card's content lives in ServiceRevision, the current one linked here."""
+    id: Mapped[int] = pk()
+    code: Mapped[str] = mapped_column(String(20), unique=True)  # digits, the public identifier
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("service_revision.id", use_alter=True), index=True)
+    # Denormalised from the current revision for ordering and listing without a join.
+    title: Mapped[str] = mapped_column(String(300), default="")
+    yearly_volume: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    fully_electronic: Mapped[bool] = mapped_column(Boolean, default=False)
+    offered_everywhere: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = created_at()
+
+    agency: Mapped[Agency] = relationship()
+    current_revision: Mapped["ServiceRevision | None"] = relationship(foreign_keys=[current_revision_id],
+                                                                      post_update=True)
+    clusters: Mapped[list[Cluster]] = relationship(secondary=service_cluster)
+    life_events: Mapped[list[LifeEvent]] = relationship(secondary=service_life_event)
+    provinces: Mapped[list[Province]] = relationship(secondary=service_province)
+
+
+class ServiceRevision(db.Model):
+    """One version of a service card. Requests point at the revision they were filed under."""
+    STATUSES = ("draft", "pending", "approved", "rejected")
+    STAGES = ("information", "request", "production", "delivery")
+    __table_args__ = (UniqueConstraint("service_id", "number"),)
+
+    id: Mapped[int] = pk()
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    service_type: Mapped[str] = mapped_column(String(4), default="G2C")      # G2C | G2B | G2G
+    level: Mapped[str] = mapped_column(String(12), default="national")      # national … rural
+    nature: Mapped[str] = mapped_column(String(12), default="sovereign")    # sovereign | operational
+    audience: Mapped[str] = mapped_column(String(300), default="")
+    keywords: Mapped[list] = mapped_column(JSON, default=list)
+    conditions: Mapped[list] = mapped_column(JSON, default=list)
+    documents: Mapped[list] = mapped_column(JSON, default=list)
+    procedure: Mapped[list] = mapped_column(JSON, default=list)
+    channels: Mapped[list] = mapped_column(JSON, default=list)
+    cluster_slugs: Mapped[list] = mapped_column(JSON, default=list)
+    life_event_slugs: Mapped[list] = mapped_column(JSON, default=list)
+    province_codes: Mapped[list] = mapped_column(JSON, default=list)  # empty with offered_everywhere
+    offered_everywhere: Mapped[bool] = mapped_column(Boolean, default=True)
+    fee_rial: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration_days: Mapped[int] = mapped_column(Integer, default=0)
+    in_person_visits: Mapped[int] = mapped_column(Integer, default=0)
+    stage_information: Mapped[str] = mapped_column(String(10), default="in_person")  # electronic | in_person
+    stage_request: Mapped[str] = mapped_column(String(10), default="in_person")
+    stage_production: Mapped[str] = mapped_column(String(10), default="in_person")
+    stage_delivery: Mapped[str] = mapped_column(String(10), default="in_person")
+    online_url: Mapped[str] = mapped_column(String(500), default="")
+    yearly_volume: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Forms are data: an ordered list of field definitions, versioned with the card.
+    form_definition: Mapped[list] = mapped_column(JSON, default=list)
+    form_version: Mapped[int] = mapped_column(Integer, default=1)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    created_at = created_at()
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+
+    @property
+    def fully_electronic(self):
+        return all(getattr(self, "stage_" + stage) == "electronic" for stage in self.STAGES)

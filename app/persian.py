@@ -1,0 +1,162 @@
+"""Persian text normalisation, digit scripts, number/money formatting and Jalali dates."""
+
+import re
+import unicodedata
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+ZWNJ = "\u200c"
+
+_PERSIAN_DIGITS = "۰۱۲۳۴۵۶۷۸۹"
+_ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
+_FOLD_DIGITS = str.maketrans(_PERSIAN_DIGITS + _ARABIC_DIGITS, "0123456789" * 2)
+_TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
+
+_STORAGE_MAP = str.maketrans(
+    {
+        "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
+        # Diacritics are stripped, so "خانهٔ" becomes "خانه"; fold the precomposed ۀ the same way.
+        "ۀ": "ه",
+        "\u0640": None, "\u0670": None,
+        **{chr(c): None for c in range(0x064B, 0x0660)},
+    }
+)
+_STORAGE_MAP.update(_FOLD_DIGITS)
+
+# Full NFKC would also rewrite things people typed on purpose (ligatures, superscripts,
+# full-width forms), so only Arabic presentation forms -- legacy encodings and PDF copy/paste -- are folded.
+_PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]+")
+
+
+def fold_digits(text) -> str:
+    """Persian and Arabic-Indic digits to ASCII."""
+    return str(text).translate(_FOLD_DIGITS)
+
+
+def to_persian_digits(value) -> str:
+    return str(value).translate(_TO_PERSIAN)
+
+
+def _is_invisible(ch: str) -> bool:
+    # Cf covers bidi controls, ZWJ, ZWSP, BOM, soft hyphen and the Arabic letter mark in one rule;
+    # ZWNJ is the only format character with meaning in Persian spelling.
+    return ch != ZWNJ and not ch.isspace() and unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+
+
+def normalize(text) -> str:
+    """Canonical form for storage: Persian letters, ASCII digits, single spaces, sane ZWNJs."""
+    if text is None:
+        return ""
+    text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), str(text))
+    text = "".join(ch for ch in text.translate(_STORAGE_MAP) if not _is_invisible(ch))
+    words = (re.sub(ZWNJ + "+", ZWNJ, word).strip(ZWNJ) for word in text.split())
+    return " ".join(word for word in words if word)
+
+
+def _search_fold(text: str) -> str:
+    text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text.casefold())
+    return " ".join(text.split())
+
+
+def normalize_for_search(text) -> str:
+    return _search_fold(normalize(text).replace(ZWNJ, " "))
+
+
+def search_variants(text) -> set[str]:
+    """The spaced form plus the form with ZWNJ-joined parts written solid ("می خواهم", "میخواهم")."""
+    stored = normalize(text)
+    return {_search_fold(stored.replace(ZWNJ, " ")), _search_fold(stored.replace(ZWNJ, ""))} - {""}
+
+
+def persian_digits_enabled() -> bool:
+    """The single decision on digit script: Persian unless a non-fa locale is active."""
+    locale = get_locale()
+    return locale is None or locale.language == "fa"
+
+
+def _digits(text: str, persian: bool) -> str:
+    return to_persian_digits(text) if persian else text
+
+
+def format_number(n, *, persian: bool = True) -> str:
+    text = f"{n:,}"
+    if persian:
+        text = text.replace(",", "٬").replace(".", "٫")
+    return _digits(text, persian)
+
+
+def format_rial(n, *, persian: bool = True) -> str:
+    return gettext("%(amount)s ریال", amount=format_number(n, persian=persian))
+
+
+def format_toman(rial, *, persian: bool = True) -> str:
+    toman = Decimal(rial) / 10
+    toman = int(toman) if toman == toman.to_integral_value() else toman.normalize()
+    return gettext("%(amount)s تومان", amount=format_number(toman, persian=persian))
+
+
+def to_tehran(dt: datetime) -> datetime:
+    """Stored datetimes are UTC; naive ones are taken to be UTC too."""
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(TEHRAN)
+
+
+def _to_jalali(value) -> jdatetime.datetime:
+    if isinstance(value, datetime):
+        return jdatetime.datetime.fromgregorian(datetime=to_tehran(value))
+    # A bare date has no time of day, so there is no timezone to shift it through.
+    return jdatetime.datetime.fromgregorian(date=value)
+
+
+def jalali_date(value, *, persian: bool = True) -> str:
+    j = _to_jalali(value)
+    return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", persian)
+
+
+def jalali_datetime(value, *, persian: bool = True) -> str:
+    j = _to_jalali(value)
+    return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}", persian)
+
+
+def jalali_today() -> jdatetime.date:
+    return jdatetime.date.fromgregorian(date=datetime.now(TEHRAN).date())
+
+
+_JALALI_DATE = re.compile(r"([0-9]{4})\s*([/\-.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
+
+
+def parse_jalali_date(text) -> date:
+    """'1405/09/04' or '۱۴۰۵-۰۹-۰۴' to a Gregorian date; ValueError if it is not a real Jalali date."""
+    match = _JALALI_DATE.fullmatch(fold_digits(text or "").strip())
+    if match is None:
+        raise ValueError(_l("تاریخ را به شکل ۱۴۰۵/۰۹/۰۴ وارد کنید."))
+    year, _, month, day = match.groups()
+    try:
+        return jdatetime.date(int(year), int(month), int(day)).togregorian()
+    except ValueError:
+        raise ValueError(_l("این تاریخ در تقویم وجود ندارد.")) from None
+
+
+def register_filters(app) -> None:
+    """Template filters; None renders as "" so optional columns need no guards in templates."""
+
+    def localized(fn):
+        return lambda value: "" if value is None else fn(value, persian=persian_digits_enabled())
+
+    filters = {
+        "fa_digits": lambda value, persian: _digits(str(value), persian),
+        "fa_number": format_number,
+        "rial": format_rial,
+        "toman": format_toman,
+        "jalali": jalali_date,
+        "jalali_datetime": jalali_datetime,
+    }
+    for name, fn in filters.items():
+        app.add_template_filter(localized(fn), name)

@@ -1,0 +1,227 @@
+from datetime import date, datetime, timedelta, timezone
+
+import jdatetime
+import pytest
+from flask import Flask, render_template_string
+from flask_babel import Babel
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.persian import (
+    TEHRAN,
+    ZWNJ,
+    fold_digits,
+    format_number,
+    format_rial,
+    format_toman,
+    jalali_date,
+    jalali_datetime,
+    jalali_today,
+    normalize,
+    normalize_for_search,
+    parse_jalali_date,
+    persian_digits_enabled,
+    register_filters,
+    search_variants,
+    to_persian_digits,
+)
+
+PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
+ARABIC = "٠١٢٣٤٥٦٧٨٩"
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+DIACRITICS = "".join(map(chr, range(0x064B, 0x0660))) + "\u0670"
+TRICKY = "يىكةأإٱؤآۀ\u0640\u200b\u200c\u200d\ufeff\x00\t\n \u00a0" + BIDI + DIACRITICS + PERSIAN + ARABIC
+FORBIDDEN = set("يىكة\u0640\u200b\u200d\ufeff\x00" + BIDI + DIACRITICS + PERSIAN + ARABIC)
+
+# Plain text is mostly Latin; bias generation towards the characters normalize() exists for.
+messy_text = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(TRICKY),
+        st.characters(min_codepoint=0x0600, max_codepoint=0x06FF),
+        st.characters(min_codepoint=0xFB50, max_codepoint=0xFEFF),
+        st.characters(),
+    )
+)
+
+
+@given(messy_text)
+def test_normalize_is_idempotent(text):
+    once = normalize(text)
+    assert normalize(once) == once
+
+
+@given(messy_text)
+def test_normalize_output_is_clean(text):
+    out = normalize(text)
+    assert not FORBIDDEN & set(out)
+    assert out == out.strip() and "  " not in out
+    assert all(not ch.isspace() or ch == " " for ch in out)
+    assert ZWNJ * 2 not in out and not out.startswith(ZWNJ) and not out.endswith(ZWNJ)
+    assert f" {ZWNJ}" not in out and f"{ZWNJ} " not in out
+
+
+@given(messy_text)
+def test_search_form_has_no_zwnj_punctuation_or_capitals(text):
+    out = normalize_for_search(text)
+    assert ZWNJ not in out and "  " not in out and out == out.strip()
+    assert out == out.casefold()
+    assert not set(out) & set(".,!?؟،؛«»()-")
+    assert normalize_for_search(out) == out
+
+
+@given(st.integers())
+def test_digit_scripts_round_trip(n):
+    persian = to_persian_digits(n)
+    assert not set(persian) & set("0123456789")
+    assert fold_digits(persian) == str(n)
+    assert to_persian_digits(fold_digits(persian)) == persian
+
+
+@given(st.text(alphabet=st.sampled_from("0123456789")))
+def test_fold_digits_handles_both_eastern_scripts(ascii_digits):
+    for script in (PERSIAN, ARABIC):
+        assert fold_digits(ascii_digits.translate(str.maketrans("0123456789", script))) == ascii_digits
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, ""),
+        ("  ", ""),
+        ("علي كريمي", "علی کریمی"),
+        ("مدرسة", "مدرسه"),
+        ("أحمد إمام ٱلله مؤسسه", "احمد امام الله موسسه"),
+        ("آب", "آب"),
+        ("مُحَمَّد", "محمد"),
+        ("خانهٔ من", "خانه من"),
+        ("خانۀ من", "خانه من"),
+        ("تهــــران", "تهران"),
+        ("پلاک ۱۲ واحد ٣", "پلاک 12 واحد 3"),
+        ("\u202bتهران\u202c\u200f", "تهران"),
+        ("ab\x00c\u200b\u200dd\ufeff", "abcd"),
+        ("می\u200c\u200c\u200cخواهم", "می\u200cخواهم"),
+        ("\u200cمی\u200cخواهم\u200c", "می\u200cخواهم"),
+        ("کتاب\u200c ها \u200cی من", "کتاب ها ی من"),
+        ("a\t\n b\u00a0\u00a0c", "a b c"),
+        ("ﻛﺘﺎﺏ ﻋﻠﻲ", "کتاب علی"),
+        ("ﮐﯿﻒ", "کیف"),
+    ],
+)
+def test_normalize_examples(raw, expected):
+    assert normalize(raw) == expected
+
+
+def test_normalize_leaves_other_compatibility_characters_alone():
+    assert normalize("ﬁ x² Ｆ") == "ﬁ x² Ｆ"
+
+
+def test_search_forms():
+    assert normalize_for_search("  Tehran، «ایران»!  ") == "tehran ایران"
+    assert normalize_for_search("می‌خواهم") == "می خواهم"
+    assert normalize_for_search("كتاب‌ها") == "کتاب ها"
+    assert search_variants("می‌خواهم ثبت‌نام") == {"می خواهم ثبت نام", "میخواهم ثبتنام"}
+    assert search_variants("گذرنامه") == {"گذرنامه"}
+    assert search_variants(" ؟ ") == set()
+
+
+@pytest.mark.parametrize(
+    "n, expected",
+    [(0, "۰"), (999, "۹۹۹"), (1000, "۱٬۰۰۰"), (1234567, "۱٬۲۳۴٬۵۶۷"), (-12500, "-۱۲٬۵۰۰"), (2.5, "۲٫۵")],
+)
+def test_format_number(n, expected):
+    assert format_number(n) == expected
+
+
+def test_money():
+    assert format_rial(12500) == "۱۲٬۵۰۰ ریال"
+    assert format_toman(12500) == "۱٬۲۵۰ تومان"
+    assert format_toman(12505) == "۱٬۲۵۰٫۵ تومان"
+    assert format_number(1234567, persian=False) == "1,234,567"
+    assert format_rial(12500, persian=False) == "12,500 ریال"
+
+
+def test_nowruz_1405_is_20_march_2026_in_tehran():
+    assert jdatetime.date.fromgregorian(date=date(2026, 3, 21)) == jdatetime.date(1405, 1, 1)
+    tehran = datetime(2026, 3, 20, 20, 30, tzinfo=timezone.utc).astimezone(TEHRAN)
+    assert tehran.utcoffset() == timedelta(hours=3, minutes=30)
+
+
+def test_jalali_day_flips_at_tehran_midnight_not_utc_midnight():
+    assert jalali_datetime(datetime(2026, 3, 20, 20, 29)) == "۱۴۰۴/۱۲/۲۹ ۲۳:۵۹"
+    assert jalali_datetime(datetime(2026, 3, 20, 20, 30)) == "۱۴۰۵/۰۱/۰۱ ۰۰:۰۰"
+    assert jalali_date(datetime(2026, 3, 20, 20, 30)) == "۱۴۰۵/۰۱/۰۱"
+    # UTC midnight is 03:30 in Tehran, long after the day changed there.
+    assert jalali_datetime(datetime(2026, 3, 21, 0, 0, tzinfo=timezone.utc)) == "۱۴۰۵/۰۱/۰۱ ۰۳:۳۰"
+
+
+def test_jalali_respects_aware_input_and_plain_dates():
+    paris = timezone(timedelta(hours=1))
+    assert jalali_datetime(datetime(2026, 3, 20, 21, 30, tzinfo=paris)) == "۱۴۰۵/۰۱/۰۱ ۰۰:۰۰"
+    assert jalali_date(date(2026, 11, 25)) == "۱۴۰۵/۰۹/۰۴"
+    assert jalali_date(date(2026, 11, 25), persian=False) == "1405/09/04"
+
+
+def test_jalali_today_is_tehran_today():
+    before = jdatetime.date.fromgregorian(date=datetime.now(TEHRAN).date())
+    today = jalali_today()
+    after = jdatetime.date.fromgregorian(date=datetime.now(TEHRAN).date())
+    assert isinstance(today, jdatetime.date) and before <= today <= after
+
+
+@pytest.mark.parametrize("text", ["1405/09/04", "۱۴۰۵-۰۹-۰۴", "١٤٠٥.٩.٤", " 1405 / 9 / 4 "])
+def test_parse_jalali_date(text):
+    assert parse_jalali_date(text) == date(2026, 11, 25)
+
+
+def test_parse_jalali_date_knows_leap_years():
+    assert parse_jalali_date("1403/12/30") == date(2025, 3, 20)
+    with pytest.raises(ValueError):
+        parse_jalali_date("1405/12/30")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [None, "", "abc", "1405/13/01", "1405/00/10", "1405/07/31", "1405/09-04", "1405/09/04/01", "05/09/04", "1405/009/04"],
+)
+def test_parse_jalali_date_rejects_nonsense(text):
+    with pytest.raises(ValueError):
+        parse_jalali_date(text)
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)))
+def test_parse_jalali_date_inverts_jalali_date(d):
+    assert parse_jalali_date(jalali_date(d)) == d
+
+
+@pytest.fixture
+def app():
+    app = Flask(__name__)
+    app.config["BABEL_DEFAULT_LOCALE"] = "fa"
+    Babel(app, locale_selector=lambda: app.config.get("TEST_LOCALE"))
+    register_filters(app)
+    return app
+
+
+TEMPLATE = (
+    "{{ 1234567|fa_number }}|{{ 12500|rial }}|{{ 12500|toman }}|{{ when|jalali }}|{{ when|jalali_datetime }}"
+    "|{{ 'کد 42'|fa_digits }}|{{ none|rial }}{{ none|jalali }}"
+)
+
+
+def test_filters_in_persian(app):
+    with app.test_request_context():
+        assert persian_digits_enabled()
+        rendered = render_template_string(TEMPLATE, when=datetime(2026, 3, 20, 20, 30), none=None)
+    assert rendered == "۱٬۲۳۴٬۵۶۷|۱۲٬۵۰۰ ریال|۱٬۲۵۰ تومان|۱۴۰۵/۰۱/۰۱|۱۴۰۵/۰۱/۰۱ ۰۰:۰۰|کد ۴۲|"
+
+
+def test_filters_in_other_locales_keep_ascii_digits_and_jalali_dates(app):
+    app.config["TEST_LOCALE"] = "en"
+    with app.test_request_context():
+        assert not persian_digits_enabled()
+        rendered = render_template_string(TEMPLATE, when=datetime(2026, 3, 20, 20, 30), none=None)
+    assert rendered == "1,234,567|12,500 ریال|1,250 تومان|1405/01/01|1405/01/01 00:00|کد 42|"
+
+
+def test_persian_digits_are_the_default_outside_a_request():
+    assert persian_digits_enabled()

@@ -1,0 +1,176 @@
+"""The Foundation's pages and guarantees, driven through the test client."""
+import gzip
+import re
+
+import pytest
+from flask import abort
+
+from app import create_app
+
+HOME_HTML_BUDGET = 14 * 1024
+
+
+@pytest.fixture
+def seeded(runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+
+
+def test_home_is_persian_right_to_left_with_search_and_skip_link(client, seeded):
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="fa" dir="rtl">' in html
+    assert 'href="#main"' in html and 'id="main"' in html
+    assert re.search(r'<form[^>]+action="/search"[^>]+method="get"', html)
+    assert "خدمات پرمراجعه" in html
+    assert "صدور کارت هوشمند ملی" in html
+
+
+def test_home_html_fits_the_first_round_trip(client, seeded):
+    html = client.get("/").get_data()
+    assert len(gzip.compress(html, compresslevel=6)) <= HOME_HTML_BUDGET
+
+
+def test_responses_are_compressed(client, seeded):
+    response = client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert "<html" in gzip.decompress(response.get_data()).decode()
+
+
+def test_search_box_finds_a_service_without_javascript(client, seeded):
+    html = client.get("/search", query_string={"q": "گذرنامه"}).get_data(as_text=True)
+    assert 'href="/services/10030001"' in html
+
+
+@pytest.mark.parametrize("query", ["", "\u202e\u0000\u0007", "ب" * 5000, "%%%___"])
+def test_strange_search_input_gets_a_normal_page(client, query):
+    assert client.get("/search", query_string={"q": query}).status_code == 200
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_is_503_when_database_is_unreachable(tmp_path):
+    broken = create_app({"TESTING": True, "SECRET_KEY": "x",
+                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] != "ok"
+
+
+def test_language_switch_sets_english_and_back(client):
+    response = client.get("/language/en", query_string={"next": "/search?q=x"})
+    assert response.status_code == 302 and response.headers["Location"] == "/search?q=x"
+    html = client.get("/").get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in html
+    client.get("/language/fa", query_string={"next": "/"})
+    assert '<html lang="fa" dir="rtl">' in client.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "javascript:alert(1)"])
+def test_language_switch_never_redirects_off_site(client, target):
+    response = client.get("/language/en", query_string={"next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_security_headers(client):
+    headers = client.get("/").headers
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "http" not in csp  # no other host is allowed anywhere
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"]
+
+
+def test_session_cookie_flags(app):
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_static_files_have_hashed_immutable_urls(client):
+    html = client.get("/").get_data(as_text=True)
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{10}\.css)"', html).group(1)
+    response = client.get(css, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert response.headers["Content-Encoding"] == "gzip"
+    fonts = re.findall(r"url\((/static/fonts/[^)]+\.woff2)\)", gzip.decompress(response.get_data()).decode())
+    assert fonts and all(client.get(url).status_code == 200 for url in fonts)
+    assert client.get("/static/css/app.css").status_code == 404  # only hashed names are served
+
+
+def test_font_swaps_and_falls_back_to_system_fonts(client):
+    html = client.get("/").get_data(as_text=True)
+    css_url = re.search(r'href="(/static/css/[^"]+)"', html).group(1)
+    css = client.get(css_url).get_data(as_text=True)
+    assert css.count("font-display: swap") >= 1
+    assert re.search(r'font-family: "Vazirmatn", [^;]*sans-serif', css) or "--font: \"Vazirmatn\"" in css
+
+
+# Error pages: a small app of its own, so the test routes exist before its first request.
+@pytest.fixture
+def error_client(database_url):
+    application = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                              "PROPAGATE_EXCEPTIONS": False})
+
+    @application.route("/_test/abort/<int:code>")
+    def _abort(code):
+        abort(code)
+
+    @application.route("/_test/crash")
+    def _crash():
+        raise RuntimeError("boom")
+
+    @application.route("/_test/form", methods=["POST"])
+    def _form():
+        return "accepted"
+
+    return application.test_client()
+
+
+@pytest.mark.parametrize("code,title", [(400, "درخواست نامعتبر"), (403, "دسترسی ممکن نیست"),
+                                        (404, "صفحه پیدا نشد"), (405, "این کار مجاز نیست"),
+                                        (429, "درخواست‌ها بیش از حد مجاز"), (500, "خطای سامانه")])
+def test_error_pages_are_persian_and_in_the_layout(error_client, code, title):
+    response = error_client.get(f"/_test/abort/{code}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == code
+    assert title in html
+    assert 'dir="rtl"' in html and 'class="site-header"' in html
+
+
+def test_unknown_page_is_persian_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404 and "صفحه پیدا نشد" in response.get_data(as_text=True)
+
+
+def test_wrong_method_is_persian_405(client):
+    response = client.post("/healthz")
+    assert response.status_code == 405 and "این کار مجاز نیست" in response.get_data(as_text=True)
+
+
+def test_unhandled_error_is_persian_500_page(error_client):
+    response = error_client.get("/_test/crash")
+    assert response.status_code == 500
+    assert "خطای سامانه" in response.get_data(as_text=True)
+
+
+def test_post_without_csrf_token_is_rejected(error_client):
+    response = error_client.post("/_test/form", data={"x": "1"})
+    assert response.status_code == 400
+    assert "صفحه را دوباره باز کنید" in response.get_data(as_text=True)
+
+
+def test_seed_demo_is_idempotent_and_creates_every_role(runner, app):
+    from app.extensions import db
+    from app.models import Role, Service, User
+    assert "new rows" in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        counts = (db.session.query(Service).count(), db.session.query(User).count())
+        assert {u.role for u in db.session.query(User)} == set(Role.ALL)
+    assert "already present" in runner.invoke(args=["seed-demo"]).output
+    with app.app_context():
+        assert (db.session.query(Service).count(), db.session.query(User).count()) == counts
