@@ -26,3 +26,10 @@ def publish_revision(service, revision, provinces, clusters, life_events):
     service.provinces = [] if revision.offered_everywhere else list(provinces)
     service.clusters = list(clusters)
     service.life_events = list(life_events)
+
+
+def service_by_code(code):
+    """The active service with this public code and a published card, or None."""
+    query = (db.select(Service).options(joinedload(Service.agency), joinedload(Service.current_revision))
+             .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None)))
+    return db.session.execute(query).scalar_one_or_none()

@@ -1,7 +1,7 @@
 """Public pages."""
 from urllib.parse import urlsplit
 
-from flask import current_app, make_response, redirect, render_template, request, url_for
+from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 
 from .. import catalogue
 from ..search import clean_query, search_services
@@ -20,6 +20,14 @@ def search():
     query = clean_query(request.args.get("q", ""))
     page = max(request.args.get("page", 1, type=int), 1)
     return render_template("public/search.html", query=query, results=search_services(query, page=page))
+
+
+@bp.get("/services/<code>")
+def service(code):
+    found = catalogue.service_by_code(code)
+    if found is None:
+        abort(404)
+    return render_template("public/service.html", service=found, card=found.current_revision)
 
 
 @bp.get("/language/<code>")

@@ -174,3 +174,14 @@ def test_seed_demo_is_idempotent_and_creates_every_role(runner, app):
     assert "already present" in runner.invoke(args=["seed-demo"]).output
     with app.app_context():
         assert (db.session.query(Service).count(), db.session.query(User).count()) == counts
+
+
+def test_service_card_shows_what_a_person_needs(client, seeded):
+    html = client.get("/services/10030001").get_data(as_text=True)
+    assert "پلیس مهاجرت و گذرنامه" in html
+    assert "۲۰٬۰۰۰٬۰۰۰ ریال" in html          # the government fee, Persian digits and separators
+    assert "عکس ۴×۶ با زمینهٔ سفید" in html    # a required document
+
+
+def test_unknown_service_code_is_404(client, seeded):
+    assert client.get("/services/99999999").status_code == 404
