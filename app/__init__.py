@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, config, errors, i18n, persian, security
+from . import assets, auth, config, errors, i18n, persian, security, workflow
 from .extensions import compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +41,8 @@ def create_app(overrides=None):
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
+    workflow.register_template_helpers(app)
 
     from . import models  # noqa: F401  (registers the tables on the metadata)
     from .models import User
@@ -49,10 +51,14 @@ def create_app(overrides=None):
     def load_user(public_id):
         return db.session.execute(db.select(User).filter_by(public_id=public_id)).scalar_one_or_none()
 
+    from .account import bp as account_bp
+    from .desk import bp as desk_bp
     from .health import bp as health_bp
     from .public import bp as public_bp
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(account_bp)
+    app.register_blueprint(desk_bp)
 
     from .cli import register as register_cli
     register_cli(app)

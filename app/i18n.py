@@ -1,5 +1,5 @@
 """Locale choice (Persian by default, English second) and the language switch."""
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 
 from .extensions import babel
@@ -8,7 +8,8 @@ COOKIE = "lang"
 
 
 def select_locale():
-    chosen = request.cookies.get(COOKIE)
+    # Commands and SMS texts written outside a request speak Persian.
+    chosen = request.cookies.get(COOKIE) if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
     return current_app.config["BABEL_DEFAULT_LOCALE"]

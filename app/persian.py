@@ -91,6 +91,11 @@ def format_number(n, *, persian: bool = True) -> str:
     return _digits(text, persian)
 
 
+def local_number(n) -> str:
+    """A number for a message shown now: Persian digits unless the page is in another language."""
+    return format_number(n, persian=persian_digits_enabled())
+
+
 def format_rial(n, *, persian: bool = True) -> str:
     return gettext("%(amount)s ریال", amount=format_number(n, persian=persian))
 

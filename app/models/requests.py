@@ -68,6 +68,7 @@ class RequestEvent(db.Model):
 
     request: Mapped[Request] = relationship(back_populates="events")
     actor = relationship("User")
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="event")
 
 
 class Attachment(db.Model):
@@ -86,6 +87,8 @@ class Attachment(db.Model):
     created_at = created_at()
 
     request: Mapped[Request] = relationship(back_populates="attachments")
+    event = relationship("RequestEvent", back_populates="attachments")
+    uploaded_by = relationship("User")
 
 
 class Payment(db.Model):

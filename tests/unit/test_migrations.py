@@ -4,11 +4,12 @@ from alembic.migration import MigrationContext
 
 from app.extensions import db
 from app.models import Province
+from app.models.search import include_name
 
 
 def test_models_and_migrations_agree(app):
     with app.app_context(), db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": include_name})
         assert compare_metadata(context, db.metadata) == []
 
 

@@ -1,0 +1,48 @@
+"""Sending SMS. Every message is written to the outbox table; the backend decides whether it also leaves.
+
+SMS_BACKEND=local (default): a simulator — messages stay in the outbox, are logged and listed at /_dev/sms.
+SMS_BACKEND=http: a gateway reached by HTTP POST (SMS_HTTP_URL, SMS_HTTP_TOKEN), JSON {"to", "text"}.
+"""
+import json
+import logging
+import urllib.request
+
+from flask import current_app
+
+from ..extensions import db
+from ..models import SmsMessage
+
+log = logging.getLogger("panjereh.sms")
+
+
+def is_simulator():
+    return current_app.config["SMS_BACKEND"] == "local"
+
+
+def send(mobile, text, purpose=""):
+    """Queue one SMS in the caller's transaction; a gateway backend delivers it after commit."""
+    backend = current_app.config["SMS_BACKEND"]
+    message = SmsMessage(mobile=mobile, body=str(text), purpose=purpose, backend=backend)
+    db.session.add(message)
+    if backend == "local":
+        log.info("SMS (simulator) to %s: %s", mobile, message.body)
+    else:
+        _deliver_after_commit(message)
+    return message
+
+
+def _deliver_after_commit(message):
+    config = current_app.config
+    url, token = config.get("SMS_HTTP_URL", ""), config.get("SMS_HTTP_TOKEN", "")
+    payload = json.dumps({"to": message.mobile, "text": message.body}).encode()
+
+    @db.event.listens_for(db.session, "after_commit", once=True)
+    def _post(_session):
+        request = urllib.request.Request(url, data=payload, method="POST", headers={
+            "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=5):
+                pass
+        except OSError:
+            # The outbox row stays; an operator can resend. The person can also ask for a new code.
+            log.exception("SMS gateway failed for message to %s", message.mobile)

@@ -1,0 +1,50 @@
+"""Scoped queries: each role starts from a query already limited to what it may see.
+
+Views never look a request up by code alone; they go through request_for(), so an object outside the
+user's scope answers 404, exactly like one that does not exist.
+"""
+from flask import abort
+from sqlalchemy import false, or_
+
+from .extensions import db
+from .models import Office, Outsourcing, Province, Request, Role
+
+
+def requests_visible_to(user):
+    query = db.select(Request)
+    if user is None or not user.is_authenticated:
+        return query.where(false())
+    role = user.role
+    if role == Role.CITIZEN:
+        return query.where(Request.applicant_id == user.id)
+    # Drafts belong to their owner alone.
+    query = query.where(Request.status != "draft")
+    if role in (Role.CLERK, Role.OFFICE_MANAGER):
+        return query.where(Request.office_id == user.office_id) if user.office_id else query.where(false())
+    if role in (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER):
+        return query.where(Request.agency_id == user.agency_id) if user.agency_id else query.where(false())
+    if role == Role.PROVINCIAL_ADMIN:
+        offices = db.select(Office.id).where(Office.province_id == user.province_id)
+        return query.where(Request.office_id.in_(offices))
+    if role == Role.NATIONAL_ADMIN:
+        return query
+    return query.where(false())
+
+
+def request_for(user, code):
+    """The request with this tracking code (or a draft's public id) if the user may see it; else 404."""
+    column = Request.tracking_code if code.isdigit() else Request.public_id
+    found = db.session.execute(requests_visible_to(user).where(column == code)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def service_fileable_at(service, office):
+    """Only a service outsourced to the counters, approved and not revoked, for the office's province."""
+    if office is None or office.status != "active":
+        return False
+    covered = or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == office.province_id))
+    query = db.select(Outsourcing.id).where(Outsourcing.service_id == service.id,
+                                            Outsourcing.status == "approved", covered).limit(1)
+    return db.session.execute(query).first() is not None

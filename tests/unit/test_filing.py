@@ -1,0 +1,99 @@
+"""The one filing path: validation, tracking codes, one transaction, idempotency, counter rules."""
+import pytest
+
+from app.extensions import db
+from app.filing import Filing, FilingError, file_request
+from app.identifiers import is_valid_tracking_code
+from app.models import Payment, Request, RequestEvent, Role, SmsMessage
+from tests import factories as f
+
+FORM = [{"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
+        {"name": "visits", "type": "number", "label": "تعداد", "required": False, "min": 1, "max": 9}]
+
+
+@pytest.fixture
+def service(ctx):
+    return f.service(form=FORM, duration_days=10)
+
+
+def test_filing_writes_request_event_and_sms_with_a_valid_tracking_code(service):
+    applicant = f.citizen()
+    request = f.filed(service, applicant, {"plate": "۱۲ب۳۴۵"})
+    assert is_valid_tracking_code(request.tracking_code)
+    assert request.status == "submitted" and request.revision == service.current_revision
+    assert [e.action for e in request.events] == ["submit"]
+    assert request.due_at is not None
+    sms = db.session.query(SmsMessage).filter_by(mobile=applicant.mobile).one()
+    assert request.tracking_code[:4] in sms.body.replace(" ", "")
+
+
+def test_answers_that_the_form_refuses_are_refused_by_the_filing_path_too(service):
+    with pytest.raises(FilingError) as error:
+        f.filed(service, f.citizen(), {"visits": 50})
+    assert set(error.value.field_errors) == {"plate", "visits"}
+    assert db.session.query(Request).count() == 0
+
+
+def test_same_idempotency_key_files_one_request(service):
+    applicant = f.citizen()
+    first = f.filed(service, applicant, {"plate": "x"}, idempotency_key="k" * 20)
+    second = f.filed(service, applicant, {"plate": "x"}, idempotency_key="k" * 20)
+    assert first.id == second.id
+    assert db.session.query(Request).count() == 1
+    assert db.session.query(RequestEvent).count() == 1
+
+
+def test_a_key_reused_for_someone_else_is_refused(service):
+    f.filed(service, f.citizen(), {"plate": "x"}, idempotency_key="z" * 20)
+    with pytest.raises(FilingError):
+        f.filed(service, f.citizen(), {"plate": "x"}, idempotency_key="z" * 20)
+
+
+def test_a_request_keeps_the_revision_it_was_filed_under(service):
+    from app.catalogue import publish_revision
+    from app.models import ServiceRevision
+    request = f.filed(service, f.citizen(), {"plate": "x"})
+    newer = ServiceRevision(service=service, number=2, status="approved", title="عنوان تازه", form_version=2,
+                            form_definition=[{"name": "other", "type": "text", "label": "دیگر", "required": True}])
+    db.session.add(newer)
+    db.session.flush()
+    publish_revision(service, newer, [], [], [])
+    db.session.commit()
+    db.session.refresh(request)
+    assert request.revision.number == 1 and request.form_version == 1
+    assert request.answers == {"plate": "x"}
+
+
+def _counter_filing(service, office, clerk, key=None, applicant=None):
+    return Filing(service=service, applicant=applicant or f.citizen(), answers={"plate": "x"}, channel="counter", actor=clerk,
+                  office=office, idempotency_key=key, consent_method="paper", consent_reference="P-1",
+                  payments=[Payment(kind="counter_fee", amount_rial=50000, method="cash")])
+
+
+@pytest.mark.parametrize("status", [None, "pending", "rejected", "revoked"])
+def test_counter_cannot_file_a_service_without_an_approved_outsourcing(service, status):
+    office = f.office()
+    if status:
+        f.outsourcing(service, status=status)
+    with pytest.raises(FilingError):
+        file_request(_counter_filing(service, office, f.staff(Role.CLERK, office=office)))
+    assert db.session.query(Request).count() == 0 and db.session.query(Payment).count() == 0
+
+
+def test_counter_cannot_file_outside_the_outsourcing_provinces(service):
+    f.outsourcing(service, provinces=["10"])  # Isfahan only
+    tehran = f.office("23")
+    with pytest.raises(FilingError):
+        file_request(_counter_filing(service, tehran, f.staff(Role.CLERK, office=tehran)))
+
+
+def test_counter_filing_records_office_clerk_and_one_payment_per_double_submit(service):
+    f.outsourcing(service, provinces=["23"])
+    office = f.office("23")
+    clerk = f.staff(Role.CLERK, office=office)
+    applicant = f.citizen()
+    first = file_request(_counter_filing(service, office, clerk, key="c" * 24, applicant=applicant))
+    second = file_request(_counter_filing(service, office, clerk, key="c" * 24, applicant=applicant))
+    assert first.id == second.id
+    assert first.channel == "counter" and first.office == office and first.filed_by == clerk
+    assert db.session.query(Payment).count() == 1
