@@ -32,7 +32,14 @@ def sniff(head):
     return None
 
 
-def _size(upload):
+def limits(spec=None):
+    """(kinds, max MB) for a form field's definition; the configured defaults fill what it leaves out."""
+    spec = spec or {}
+    kinds = [k for k in spec.get("accept", ()) if k in SIGNATURES] or list(SIGNATURES)
+    return kinds, float(spec.get("max_size_mb") or current_app.config["ATTACHMENT_MAX_MB"])
+
+
+def upload_size(upload):
     stream = upload.stream
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
@@ -42,7 +49,7 @@ def _size(upload):
 
 def inspect_upload(upload, kinds, max_mb):
     """Return (kind, size) of an acceptable upload, or raise UploadError with a Persian message."""
-    size = _size(upload)
+    size = upload_size(upload)
     if size == 0:
         raise UploadError(_("این پرونده خالی است."))
     if size > max_mb * 1024 * 1024:
@@ -62,9 +69,9 @@ def folder():
     return path
 
 
-def store(upload, kinds, max_mb, *, field_name="", kind="applicant", uploaded_by=None):
+def store(upload, spec=None, *, field_name="", kind="applicant", uploaded_by=None):
     """Write an accepted upload under a random name and return its (unsaved) Attachment row."""
-    file_kind, size = inspect_upload(upload, kinds, max_mb)
+    file_kind, size = inspect_upload(upload, *limits(spec))
     storage_name = secrets.token_hex(16)
     digest = hashlib.sha256()
     with open(folder() / storage_name, "xb") as target:

@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from . import attachments
 from . import validators as identifier_validators
 from .persian import fold_digits, jalali_date, normalize, parse_jalali_date
 
@@ -72,17 +73,16 @@ def _jalali_date(form, field):
 class AllowedFile:
     """Checks an uploaded file's kind by its first bytes (not its name) and its size."""
 
-    def __init__(self, kinds, max_mb):
-        self.kinds, self.max_mb = kinds, max_mb
+    def __init__(self, spec):
+        self.spec = spec
 
     def __call__(self, form, field):
-        from .attachments import inspect_upload, UploadError
         upload = field.data
         if not upload or not getattr(upload, "filename", ""):
             return
         try:
-            inspect_upload(upload, self.kinds, self.max_mb)
-        except UploadError as error:
+            attachments.inspect_upload(upload, *attachments.limits(self.spec))
+        except attachments.UploadError as error:
             raise ValidationError(error.message) from None
 
 
@@ -123,8 +123,7 @@ def _field(spec, provinces):
     if kind == "address":
         return None  # expanded into three fields by build_form_class
     if kind == "file":
-        kinds = [k for k in spec.get("accept", FILE_KINDS) if k in FILE_KINDS] or list(FILE_KINDS)
-        return FileField(validators=[AllowedFile(kinds, float(spec.get("max_size_mb", 5)))], **common)
+        return FileField(validators=[AllowedFile(spec)], **common)
     raise ValueError(f"unknown form field type {kind!r}")
 
 

@@ -215,7 +215,7 @@ def _files_ok(form, definition, existing):
         upload = form[spec["name"]].data
         chosen = bool(upload and getattr(upload, "filename", ""))
         if chosen:
-            total += attachments._size(upload)
+            total += attachments.upload_size(upload)
         elif spec.get("required") and spec["name"] not in existing:
             form[spec["name"]].errors = list(form[spec["name"]].errors) + [
                 _("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
@@ -234,10 +234,8 @@ def _store_files(form, definition, skip_invalid=False):
         upload = form[spec["name"]].data
         if not (upload and getattr(upload, "filename", "")):
             continue
-        kinds = spec.get("accept") or list(attachments.SIGNATURES)
         try:
-            stored.append(attachments.store(upload, kinds, float(spec.get("max_size_mb", 5)),
-                                            field_name=spec["name"], uploaded_by=current_user))
+            stored.append(attachments.store(upload, spec, field_name=spec["name"], uploaded_by=current_user))
         except attachments.UploadError as error:
             if not skip_invalid:
                 raise
@@ -289,8 +287,7 @@ def act(code):
         try:
             upload = form.document.data
             if upload and getattr(upload, "filename", ""):
-                stored.append(attachments.store(upload, list(attachments.SIGNATURES), 5, field_name="answer",
-                                                uploaded_by=current_user))
+                stored.append(attachments.store(upload, field_name="answer", uploaded_by=current_user))
             workflow.advance(found, action, current_user, message=form.message.data, attachments=stored)
             db.session.commit()
             flash(_("انجام شد."))

@@ -82,8 +82,7 @@ def act(code):
         try:
             upload = form.document.data
             if upload and getattr(upload, "filename", ""):
-                stored.append(attachments.store(upload, list(attachments.SIGNATURES), 5,
-                                                field_name="result" if action == "deliver" else "desk",
+                stored.append(attachments.store(upload, field_name="result" if action == "deliver" else "desk",
                                                 kind="result" if action == "deliver" else "agency",
                                                 uploaded_by=current_user))
             workflow.advance(found, action, current_user, message=form.message.data, attachments=stored,
