@@ -8,6 +8,7 @@ from flask import current_app, send_file
 from flask_babel import gettext as _
 
 from .models import Attachment, new_public_id
+from .persian import local_number
 
 # The first bytes of each kind we accept; a file's name and declared type are never trusted.
 SIGNATURES = {
@@ -53,7 +54,8 @@ def inspect_upload(upload, kinds, max_mb):
     if size == 0:
         raise UploadError(_("این پرونده خالی است."))
     if size > max_mb * 1024 * 1024:
-        raise UploadError(_("حجم پرونده بیش از %(n)s مگابایت است.", n=f"{max_mb:g}"))
+        whole = max_mb == int(max_mb)
+        raise UploadError(_("حجم پرونده بیش از %(n)s مگابایت است.", n=local_number(int(max_mb) if whole else max_mb)))
     head = upload.stream.read(16)
     upload.stream.seek(0)
     kind = sniff(head)

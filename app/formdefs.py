@@ -21,7 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from . import attachments
 from . import validators as identifier_validators
-from .persian import fold_digits, jalali_date, normalize, parse_jalali_date
+from .persian import fold_digits, jalali_date, local_number, normalize, parse_jalali_date
 
 TYPES = ("text", "textarea", "number", "amount", "national_code", "mobile", "postal_code", "date", "choice",
          "multi_choice", "yes_no", "address", "file")
@@ -30,7 +30,25 @@ FILE_KINDS = ("pdf", "jpeg", "png")
 _SEPARATORS = re.compile(r"[\s,٬،_]")
 
 
-class MultiCheckboxField(SelectMultipleField):
+class _PersianChoice:
+    """WTForms' own 'Not a valid choice' is English; a stale or altered form gets a Persian message."""
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(_("این گزینه در فهرست نیست؛ یکی از گزینه‌ها را انتخاب کنید.")) from None
+
+
+class ChoiceRadioField(_PersianChoice, RadioField):
+    pass
+
+
+class ChoiceSelectField(_PersianChoice, SelectField):
+    pass
+
+
+class MultiCheckboxField(_PersianChoice, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
@@ -57,9 +75,9 @@ class WholeNumber:
         if value is None:
             raise ValidationError(_("فقط عدد وارد کنید."))
         if self.minimum is not None and value < self.minimum:
-            raise ValidationError(_("عدد نباید کمتر از %(n)s باشد.", n=self.minimum))
+            raise ValidationError(_("عدد نباید کمتر از %(n)s باشد.", n=local_number(self.minimum)))
         if self.maximum is not None and value > self.maximum:
-            raise ValidationError(_("عدد نباید بیشتر از %(n)s باشد.", n=self.maximum))
+            raise ValidationError(_("عدد نباید بیشتر از %(n)s باشد.", n=local_number(self.maximum)))
 
 
 def _jalali_date(form, field):
@@ -112,14 +130,14 @@ def _field(spec, provinces):
         return StringField(validators=[required, _jalali_date], **common)
     if kind == "choice":
         choices = [tuple(c) for c in spec.get("choices", [])]
-        cls = RadioField if len(choices) <= 5 else SelectField
-        if cls is SelectField:
+        cls = ChoiceRadioField if len(choices) <= 5 else ChoiceSelectField
+        if cls is ChoiceSelectField:
             choices = [("", _l("انتخاب کنید"))] + choices
         return cls(choices=_options(choices), validators=[required], validate_choice=True, **common)
     if kind == "multi_choice":
         return MultiCheckboxField(choices=_options(spec.get("choices", [])), validators=[required], **common)
     if kind == "yes_no":
-        return RadioField(choices=_options(YES_NO), validators=[required], **common)
+        return ChoiceRadioField(choices=_options(YES_NO), validators=[required], **common)
     if kind == "address":
         return None  # expanded into three fields by build_form_class
     if kind == "file":
@@ -132,12 +150,12 @@ def _address_fields(spec, provinces):
     required = bool(spec.get("required"))
     choose = [("", _l("انتخاب کنید"))]
     return {
-        "province": SelectField(_l("%(label)s: استان", label=label), choices=_options(choose + provinces),
+        "province": ChoiceSelectField(_l("%(label)s — استان", label=label), choices=_options(choose + provinces),
                                 validators=[_required({**spec, "label": _l("استان")})], validate_choice=True),
-        "county": StringField(_l("%(label)s: شهرستان", label=label),
+        "county": StringField(_l("شهرستان"),
                               validators=[_required({**spec, "label": _l("شهرستان")}),
                                           Length(max=80)]),
-        "text": TextAreaField(_l("%(label)s: نشانی", label=label), description=spec.get("hint", ""),
+        "text": TextAreaField(_l("نشانی دقیق"), description=spec.get("hint", ""),
                               validators=[InputRequired(message=_l("نشانی را وارد کنید.")) if required
                                           else Optional(), Length(max=500)]),
     }
@@ -190,9 +208,15 @@ def _form_data(definition, answers):
             for part in ("province", "county", "text"):
                 data[f"{name}__{part}"] = value.get(part, "")
         elif spec["type"] == "date":
-            data[name] = jalali_date(date.fromisoformat(value), persian=False)
+            try:
+                data[name] = jalali_date(date.fromisoformat(value), persian=False)
+            except (TypeError, ValueError):
+                data[name] = f"?{value}"  # not an ISO date: the date validator refuses it
         elif spec["type"] == "yes_no":
-            data[name] = "yes" if value else "no"
+            # Only real booleans are answers; anything else stays as given and fails the choice check.
+            data[name] = {True: "yes", False: "no"}.get(value, f"?{value}") if isinstance(value, bool) else f"?{value}"
+        elif spec["type"] == "multi_choice" and not isinstance(value, list):
+            data[name] = [f"?{value}"]
         elif spec["type"] != "file":
             data[name] = str(value) if spec["type"] in ("number", "amount") else value
     return data
@@ -242,7 +266,7 @@ def validate_answers(definition, answers):
 
 def display_answers(definition, answers):
     """(label, text) pairs for showing what was filed, in the definition's order."""
-    from .persian import format_number, persian_digits_enabled
+    from .persian import format_number, persian_digits_enabled, to_persian_digits
     rows = []
     provinces = None
     for spec in definition:
@@ -267,6 +291,8 @@ def display_answers(definition, answers):
             provinces = provinces if provinces is not None else dict(_province_choices())
             text = "، ".join(filter(None, [provinces.get(value.get("province"), ""), value.get("county", ""),
                                           value.get("text", "")]))
+        if persian_digits_enabled():
+            text = to_persian_digits(text)
         rows.append((spec.get("label", spec["name"]), text))
     return rows
 

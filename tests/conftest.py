@@ -35,10 +35,11 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def session_app(database_url):
+def session_app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
     application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                              "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret"})
+                              "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret",
+                              "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
     with application.app_context():
         upgrade()
     return application

@@ -1,4 +1,6 @@
 """Desk pages: the inbox and a request with the actions the state machine allows."""
+import math
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -44,7 +46,8 @@ def days_left(found, now=None):
     if found.due_at is None or found.status not in workflow.OPEN_STATES:
         return None
     seconds = (found.due_at - (now or utcnow())).total_seconds()
-    return int(seconds // 86400) if seconds >= 0 else -int(-seconds // 86400) - 1
+    # A day begun counts as a day: a 5-day service filed a minute ago has 5 days left, not 4.
+    return math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
 
 
 @bp.get("/requests/<code>")
