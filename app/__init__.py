@@ -49,16 +49,22 @@ def create_app(overrides=None):
 
     @login_manager.user_loader
     def load_user(public_id):
-        return db.session.execute(db.select(User).filter_by(public_id=public_id)).scalar_one_or_none()
+        # A deactivated account's open sessions end at their next request, not when they expire.
+        return db.session.execute(db.select(User).filter_by(public_id=public_id, is_active_account=True)
+                                  ).scalar_one_or_none()
 
     from .account import bp as account_bp
+    from .counter import bp as counter_bp
+    from .admin import bp as admin_bp
     from .desk import bp as desk_bp
     from .health import bp as health_bp
     from .public import bp as public_bp
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(counter_bp)
     app.register_blueprint(desk_bp)
+    app.register_blueprint(admin_bp)
 
     from .cli import register as register_cli
     register_cli(app)

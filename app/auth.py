@@ -68,6 +68,9 @@ def landing_endpoint(user):
         "citizen": "account.my_requests",
         "agency_officer": "desk.inbox",
         "agency_manager": "desk.inbox",
+        "clerk": "counter.home",
+        "office_manager": "counter.home",
+        "provincial_admin": "admin.home", "national_admin": "admin.home",
     }.get(user.role, "public.home")
 
 

@@ -1,4 +1,7 @@
-"""Flask commands: seed-demo (idempotent demo data and one account per role)."""
+"""Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
+(import, export, reindex, misses), and audit verify (the audit log's hash chain)."""
+import sys
+
 import click
 
 from .extensions import db
@@ -13,7 +16,100 @@ def register(app):
         from .models import Service
         if if_empty and db.session.execute(db.select(Service.id).limit(1)).first():
             click.echo("database not empty: demo data not loaded")
+            _ensure_search_index()
             return
         created = load()
         db.session.commit()
         click.echo(f"demo data: {created} new rows" if created else "demo data already present")
+
+    register_catalogue(app)
+    register_audit(app)
+
+
+def _ensure_search_index():
+    """A database upgraded with cards already in it has an empty (or outdated) search index: rebuild it once."""
+    from . import search_index
+    rebuilt = search_index.ensure_current()
+    if rebuilt is not None:
+        db.session.commit()
+        click.echo(f"search index rebuilt: {rebuilt} services")
+
+
+def register_catalogue(app):
+    @app.cli.group("catalogue")
+    def catalogue_group():
+        """Import, export and index the catalogue of service cards."""
+
+    @catalogue_group.command("import")
+    @click.argument("path", type=click.Path(dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check the file and report, without writing anything.")
+    def import_command(path, dry_run):
+        """Import service cards from a .json or .csv file (all or nothing; upsert by service code)."""
+        from .importer import ImportFailed, import_catalogue, read_path
+        try:
+            source = read_path(path)
+            with click.progressbar(length=len(source.services), label="importing", file=sys.stderr) as bar:
+                summary = import_catalogue(source, on_row=lambda: bar.update(1))
+        except ImportFailed as failed:
+            db.session.rollback()
+            for error in failed.errors:
+                click.echo(str(error), err=True)
+            click.echo(f"import failed: {len(failed.errors)} errors, nothing was written", err=True)
+            sys.exit(1)
+        if summary.ignored_fields:
+            click.echo("ignored unknown fields: " + ", ".join(sorted(summary.ignored_fields)), err=True)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        click.echo(("dry run, nothing written: " if dry_run else "")
+                   + f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
+                   f"agencies {summary.agencies_created} created, {summary.agencies_updated} updated; "
+                   f"clusters {summary.clusters_created} and life events {summary.life_events_created} created; "
+                   f"synonyms {summary.synonyms_added} added")
+
+    @catalogue_group.command("export")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def export_command(path):
+        """Write the published catalogue to a .json or .csv file in the import format."""
+        from .importer import ImportFailed, export_path
+        try:
+            count = export_path(path)
+        except ImportFailed as failed:
+            for error in failed.errors:
+                click.echo(str(error), err=True)
+            sys.exit(1)
+        click.echo(f"{count} services written to {path}")
+
+    @catalogue_group.command("reindex")
+    def reindex_command():
+        """Rebuild the search index and its vocabulary from the published cards."""
+        from . import search_index
+        count = search_index.rebuild()
+        db.session.commit()
+        click.echo(f"search index rebuilt: {count} services")
+
+    @catalogue_group.command("misses")
+    @click.option("--limit", default=50, show_default=True, help="How many queries to list.")
+    def misses_command(limit):
+        """Queries that found no service, most frequent first (normalised text, count, last seen)."""
+        from .models import SearchMiss
+        rows = db.session.execute(db.select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
+                                  .limit(limit)).scalars()
+        for row in rows:
+            click.echo(f"{row.count}\t{row.last_seen:%Y-%m-%d %H:%M}\t{row.query}")
+
+
+def register_audit(app):
+    @app.cli.group("audit")
+    def audit_group():
+        """The append-only audit log."""
+
+    @audit_group.command("verify")
+    def verify_command():
+        """Walk the hash chain; exit 1 naming the first event that was edited or removed."""
+        from . import audit
+        result = audit.verify()
+        click.echo(result.summary(), err=not result.ok)
+        if not result.ok:
+            sys.exit(1)

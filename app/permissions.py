@@ -7,7 +7,7 @@ from flask import abort
 from sqlalchemy import false, or_
 
 from .extensions import db
-from .models import Office, Outsourcing, Province, Request, Role
+from .models import Office, Outsourcing, Province, Request, Role, Service
 
 
 def requests_visible_to(user):
@@ -40,11 +40,44 @@ def request_for(user, code):
     return found
 
 
+def _approved_cover(service, province_id):
+    """An approved (so not revoked) outsourcing of the service whose scope covers the province: the one rule."""
+    covered = or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == province_id))
+    return db.select(Outsourcing.id).where(Outsourcing.service_id == service.id,
+                                           Outsourcing.status == "approved", covered)
+
+
 def service_fileable_at(service, office):
     """Only a service outsourced to the counters, approved and not revoked, for the office's province."""
     if office is None or office.status != "active":
         return False
-    covered = or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == office.province_id))
-    query = db.select(Outsourcing.id).where(Outsourcing.service_id == service.id,
-                                            Outsourcing.status == "approved", covered).limit(1)
-    return db.session.execute(query).first() is not None
+    return db.session.execute(_approved_cover(service, office.province_id).limit(1)).first() is not None
+
+
+def services_fileable_at(office):
+    """The services a counter office may file, as one query: the same rule as service_fileable_at(), listed.
+
+    Passing the Service class makes _approved_cover() correlate on Service.id instead of one service's id."""
+    if office is None or office.status != "active":
+        return db.select(Service).where(false())
+    return db.select(Service).where(Service.is_active, Service.current_revision_id.is_not(None),
+                                    _approved_cover(Service, office.province_id).exists())
+
+
+def offices_visible_to(user):
+    """Counter offices whose requests and ledger a staff member may open; anything else answers 404."""
+    query = db.select(Office)
+    if user is None or not user.is_authenticated:
+        return query.where(false())
+    if user.role in (Role.CLERK, Role.OFFICE_MANAGER):
+        return query.where(Office.id == user.office_id) if user.office_id else query.where(false())
+    if user.role == Role.PROVINCIAL_ADMIN:
+        return query.where(Office.province_id == user.province_id)
+    if user.role == Role.NATIONAL_ADMIN:
+        return query
+    return query.where(false())
+
+
+def offices_fileable_for(service):
+    """Active offices where service_fileable_at() holds, as one query (for listing them to citizens)."""
+    return db.select(Office).where(Office.status == "active", _approved_cover(service, Office.province_id).exists())

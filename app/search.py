@@ -2,27 +2,31 @@
 
 How a query is read (search_index.words() folds query and cards the same way):
 - every word must match (a "clause"); a word matches itself, the solid form it makes with its neighbours
-  (گواهی نامه -> گواهینامه), the synonyms of the phrase it belongs to, and as a prefix when it is the last
-  word or long enough to carry a suffix;
+  (گواهی نامه -> گواهینامه) or that the card makes with its own neighbours, the synonyms of the phrase it belongs
+  to, and as a prefix when it is the last word or long enough to carry a suffix;
 - a word of five letters or more that no card contains is replaced by the indexed words one edit away;
-  a word no card contains even then is left out and shown as such;
+  a word no card contains even then is left out and shown as such; question words ("چطور") are left out;
 - a service code in any digit script puts that service first;
 - ranking: all words in the title (whole words, then prefixes) > in title and keywords > with the agency,
   cluster or life event > anywhere; yearly volume breaks ties;
-- if no card has every word, cards with most of them are shown, and a query that finds nothing is logged.
+- when few cards have every word, cards with all but one of them follow (rarer words and stronger fields
+  first);
+  a query that finds nothing is logged.
 """
 import logging
+import math
+from itertools import combinations
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from .extensions import db
-from .models import SearchMiss, SearchTerm, Service, Synonym, utcnow
+from .models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
 from .persian import normalize
-from .search_index import trigram_key, words
+from .search_index import JOINED, trigram_key, words
 
 log = logging.getLogger("panjereh")
 
@@ -30,15 +34,22 @@ MAX_QUERY = 200
 MAX_WORDS = 12
 PAGE_SIZE = 20
 TYPO_MIN_LENGTH = 5
+TRIGRAM_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
-# Little words that carry no subject; they are kept only as the word being typed (the last).
+# Little words that carry no subject; a short one is kept only as the word being typed (the last).
 STOPWORDS = frozenset("و در به از با برای که را یا تا این آن ها های ی بر هم".split())
+# How people phrase a question around the service they want ("چطور گواهینامه بگیرم"): never a subject.
+FILLERS = frozenset("چگونه چطور چطوری نحوه روش طریقه راهنما راهنمای میخواهم خواهم میخوام می کجا چیست "
+                    "چه چی است هست باید گرفتن بگیرم کردن کنم شدن دادن بدهم لطفا".split())
 _PERSIAN_ALPHABET = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 _LATIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+TITLE = ("title",)
 
 # Rank tiers, highest first: which fields must hold every clause, and whether prefixes count.
-TIERS = ((6, ("title",), False), (5, ("title",), True), (4, ("title", "keywords"), True),
+TIERS = ((6, TITLE, False), (5, TITLE, True), (4, ("title", "keywords"), True),
          (3, ("title", "keywords", "meta"), True))
+# For cards with only some of the words: where each word was found.
+FIELD_STRENGTH = ((4, TITLE), (3, ("title", "keywords")), (2, ("title", "keywords", "meta")), (1, None))
 
 
 @dataclass
@@ -49,7 +60,9 @@ class Results:
     pages: int
     corrections: dict = field(default_factory=dict)  # word typed -> indexed word searched instead
     ignored: list = field(default_factory=list)       # words no card contains
-    partial: bool = False                             # no card had every word; closest ones shown
+    partial: bool = False                             # some results lack a word of the query
+    full: int = 0                                     # how many results have every word (they come first)
+    first_partial: int | None = None                  # index on this page where partial matches start
 
 
 @dataclass(frozen=True)
@@ -73,30 +86,45 @@ def clean_query(raw):
 # --- reading the query ----------------------------------------------------------------------------------
 
 def _synonym_groups(query_words):
-    """Synonym groups touching any 1-3 word span of the query, spaced or written solid."""
-    spans = set()
+    """Synonym groups touching any 1-3 word span of the query, keyed by the solid form of each member, so
+    that spacing and ZWNJ do not matter ("توان‌خواهان", "توان خواهان" and "توانخواهان" are one key)."""
+    solids = set()
     for size in (1, 2, 3):
         for start in range(len(query_words) - size + 1):
-            part = query_words[start:start + size]
-            spans.update({" ".join(part), "".join(part)})
-    if not spans:
+            solids.add("".join(query_words[start:start + size]))
+    if not solids:
         return {}
-    spans = sorted(spans)
-    terms = select(Synonym.term).where(Synonym.term.in_(spans) | Synonym.synonym.in_(spans))
+    solids = sorted(solids)
+    term, synonym = func.replace(Synonym.term, " ", ""), func.replace(Synonym.synonym, " ", "")
+    terms = select(Synonym.term).where(term.in_(solids) | synonym.in_(solids))
     groups = {}
     for term, synonym in db.session.execute(select(Synonym.term, Synonym.synonym).where(Synonym.term.in_(terms))):
         groups.setdefault(term, {term}).add(synonym)
     by_member = {}
     for members in groups.values():
         for member in members:
-            by_member.setdefault(member, set()).update(members)
+            by_member.setdefault(member.replace(" ", ""), set()).update(members)
     return by_member
+
+
+def _spellings(parts, prefix=False, last=False):
+    """Ways a card may write these words: as they are, or written solid where the query spaced them; a single
+    word may also be the solid form of words the card spaced (its joined, marked term)."""
+    parts = tuple(parts)
+    if len(parts) == 1:
+        found = [Alternative(parts, prefix)]
+        if len(parts[0]) > 1:
+            # As a prefix the joined terms are costly to expand; only the word being typed needs it.
+            found.append(Alternative((JOINED + parts[0],), prefix and last and len(parts[0]) >= PREFIX_MIN_LENGTH))
+        return found
+    return [Alternative(parts, prefix), Alternative(("".join(parts),), prefix)]
 
 
 def plan(query):
     """The clauses of a query, the codes it names, and its words."""
     query_words = words(query)[:MAX_WORDS]
-    codes = sorted({w for w in query_words if w.isdigit()} | ({"".join(query_words)} if "".join(query_words).isdigit() else set()))
+    joined_digits = "".join(query_words)
+    codes = sorted({w for w in query_words if w.isdigit()} | ({joined_digits} if joined_digits.isdigit() else set()))
     if not query_words:
         return [], codes, query_words
     last = len(query_words) - 1
@@ -109,22 +137,26 @@ def plan(query):
             if covered & set(span):
                 continue
             part = query_words[start:start + size]
-            group = groups.get(" ".join(part)) or groups.get("".join(part))
+            group = groups.get("".join(part))
             if group:
                 covered.update(span)
-                alternatives = [Alternative(tuple(part), prefix=start + size - 1 == last)]
+                alternatives = _spellings(part, start + size - 1 == last, start + size - 1 == last)
                 alternatives += _group_alternatives(group)
                 clauses.append(Clause(" ".join(part), _unique(alternatives)))
     for i, word in enumerate(query_words):
         if i in covered:
             continue
         is_last = i == last
+        if word in FILLERS and len(query_words) > 1:
+            continue
         if not is_last and (word in STOPWORDS or len(word) < 2):
             continue
         if is_last and len(word) < 2 and last > 0:
             continue  # a lone letter after other words is the start of a word not typed yet
-        prefix = (is_last or len(word) >= PREFIX_MIN_LENGTH) and not word.isdigit()
-        alternatives = [Alternative((word,), prefix)]
+        # A number is a prefix only as the last word (a code being typed); inside a query it is exact.
+        prefix = is_last or (len(word) >= PREFIX_MIN_LENGTH and not word.isdigit())
+        alternatives = _spellings([word], prefix, is_last)
+        # The card may write solid what the query spaced: "گواهی نامه" -> "گواهینامه".
         for size in (2, 3):
             for start in range(max(0, i - size + 1), min(i, len(query_words) - size) + 1):
                 solid = "".join(query_words[start:start + size])
@@ -135,13 +167,18 @@ def plan(query):
 
 
 def _group_alternatives(group):
-    return [Alternative(tuple(words(member))) for member in sorted(group) if words(member)]
+    found = []
+    for member in sorted(group):
+        parts = words(member)
+        if parts:
+            found += _spellings(parts)
+    return found
 
 
 def _unique(alternatives):
     seen, result = set(), []
     for alternative in alternatives:
-        if alternative.terms and alternative not in seen:
+        if alternative.terms and all(alternative.terms) and alternative not in seen:
             seen.add(alternative)
             result.append(alternative)
     return result
@@ -181,16 +218,20 @@ def _edits(word):
 
 
 def corrections_for(word):
-    """Indexed words one edit away from a word no card contains, most common spelling first."""
+    """Indexed words one edit away from a word no card contains."""
     if len(word) < TYPO_MIN_LENGTH or word.isdigit():
         return []
-    if _dialect() == "postgresql":
-        # pg_trgm's index narrows the vocabulary to similar words; the edit distance then decides.
-        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', '0.15', true)"))
-        rows = db.session.execute(
-            select(SearchTerm.term).where(SearchTerm.key.op("%")(trigram_key(word)),
-                                          func.length(SearchTerm.term).between(len(word) - 1, len(word) + 1))
-        ).scalars().all()
+    if _dialect() == "postgresql" and len(word) >= TRIGRAM_MIN_LENGTH:
+        # pg_trgm's index narrows the vocabulary to similar words and the edit distance then decides. One edit
+        # leaves a word of n letters at least (n-4)/(n+4) trigram similarity to the right one, so this threshold
+        # loses no candidate. Below eight letters that bound is so low that the index would return a large
+        # share of the vocabulary, and the word's few one-edit spellings are cheaper to look up directly.
+        threshold = (len(word) - 4) / (len(word) + 4) - 0.03
+        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
+                           {"value": f"{threshold:.3f}"})
+        rows = [row[0] for row in _index_query(
+            "SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest",
+            {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1})]
     else:
         candidates = sorted(_edits(word))
         rows = []
@@ -200,7 +241,7 @@ def corrections_for(word):
     return sorted({term for term in rows if term != word and within_one_edit(word, term)})
 
 
-# --- running it -----------------------------------------------------------------------------------------
+# --- the two query languages ------------------------------------------------------------------------------
 
 def _dialect():
     return db.session.get_bind().dialect.name
@@ -209,11 +250,13 @@ def _dialect():
 class _Fts5:
     """SQLite: FTS5 query syntax over service_search(title, keywords, meta, body)."""
     id_column = "rowid"
+    joins = ""
+    row_predicate = None  # FTS5 answers a MATCH for the whole table: ranks use `id IN (matches)`
 
     @staticmethod
     def term(term, prefix, fields):
-        quoted = '"' + term.replace('"', '""') + '"'
-        return quoted + " *" if prefix else quoted
+        quoted = '"' + term.replace('"', '""') + '"' + (" *" if prefix else "")
+        return "{" + " ".join(fields) + "} : " + quoted if fields else quoted
 
     @staticmethod
     def both(parts):
@@ -224,24 +267,27 @@ class _Fts5:
         return "(" + " OR ".join(parts) + ")"
 
     @staticmethod
-    def restrict(expression, fields):
-        return "{" + " ".join(fields) + "} : " + expression if fields else expression
-
-    @staticmethod
     def predicate(param):
         return f"service_search MATCH :{param}"
 
 
 class _TsQuery:
-    """PostgreSQL: tsquery syntax; fields are the weights search_index gave them (title A ... body D)."""
+    """PostgreSQL: tsquery syntax. Fields are not in the query but in which tsvector it is tested against:
+    service_search keeps the whole card (indexed) and the title, title + keywords and title + keywords + meta."""
     id_column = "service_id"
+    joins = " LEFT JOIN service_search ss ON ss.service_id = s.id"
+    COLUMNS = {None: "document", TITLE: "title", ("title", "keywords"): "title_keywords",
+               ("title", "keywords", "meta"): "title_keywords_meta"}
+
+    @classmethod
+    def row_predicate(cls, param, fields):
+        # Ranks test each candidate's own small tsvector: cheaper than one more index scan per rank.
+        return f"ss.{cls.COLUMNS[fields]} @@ CAST(:{param} AS tsquery)"
 
     @staticmethod
     def term(term, prefix, fields):
-        weights = "".join({"title": "A", "keywords": "B", "meta": "C", "body": "D"}[f] for f in fields or ())
-        marks = ("*" if prefix else "") + weights
         quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
-        return f"{quoted}:{marks}" if marks else quoted
+        return quoted + ":*" if prefix else quoted
 
     @staticmethod
     def both(parts):
@@ -250,10 +296,6 @@ class _TsQuery:
     @staticmethod
     def either(parts):
         return "(" + " | ".join(parts) + ")"
-
-    @staticmethod
-    def restrict(expression, fields):
-        return expression  # already carried by each term's weights
 
     @staticmethod
     def predicate(param):
@@ -265,18 +307,34 @@ def _syntax():
 
 
 def _render_clause(syntax, clause, fields=None, prefixes=True):
+    """One clause as an OR of its alternatives, or None when none of them can match in these fields."""
     parts = []
     for alternative in clause.alternatives:
         last = len(alternative.terms) - 1
         terms = [syntax.term(term, prefixes and alternative.prefix and i == last, fields)
                  for i, term in enumerate(alternative.terms)]
         parts.append(terms[0] if len(terms) == 1 else syntax.both(terms))
-    return syntax.either(parts)
+    return syntax.either(parts) if parts else None
 
 
 def _render(syntax, clauses, fields=None, prefixes=True, join="both"):
-    expression = getattr(syntax, join)([_render_clause(syntax, c, fields, prefixes) for c in clauses])
-    return syntax.restrict(expression, fields)
+    """All clauses (join="both") or any (join="either"); None when that cannot match anything."""
+    parts = [_render_clause(syntax, clause, fields, prefixes) for clause in clauses]
+    if not parts:
+        return None
+    if join == "both":
+        return None if None in parts else getattr(syntax, join)(parts)
+    parts = [part for part in parts if part is not None]
+    return getattr(syntax, join)(parts) if parts else None
+
+
+def _render_most(syntax, clauses):
+    """Cards with all words but one (any one word for a two-word query): the near misses worth showing."""
+    if len(clauses) <= 2:
+        return _render(syntax, clauses, join="either")
+    groups = [_render(syntax, list(group)) for group in combinations(clauses, len(clauses) - 1)]
+    groups = [group for group in groups if group is not None]
+    return syntax.either(groups) if groups else None
 
 
 class _Sql:
@@ -291,58 +349,151 @@ class _Sql:
         return name
 
     def matching(self, expression):
-        """`s.id IN (ids whose index entry matches)`: the same shape on both databases."""
+        """`s.id IN (ids whose index entry matches)`: finds candidates through the index."""
+        if expression is None:
+            return "1 = 0"
         return (f"s.id IN (SELECT {self.syntax.id_column} FROM service_search "
                 f"WHERE {self.syntax.predicate(self.bind(expression))})")
 
+    def ranking(self, expression, fields=None):
+        """Whether a candidate matches in these fields, for ordering: per row where the database can."""
+        if expression is None or self.syntax.row_predicate is None:
+            return self.matching(expression)
+        return self.syntax.row_predicate(self.bind(expression), fields)
+
 
 def _exists(syntax, expression):
+    if expression is None:
+        return False
     sql = _Sql(syntax)
     statement = f"SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT 1"
-    return db.session.execute(text(statement), sql.params).first() is not None
+    return bool(list(_index_query(statement, sql.params)))
 
 
-def _ranked_ids(syntax, clauses, codes, page, relaxed):
-    """One page of service ids in rank order, and how many services match in all."""
+# --- running it -----------------------------------------------------------------------------------------
+
+def _weights(syntax, clauses):
+    """How telling each word is (inverse document frequency): a rare word counts more than a common one."""
+    documents = db.session.execute(select(func.count()).select_from(Service).where(
+        Service.is_active, Service.current_revision_id.is_not(None))).scalar_one() or 1
+    weights = []
+    for clause in clauses:
+        sql = _Sql(syntax)
+        # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
+        statement = (f"SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
+                     f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits")
+        frequency = list(_index_query(statement, sql.params))[0][0]
+        weights.append(round(math.log((documents + 1) / (frequency + 0.5)) + 0.1, 4))
+    return weights
+
+
+def _ranked_ids(syntax, clauses, codes, page, weights=None):
+    """One page of service ids in rank order, how many match in all, and how many of those have every word.
+
+    Without weights only cards with every word are returned. With weights (one per clause) cards with some of
+    the words follow them, those whose rarer words sit in stronger fields first.
+    """
     sql = _Sql(syntax)
-    live = "s.is_active = :live AND s.current_revision_id IS NOT NULL"
-    sql.params["live"] = True
+    expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
+    parts = []
+    if expression is not None:
+        parts.append(f"SELECT {syntax.id_column} AS id FROM service_search WHERE {syntax.predicate(sql.bind(expression))}")
     code_params = ", ".join(":" + sql.bind(code) for code in codes)
+    if codes:
+        parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
+    if not parts:
+        return [], 0, 0
     by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
-    found = sql.matching(_render(syntax, clauses, join="either" if relaxed else "both"))
-    tiers = " ".join(f"WHEN {sql.matching(_render(syntax, clauses, fields, prefixes))} THEN {rank}"
+    tiers = " ".join(f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
                      for rank, fields, prefixes in TIERS)
-    order = []
-    if relaxed:
-        hits = " + ".join(f"(CASE WHEN {sql.matching(_render(syntax, [c]))} THEN 1 ELSE 0 END)" for c in clauses)
-        order.append(f"({hits}) DESC")
-    order += [f"(CASE WHEN {by_code} THEN 1 ELSE 0 END) DESC", "tier DESC", "s.yearly_volume DESC", "s.code"]
-    statement = (f"SELECT s.id, COUNT(*) OVER () AS total, CASE {tiers} ELSE 1 END AS tier FROM service s "
-                 f"WHERE {live} AND ({found} OR {by_code}) ORDER BY {', '.join(order)} "
-                 f"LIMIT :limit OFFSET :offset")
+    order = [f"(CASE WHEN {by_code} THEN 1 ELSE 0 END) DESC"]
+    complete, score = "1", "0"
+    if weights is None:
+        order.append("tier DESC")
+    else:
+        complete = f"CASE WHEN {sql.ranking(_render(syntax, clauses))} THEN 1 ELSE 0 END"
+        scores = []
+        for clause, weight in zip(clauses, weights):
+            cases = " ".join(f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}"
+                             for rank, fields in FIELD_STRENGTH)
+            scores.append(f"(CASE {cases} ELSE 0 END) * :{sql.bind(weight)}")
+        score = " + ".join(scores)
+        order += ["complete DESC", "(CASE WHEN complete = 1 THEN tier ELSE 0 END) DESC", "score DESC"]
+    order += ["s.volume DESC", "s.code"]
+    # Start from the candidates the index found (and services named by code), compute their ranks, then order
+    # and count them in the outer query.
+    inner = (f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
+             f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
+             f"FROM ({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} "
+             f"WHERE s.is_active = :live AND s.current_revision_id IS NOT NULL")
+    sql.params["live"] = True
+    statement = (f"SELECT id, COUNT(*) OVER () AS total, SUM(complete) OVER () AS full_total FROM ({inner}) AS s "
+                 f"ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset")
     sql.params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    rows = db.session.execute(text(statement), sql.params).all()
-    if not rows and page > 1:
-        count = f"SELECT COUNT(*) FROM service s WHERE {live} AND ({found} OR {by_code})"
-        return [], db.session.execute(text(count), sql.params).scalar_one()
-    return [row.id for row in rows], (rows[0].total if rows else 0)
-
-
-def _only_codes(codes, page):
-    query = (select(Service.id, func.count().over().label("total"))
-             .where(Service.is_active, Service.current_revision_id.is_not(None), Service.code.in_(codes))
-             .order_by(Service.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
-    rows = db.session.execute(query).all()
-    return [row.id for row in rows], (rows[0].total if rows else 0)
+    rows = list(_index_query(statement, sql.params))
+    if rows:
+        return [row.id for row in rows], rows[0].total, int(rows[0].full_total or 0)
+    if page == 1:
+        return [], 0, 0
+    counted = f"SELECT COUNT(*), SUM(complete) FROM ({inner}) AS s"
+    total, complete_total = list(_index_query(counted, sql.params))[0]
+    return [], total, int(complete_total or 0)
 
 
 def _load(ids):
     if not ids:
         return []
-    query = (select(Service).options(joinedload(Service.agency), joinedload(Service.current_revision))
+    # A result line needs the title, the agency's name and whether the request stage is online: nothing more
+    # of the card is loaded (its JSON lists are most of the cost).
+    query = (select(Service).options(joinedload(Service.agency).load_only(Agency.code, Agency.name),
+                                     joinedload(Service.current_revision).load_only(ServiceRevision.stage_request))
              .where(Service.id.in_(ids)))
     by_id = {s.id: s for s in db.session.execute(query).unique().scalars()}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _repair(syntax, clauses):
+    """Replace words no card contains by indexed words one edit away, or leave them out."""
+    kept, corrections, ignored = [], {}, []
+    for clause in clauses:
+        if _exists(syntax, _render(syntax, [clause])):
+            kept.append(clause)
+            continue
+        fixes = corrections_for(clause.word) if " " not in clause.word else []
+        if not fixes:
+            ignored.append(clause.word)
+            continue
+        groups = _synonym_groups(fixes)
+        alternatives = []
+        for fix in fixes:
+            alternatives += _spellings([fix]) + _group_alternatives(groups.get(fix, ()))
+        clause.alternatives = _unique(clause.alternatives + alternatives)
+        corrections[clause.word] = fixes[0]
+        kept.append(clause)
+    return kept, corrections, ignored
+
+
+# PostgreSQL over-rates its GIN indexes' cost for tsqueries with prefixes (and for trigram similarity) and rather
+# reads every row (tens of milliseconds at 10,000 cards, against about one through the index), or walks a whole
+# primary key to feed a merge join; a parallel worker costs more to start than these queries take; and a plan
+# cached for a statement psycopg has prepared cannot see how selective this query's words are. So, for these
+# statements only:
+_PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0",
+            "plan_cache_mode": "force_custom_plan"}
+_SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
+_SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER)
+
+
+def _index_query(statement, params):
+    """Run a statement over the search tables, through their indexes on PostgreSQL."""
+    if _dialect() != "postgresql":
+        return db.session.execute(text(statement), params)
+    saved = dict(zip(_PLANNER, db.session.execute(text(_SAVED)).one()))
+    db.session.execute(text(_SET), _PLANNER)
+    try:
+        return db.session.execute(text(statement), params).all()
+    finally:
+        db.session.execute(text(_SET), saved)
 
 
 def search_services(query, page=1, record_miss=True):
@@ -351,34 +502,47 @@ def search_services(query, page=1, record_miss=True):
     clauses, codes, query_words = plan(query)
     if not clauses and not codes:
         return Results([], 0, 1, 0)
-    syntax = _syntax()
-    corrections, ignored, relaxed = {}, [], False
-    ids, total = _ranked_ids(syntax, clauses, codes, page, False) if clauses else _only_codes(codes, page)
-    if not total and clauses:
-        # Nothing has every word: fix or leave out words no card contains, then settle for most words.
-        kept = []
-        for clause in clauses:
-            if _exists(syntax, _render(syntax, [clause])):
-                kept.append(clause)
-                continue
-            fixes = corrections_for(clause.word) if " " not in clause.word else []
-            if fixes:
-                clause.alternatives = _unique(clause.alternatives + [Alternative((fix,)) for fix in fixes])
-                corrections[clause.word] = fixes[0]
-                kept.append(clause)
-            else:
-                ignored.append(clause.word)
-        if kept:
-            ids, total = _ranked_ids(syntax, kept, codes, page, False)
-            if not total and len(kept) > 1:
-                relaxed = True
-                ids, total = _ranked_ids(syntax, kept, codes, page, True)
-        elif codes:
-            ids, total = _only_codes(codes, page)
-    if not total and record_miss:
+    found = _search(clauses, codes, page)
+    if not found.total and record_miss:
         record_search_miss(" ".join(query_words))
+    return found
+
+
+def _by_initial(letter, page):
+    """One letter typed: services with a title word starting with it, busiest first. Through the full-text
+    index this would expand to most of its terms; a scan of the titles is cheaper and finds the same."""
+    initials = {letter, "آ"} if letter == "ا" else {letter}
+    patterns = [p for ch in sorted(initials) for p in (f"{ch}%", f"% {ch}%", f"%\u200c{ch}%")]
+    query = (select(Service.id, func.count().over().label("total"))
+             .where(Service.is_active, Service.current_revision_id.is_not(None),
+                    or_(*[Service.title.like(p) for p in patterns]))
+             .order_by(Service.yearly_volume.desc(), Service.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = db.session.execute(query).all()
+    total = rows[0].total if rows else 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return Results(_load(ids), total, min(page, pages), pages if total else 0, corrections, ignored, relaxed)
+    return Results(_load([row.id for row in rows]), total, min(page, pages), pages if total else 0, full=total)
+
+
+def _search(clauses, codes, page):
+    if len(clauses) == 1 and len(clauses[0].word) == 1 and not codes:
+        return _by_initial(clauses[0].word, page)
+    syntax = _syntax()
+    corrections, ignored = {}, []
+    ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+    if not total and clauses:
+        clauses, corrections, ignored = _repair(syntax, clauses)
+        ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+    if len(clauses) > 1 and full < PAGE_SIZE:
+        # Few cards have every word: the cards with most of them (rarest first) follow, so that one word the
+        # card happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it.
+        ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page, pages)
+    first_partial = full - (page - 1) * PAGE_SIZE if full < total else None
+    if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
+        first_partial = None
+    return Results(_load(ids), total, page, pages if total else 0, corrections, ignored, full < total, full,
+                   first_partial)
 
 
 def record_search_miss(normalised):

@@ -2,7 +2,8 @@
 terms, and keeping the index (FTS5 on SQLite, tsvector on PostgreSQL) and its vocabulary in step with cards.
 
 Every card is indexed in four fields, from strongest to weakest: title, keywords, meta (agency, parent
-agency, clusters, life events, code) and body (summary, audience, conditions, documents, procedure).
+agency, clusters, life events, the provinces when not offered everywhere, code) and body (summary, audience,
+conditions, documents, procedure).
 Query and index go through the same words() so that they always agree.
 """
 from sqlalchemy import delete, select, text
@@ -18,7 +19,6 @@ from .persian import normalize_for_search
 INDEX_VERSION = "1"
 VERSION_KEY = "search_index_version"
 FIELDS = ("title", "keywords", "meta", "body")
-WEIGHTS = {"title": "A", "keywords": "B", "meta": "C", "body": "D"}
 MAX_TERM = 64
 BATCH = 500
 
@@ -33,17 +33,22 @@ def words(text):
     return [word[:MAX_TERM] for word in folded.split()]
 
 
+# Marks a term made by joining neighbouring words. Tatweel never survives normalisation, so no real word starts
+# with it, and a prefix query for a real word ("گواهی*") does not wade through every joined term too.
+JOINED = "\u0640"
+
+
 def joined(parts):
-    """Adjacent words written solid: "گواهی نامه" also yields "گواهینامه", "کسب و کار" also "کسبوکار"."""
+    """Adjacent words written solid: "گواهی نامه" also yields "ـگواهینامه", "کسب و کار" also "ـکسبوکار"."""
     extra = []
     for size in (2, 3):
         for start in range(len(parts) - size + 1):
-            extra.append("".join(parts[start:start + size])[:MAX_TERM])
+            extra.append((JOINED + "".join(parts[start:start + size]))[:MAX_TERM])
     return extra
 
 
 def field_terms(texts):
-    """Terms of one field: the words in order, then the solid forms of neighbouring words.
+    """Terms of one field: the words in order, then the (marked) solid forms of neighbouring words.
 
     The solid forms come after all the words so that phrase positions of the real words stay intact.
     """
@@ -63,6 +68,9 @@ def document(service):
     if agency is not None and agency.parent is not None:
         meta.append(agency.parent.name)
     meta += [cluster.name for cluster in service.clusters] + [event.name for event in service.life_events]
+    if not service.offered_everywhere:
+        # "پروانه ساختمانی تبریز": a place narrows the search only for the cards offered in some provinces.
+        meta += [province.name for province in service.provinces]
     meta.append(service.code)
     body = [card.summary, card.audience, *card.conditions, *card.documents, *card.procedure]
     return {
@@ -88,16 +96,17 @@ def _dialect():
     return db.session.get_bind().dialect.name
 
 
-def _tsvector(doc):
-    """A tsvector literal with each field's weight; built here so PostgreSQL's parser never splits Persian."""
-    positions, position = {}, 0
-    for field in FIELDS:
-        for term in doc[field]:
-            position += 1
-            entries = positions.setdefault(term, [])
-            if len(entries) < 256:  # PostgreSQL keeps at most 256 positions per lexeme
-                entries.append(f"{min(position, 16383)}{WEIGHTS[field]}")
-    return " ".join(f"'{_quote(term)}':{','.join(entries)}" for term, entries in positions.items())
+def _tsvector(terms):
+    """A tsvector literal of bare lexemes, built here so that PostgreSQL's parser never splits Persian. Search
+    asks only whether a field holds a term, never where in it, so positions would only make it bigger."""
+    return " ".join(f"'{_quote(term)}'" for term in dict.fromkeys(terms))
+
+
+def _tsvectors(doc):
+    """The whole card (for the index) and the title, title + keywords, title + keywords + meta (for ranking)."""
+    title, keywords, meta = doc["title"], doc["keywords"], doc["meta"]
+    return {"document": _tsvector(title + keywords + meta + doc["body"]), "title": _tsvector(title),
+            "title_keywords": _tsvector(title + keywords), "title_keywords_meta": _tsvector(title + keywords + meta)}
 
 
 def _quote(term):
@@ -107,7 +116,8 @@ def _quote(term):
 def _services_with_cards(ids):
     query = (select(Service)
              .options(joinedload(Service.current_revision), joinedload(Service.agency).joinedload(Agency.parent),
-                      selectinload(Service.clusters), selectinload(Service.life_events))
+                      selectinload(Service.clusters), selectinload(Service.life_events),
+                      selectinload(Service.provinces))
              .where(Service.id.in_(ids)))
     return db.session.execute(query).unique().scalars().all()
 
@@ -128,14 +138,18 @@ def index_services(services):
         return
     docs = [(s.id, document(s)) for s in live]
     if _dialect() == "postgresql":
-        db.session.execute(text("INSERT INTO service_search (service_id, document) VALUES (:id, CAST(:doc AS tsvector))"),
-                           [{"id": sid, "doc": _tsvector(doc)} for sid, doc in docs])
+        db.session.execute(
+            text("INSERT INTO service_search (service_id, document, title, title_keywords, title_keywords_meta) "
+                 "VALUES (:id, CAST(:document AS tsvector), CAST(:title AS tsvector), "
+                 "CAST(:title_keywords AS tsvector), CAST(:title_keywords_meta AS tsvector))"),
+            [{"id": sid, **_tsvectors(doc)} for sid, doc in docs])
     else:
         db.session.execute(
             text("INSERT INTO service_search (rowid, title, keywords, meta, body) "
                  "VALUES (:id, :title, :keywords, :meta, :body)"),
             [{"id": sid, **{field: " ".join(doc[field]) for field in FIELDS}} for sid, doc in docs])
-    _add_vocabulary({term for _, doc in docs for field in FIELDS for term in doc[field]})
+    # The vocabulary holds the spellings people type: joined terms without their mark.
+    _add_vocabulary({term.lstrip(JOINED) for _, doc in docs for field in FIELDS for term in doc[field]})
 
 
 def remove_services(ids):

@@ -1,19 +1,20 @@
-"""Demo data for a fresh installation: a small catalogue, two counter offices, one account per role.
+"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role.
 
-Idempotent: every row is looked up by its public code first, so a second run adds nothing.
+Idempotent: the importer leaves unchanged cards alone and every other row is looked up by its public code
+first, so a second run adds nothing.
 """
 import json
 from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from ..catalogue import publish_revision
 from ..extensions import db
-from ..models import (Agency, Cluster, LifeEvent, Office, Province, Role, Service, ServiceRevision, User,
-                      new_public_id)
-from ..persian import normalize
+from ..importer import Source, import_catalogue
+from ..models import Agency, Office, Province, Role, User, new_public_id
 
 DATA = Path(__file__).with_name("demo.json")
+# The demo catalogue in the import format; demo.json's small catalogue stands in until it exists.
+CATALOGUE = Path(__file__).with_name("catalogue.json")
 # Shown in the README for the demo only; a real installation creates its own accounts.
 DEMO_PASSWORD = "panjereh-demo"
 DEMO_CITIZEN = {"national_code": "0499370899", "mobile": "09121234567", "full_name": "مریم احمدی"}
@@ -34,45 +35,21 @@ class _Loader:
 
 
 def load():
+    """Load the demo catalogue through the importer (so the importer runs every day), then offices and accounts."""
     data = json.loads(DATA.read_text(encoding="utf-8"))
+    catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8")) if CATALOGUE.exists() else data
+    summary = import_catalogue(Source.from_data(catalogue))
     loader = _Loader()
-    clusters = {c["slug"]: loader.get_or_create(Cluster, {"slug": c["slug"]}, name=c["name"], name_en=c["name_en"],
-                                                position=i)
-                for i, c in enumerate(data["clusters"])}
-    events = {e["slug"]: loader.get_or_create(LifeEvent, {"slug": e["slug"]}, name=e["name"], name_en=e["name_en"],
-                                              position=i)
-              for i, e in enumerate(data["life_events"])}
-    agencies = {a["code"]: loader.get_or_create(Agency, {"code": a["code"]}, name=a["name"], name_en=a["name_en"],
-                                                connection_status=a["connection_status"],
-                                                website_url=a["website_url"])
-                for a in data["agencies"]}
-    for card in data["services"]:
-        _load_service(loader, card, agencies, clusters, events)
+    loader.created = summary.rows_created
     provinces = {p.code: p for p in db.session.execute(db.select(Province)).scalars()}
     offices = [loader.get_or_create(Office, {"code": o["code"]}, name=o["name"], province=provinces[o["province"]],
                                     address=o["address"], phone=o["phone"], opening_hours=o["opening_hours"])
                for o in data["offices"]]
-    _load_accounts(loader, offices[0], agencies["1002"], provinces["23"])
+    agency = db.session.execute(db.select(Agency).filter_by(code="1002")).scalar_one()
+    _load_accounts(loader, offices[0], agency, provinces["23"])
+    loader.created += _pending_proposal(provinces["23"])
+    loader.created += _counter_services(provinces["23"])
     return loader.created
-
-
-def _load_service(loader, card, agencies, clusters, events):
-    service = db.session.execute(db.select(Service).filter_by(code=card["code"])).scalar_one_or_none()
-    if service is not None:
-        return
-    service = loader.get_or_create(Service, {"code": card["code"]}, agency=agencies[card["agency_code"]])
-    stages = card["stages"]
-    revision = ServiceRevision(
-        service=service, number=1, status="approved", title=normalize(card["title"]),
-        summary=normalize(card["summary"]), keywords=card["keywords"], conditions=card["conditions"],
-        documents=card["documents"], procedure=card.get("procedure", []), channels=card["channels"],
-        cluster_slugs=card["clusters"], life_event_slugs=card["life_events"], fee_rial=card["fee_rial"],
-        duration_days=card["duration_days"], in_person_visits=card["in_person_visits"],
-        yearly_volume=card["yearly_volume"], **{"stage_" + name: value for name, value in stages.items()})
-    db.session.add(revision)
-    db.session.flush()
-    publish_revision(service, revision, [], [clusters[s] for s in card["clusters"]],
-                     [events[s] for s in card["life_events"]])
 
 
 def _load_accounts(loader, office, agency, province):
@@ -91,3 +68,49 @@ def _load_accounts(loader, office, agency, province):
     for username, role, name, scope in staff:
         loader.get_or_create(User, {"username": username}, role=role, full_name=name, password_hash=password,
                              public_id=new_public_id(), **scope)
+
+
+def _pending_proposal(tehran):
+    """One proposal waiting in the administrators' queue: the traffic police offer car transfers at Tehran's
+    counters. Made through the rules (so it has its decision row and audit event); skipped once the service has any."""
+    from ..models import Outsourcing, Service
+    from ..outsourcing import propose
+    service = db.session.execute(db.select(Service).filter_by(code="10020002")).scalar_one_or_none()
+    manager = db.session.execute(db.select(User).filter_by(username="agency-manager")).scalar_one_or_none()
+    if service is None or manager is None or db.session.execute(
+            db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first():
+        return 0
+    propose(service, manager, all_provinces=False, provinces=[tehran], counter_fee_rial=120_000,
+            note="درخواست‌های نقل‌وانتقال خودرو در تهران زیاد است؛ دفاتر پیشخوان تهران می‌توانند آن را ثبت کنند.")
+    return 1
+
+
+# Services the demo clerk (office 11001, Tehran) can file at once: code -> (counter fee in rials, Tehran only?).
+COUNTER_SERVICES = {"10010001": (150_000, False), "10010002": (150_000, False), "10020001": (200_000, True),
+                    "10050001": (100_000, False), "10060001": (120_000, False)}
+
+
+def _counter_services(tehran):
+    """Approved outsourcings for a handful of demo services, each proposed and approved through a decision row
+    and an audit event like a real one; a service that already has any outsourcing is left alone."""
+    from .. import audit, outsourcing
+    from ..models import Outsourcing, OutsourcingDecision, Service
+    admin = db.session.execute(db.select(User).filter_by(username="admin")).scalar_one_or_none()
+    if admin is None:
+        return 0
+    created = 0
+    for code, (fee, tehran_only) in COUNTER_SERVICES.items():
+        service = db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
+        if service is None or db.session.execute(
+                db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first():
+            continue
+        note = "داده‌های نمایشی: این خدمت در دفاتر پیشخوان قابل ثبت است."
+        row = Outsourcing(public_id=new_public_id(), service=service, all_provinces=not tehran_only,
+                          provinces=[tehran] if tehran_only else [], counter_fee_rial=fee, note=note, status="pending")
+        db.session.add(row)
+        db.session.add(OutsourcingDecision(outsourcing=row, action="propose", counter_fee_rial=fee, reason=note))
+        db.session.flush()
+        audit.record(None, "outsourcing.propose", "outsourcing", row.public_id, {}, outsourcing.snapshot(row))
+        outsourcing.approve(row, admin, reason="داده‌های نمایشی")
+        created += 1
+    return created

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 
-from . import routes  # noqa: E402,F401
+from . import outsourcing, routes  # noqa: E402,F401

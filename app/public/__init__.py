@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__, template_folder="templates")
 
-from . import routes, tracking  # noqa: E402,F401
+from . import offices, routes, tracking  # noqa: E402,F401

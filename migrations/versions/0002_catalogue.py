@@ -10,8 +10,9 @@ Alembic from comparing it):
 
 - SQLite: an FTS5 table service_search(title, keywords, meta, body) keyed by service id, and a trigger that
   drops a service's entry when the service row is deleted.
-- PostgreSQL: the pg_trgm extension, a table service_search(service_id, document tsvector) with a GIN
-  index (rows go when their service goes, by foreign key), and a trigram GIN index on search_term.key.
+- PostgreSQL: the pg_trgm extension, a table service_search(service_id, document, title, title_keywords,
+  title_keywords_meta; all tsvector) with a GIN index on document (rows go when their service goes, by
+  foreign key), and a trigram GIN index on search_term.key.
 
 It also loads the counties of every province from migrations/data/counties.json, a copy frozen with this
 migration so that the reference data of revision 0002 never changes.
@@ -69,10 +70,15 @@ def upgrade():
     if op.get_bind().dialect.name == "postgresql":
         # pg_trgm is a trusted extension (PostgreSQL 13+): the database owner may create it.
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        # document (the whole card) is what the GIN index finds candidates in; the three smaller ones are
+        # tested per candidate to rank it (title, title + keywords, title + keywords + agency/topics/code).
         op.execute(
             "CREATE TABLE service_search ("
             " service_id INTEGER NOT NULL,"
             " document TSVECTOR NOT NULL,"
+            " title TSVECTOR NOT NULL,"
+            " title_keywords TSVECTOR NOT NULL,"
+            " title_keywords_meta TSVECTOR NOT NULL,"
             " CONSTRAINT pk_service_search PRIMARY KEY (service_id),"
             " CONSTRAINT fk_service_search_service_id_service FOREIGN KEY (service_id)"
             " REFERENCES service (id) ON DELETE CASCADE)")

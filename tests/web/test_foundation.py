@@ -15,7 +15,9 @@ def seeded(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
 
 
-def test_home_is_persian_right_to_left_with_search_and_skip_link(client, seeded):
+def test_home_is_persian_right_to_left_with_search_and_skip_link(client, app, seeded):
+    from app.extensions import db
+    from app.models import Service
     response = client.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -23,7 +25,9 @@ def test_home_is_persian_right_to_left_with_search_and_skip_link(client, seeded)
     assert 'href="#main"' in html and 'id="main"' in html
     assert re.search(r'<form[^>]+action="/search"[^>]+method="get"', html)
     assert "خدمات پرمراجعه" in html
-    assert "صدور کارت هوشمند ملی" in html
+    with app.app_context():  # the demo catalogue's busiest service, whatever the data file says it is
+        busiest = db.session.execute(db.select(Service.title).order_by(Service.yearly_volume.desc())).scalars().first()
+    assert busiest in html
 
 
 def test_home_html_fits_the_first_round_trip(client, seeded):

@@ -1,0 +1,39 @@
+"""The filing in progress, carried from step to step in one signed hidden field instead of a server-side draft.
+
+Signed, so the page cannot change what an earlier step checked (the verified consent, the service, the
+idempotency key); timed, so an abandoned page cannot be finished the next morning. Nothing is kept in process
+memory, so any process can serve any step.
+"""
+import secrets
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
+
+MAX_AGE_SECONDS = 3 * 60 * 60
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="panjereh.counter.filing")
+
+
+def new(service, office, clerk):
+    """A fresh filing; its idempotency key is made now, when the filing page is first shown."""
+    return {"v": 1, "key": secrets.token_urlsafe(24), "service": service.code, "office": office.code,
+            "clerk": clerk.public_id, "citizen": {}, "consent": {}, "challenge": "", "answers": None, "files": []}
+
+
+def dump(state):
+    return _serializer().dumps(state)
+
+
+def load(token, service, office, clerk):
+    """The state if it is genuine, fresh and belongs to this service, office and clerk; otherwise None."""
+    try:
+        state = _serializer().loads(token or "", max_age=MAX_AGE_SECONDS)
+    except BadData:
+        return None
+    if not isinstance(state, dict) or state.get("v") != 1:
+        return None
+    if (state.get("service"), state.get("office"), state.get("clerk")) != (service.code, office.code, clerk.public_id):
+        return None
+    return state

@@ -1,0 +1,30 @@
+"""The counter's day ledger: one closing row per office and Tehran calendar day, never changed once written."""
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import pk, utcnow
+
+
+class DayClose(db.Model):
+    """The office manager's count of the cash at the end of a day, against what the ledger expected.
+
+    `day` is the Tehran civil date (stored Gregorian; shown Jalali). `totals` keeps the ledger's figures as they
+    were at closing, so the closed day reads the same forever even if a filing raced the close.
+    """
+    __table_args__ = (UniqueConstraint("office_id", "day"),)
+    id: Mapped[int] = pk()
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))  # the unique (office, day) index serves lookups
+    day: Mapped[date] = mapped_column(Date)
+    expected_cash_rial: Mapped[int] = mapped_column(BigInteger)
+    counted_cash_rial: Mapped[int] = mapped_column(BigInteger)
+    difference_rial: Mapped[int] = mapped_column(BigInteger)  # counted - expected: negative means cash is missing
+    note: Mapped[str] = mapped_column(Text, default="")
+    totals: Mapped[dict] = mapped_column(JSON, default=dict)
+    closed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    office = relationship("Office")
+    closed_by = relationship("User")

@@ -1,0 +1,163 @@
+"""Catalogue search speed: p50 and p95 of a fixed query mix through the app, with 100 and then 10,000 services.
+
+    .venv/bin/python benchmarks/search.py                  # SQLite, and PostgreSQL when initdb is installed
+    .venv/bin/python benchmarks/search.py --db sqlite --sizes 100 10000 --rounds 20
+
+Each size gets a fresh database (migrated, then filled through the importer, as `catalogue import` does), and
+every query of the mix is sent as GET /search?q=... through the app's test client: routing, search, miss logging
+and rendering all count. The budget (DESIGN.md §5): p95 <= 30 ms at 10,000 services and at most twice the
+100-service figure.
+"""
+import argparse
+import logging
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.importer import Source, import_catalogue  # noqa: E402
+
+VERBS = ["صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "اعتراض به", "درخواست", "تعویض", "صدور المثنی", "لغو",
+         "تغییر", "انتقال", "پیگیری", "دریافت"]
+OBJECTS = ["پروانهٔ", "گواهی", "کارت", "مجوز", "سند", "پروندهٔ", "قرارداد", "بیمهٔ", "وام", "یارانهٔ", "مستمری",
+           "گذرنامهٔ", "گواهی‌نامهٔ", "شناسنامهٔ", "اشتراک", "انشعاب", "عوارض", "مالیات", "جریمهٔ", "معافیت"]
+QUALIFIERS = ["ساختمانی", "رانندگی", "کسب", "بهداشتی", "تجاری", "کشاورزی", "صنعتی", "آموزشی", "درمانی",
+              "بازنشستگی", "خودرو", "ملک", "آب", "برق", "گاز", "تلفن ثابت", "اینترنت", "حمل‌ونقل", "صادرات",
+              "واردات", "دام", "معدن", "گردشگری", "ورزشی", "فرهنگی"]
+AUDIENCES = ["", "اشخاص حقیقی", "اشخاص حقوقی", "اتباع خارجی", "ایثارگران", "روستاییان"]
+WORDS = ("مدارک شناسایی اصل و کپی تصویر فرم تکمیل شده درخواست کتبی گواهی پرداخت فیش بانکی نامهٔ معرفی "
+         "تأییدیه استعلام اداره سامانه پیامک کد رهگیری بازدید کارشناس کمیسیون بررسی تحویل پستی حضوری برخط "
+         "شهرداری استانداری فرمانداری دادگستری بانک پلیس سازمان وزارت اداره کل").split()
+PROVINCES = ["تهران", "اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "خوزستان", "گیلان", "کرمان"]
+
+# The fixed mix: whole words, compounds in three spellings, prefixes as typed, typos, codes in Persian digits,
+# synonyms, several words, words no card has, and one letter.
+QUERIES = ["پروانه ساختمانی", "پروانه", "تمدید کارت", "گواهی نامه رانندگی", "گواهینامه", "گواهی‌نامه رانندگی",
+           "صدور", "مجوز کسب", "اعتراض", "۱۰۰۰۰۰۴۲", "۱۰۰۰۹۹۹۹", "پروا", "گذر", "پرونه", "بازنشستکی", "پاسپورت",
+           "یارانه", "بیمه بیکاری کارگران", "آب و برق", "مالیات ملک تهران", "هواپیمای مسافربری", "ک",
+           "استعلام سند خودرو", "جواز ساخت", "تعویض پلاک", "مستمری بازنشستگی روستاییان", "صدور المثنی شناسنامه"]
+
+
+VERBOSE = False
+
+
+def catalogue(size, seed=1405):
+    rng = random.Random(seed)
+    agencies = [{"code": f"{1000 + n}", "name": f"سازمان {rng.choice(QUALIFIERS)} شمارهٔ {n}",
+                 "connection_status": rng.choice(["connected", "redirect", "not_connected"])} for n in range(40)]
+    titles = [f"{v} {o} {q}" for v in VERBS for o in OBJECTS for q in QUALIFIERS]
+    rng.shuffle(titles)
+    services = []
+    for n in range(size):
+        title = titles[n % len(titles)]
+        if n >= len(titles):
+            title += " " + AUDIENCES[1 + (n // len(titles)) % (len(AUDIENCES) - 1)]
+        services.append({
+            "code": f"{10000000 + n}", "title": title, "agency_code": rng.choice(agencies)["code"],
+            "summary": " ".join(rng.choices(WORDS, k=14)), "audience": rng.choice(AUDIENCES),
+            "keywords": rng.sample(QUALIFIERS, 2) + [rng.choice(OBJECTS).rstrip("ٔ")],
+            "documents": [" ".join(rng.choices(WORDS, k=4)) for _ in range(3)],
+            "conditions": [" ".join(rng.choices(WORDS, k=6))], "procedure": [" ".join(rng.choices(WORDS, k=5))],
+            "clusters": [rng.choice(QUALIFIERS)], "fee_rial": rng.randrange(0, 50_000_000, 10_000),
+            "duration_days": rng.randrange(0, 60), "yearly_volume": int(rng.paretovariate(1.2) * 1000),
+            "stages": {s: rng.choice(["electronic", "in_person"]) for s in ("information", "request", "production",
+                                                                           "delivery")},
+            "provinces": "all" if rng.random() < .8 else rng.sample(PROVINCES, 2),
+        })
+    synonyms = {"پاسپورت": ["گذرنامه"], "جواز": ["پروانه"], "ماشین": ["خودرو"], "پلاک": ["شماره گذاری خودرو"]}
+    return {"agencies": agencies, "synonyms": synonyms, "services": services}
+
+
+def measure(url, size, rounds):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "LOG_LEVEL": "WARNING",
+                      "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        import_catalogue(Source.from_data(catalogue(size)))
+        db.session.commit()
+        loaded = time.perf_counter() - started
+        db.session.remove()
+    client = app.test_client()
+    for query in QUERIES:  # warm-up: caches, prepared plans, the first connection
+        client.get("/search", query_string={"q": query})
+    timings, per_query = [], {query: [] for query in QUERIES}
+    for _ in range(rounds):
+        for query in QUERIES:
+            started = time.perf_counter()
+            response = client.get("/search", query_string={"q": query})
+            elapsed = (time.perf_counter() - started) * 1000
+            timings.append(elapsed)
+            per_query[query].append(elapsed)
+            assert response.status_code == 200, (query, response.status_code)
+    timings.sort()
+    with app.app_context():
+        db.engine.dispose()
+    if VERBOSE:
+        for query, values in sorted(per_query.items(), key=lambda item: -statistics.median(item[1])):
+            print(f"    {statistics.median(values):7.1f} ms  {query}")
+    return loaded, statistics.median(timings), timings[int(len(timings) * .95) - 1]
+
+
+def run(backend, sizes, rounds):
+    results = []
+    for size in sizes:
+        if backend == "sqlite":
+            folder = Path(tempfile.mkdtemp(prefix="panjereh-bench-"))
+            try:
+                results.append((size, *measure(f"sqlite:///{folder}/bench.sqlite3", size, rounds)))
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        else:
+            from tests.postgres import TemporaryPostgres
+            server = TemporaryPostgres()
+            try:
+                results.append((size, *measure(server.start(), size, rounds)))
+            finally:
+                server.stop()
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 10_000])
+    parser.add_argument("--rounds", type=int, default=10, help="times the whole query mix is sent")
+    parser.add_argument("--verbose", action="store_true", help="also print each query's median")
+    args = parser.parse_args()
+    global VERBOSE
+    VERBOSE = args.verbose
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    if "postgresql" in backends and not (shutil.which("initdb") or list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))):
+        print("PostgreSQL's initdb not found: PostgreSQL skipped")
+        backends.remove("postgresql")
+    print(f"{len(QUERIES)} queries x {args.rounds} rounds per size, GET /search through the app\n")
+    print(f"{'database':<11}{'services':>9}{'load s':>9}{'p50 ms':>9}{'p95 ms':>9}")
+    failed = False
+    for backend in backends:
+        results = run(backend, args.sizes, args.rounds)
+        for size, loaded, p50, p95 in results:
+            print(f"{backend:<11}{size:>9}{loaded:>9.1f}{p50:>9.1f}{p95:>9.1f}")
+        largest, smallest = results[-1], results[0]
+        if largest[0] >= 10_000 and largest[3] > 30:
+            print(f"  {backend}: p95 above the 30 ms budget")
+            failed = True
+        if len(results) > 1 and largest[3] > 2 * smallest[3]:
+            print(f"  {backend}: p95 more than twice the {smallest[0]}-service figure")
+            failed = True
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,226 @@
+"""Catalogue search over a catalogue that is not the demo data, with queries that are not in it verbatim.
+
+The same expectations hold on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm): run with --db postgresql.
+"""
+import pytest
+from sqlalchemy import delete, select
+
+from app import search_index
+from app.extensions import db
+from app.models import SearchMiss, SearchTerm, Service
+from app.search import clean_query, corrections_for, plan, search_services, within_one_edit
+from tests.catalogue_data import card, load, search_catalogue
+
+
+@pytest.fixture
+def catalogue(ctx):
+    load(search_catalogue())
+
+
+def codes(query, **kwargs):
+    return [s.code for s in search_services(clean_query(query), **kwargs).items]
+
+
+# --- normalisation ----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["ماليات بر ارث", "مالیات بر ارث", "مَالیاتِ بر ارث", "مالیات\u200cبر\u200cارث"])
+def test_arabic_letters_diacritics_and_zwnj_in_the_query(catalogue, query):
+    assert codes(query)[0] == "21005001"
+
+
+def test_arabic_kaf_and_yeh_find_persian_titles(catalogue):
+    assert codes("كارت بازرگاني")[:2] == ["27001002", "27001001"]  # both titles; the busier one first
+
+
+@pytest.mark.parametrize("query", ["گواهی‌نامه پایان تحصیلات", "گواهی نامه پایان تحصیلات", "گواهینامه پایان تحصیلات"])
+def test_compound_written_solid_in_the_card_matches_every_spelling(catalogue, query):
+    assert codes(query)[0] == "26001002"  # the card says «گواهینامهٔ»
+
+
+@pytest.mark.parametrize("query", ["گواهینامه فنی", "گواهی نامه فنی", "گواهی‌نامه فنی", "گواهی‌نامه‌های فنی"])
+def test_compound_written_with_zwnj_in_the_card_matches_every_spelling(catalogue, query):
+    assert codes(query)[0] == "26001003"  # the card says «گواهی‌نامه‌های»
+
+
+@pytest.mark.parametrize("query", ["کسب و کار", "کسبوکار", "کسب‌وکار کوچک", "کسب وکار"])
+def test_three_part_compound(catalogue, query):
+    assert codes(query)[0] == "27001003"  # «کسب‌وکارهای کوچک»
+
+
+@pytest.mark.parametrize("query", ["اموزش و پرورش", "آموزش و پرورش", "آموزش‌وپرورش"])
+def test_alef_madda_is_optional_and_agency_names_are_searchable(catalogue, query):
+    assert set(codes(query)) >= {"26001001", "26001002", "26001003"}
+
+
+def test_agency_name_finds_its_services(catalogue):
+    assert set(codes("بهزیستی")) == {"24001001", "24001002"}
+
+
+# --- codes, prefixes, typos, synonyms -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("query", ["21005003", "۲۱۰۰۵۰۰۳", "٢١٠٠٥٠٠٣", " ۲۱۰۰-۵۰۰۳ ", "کد ۲۱۰۰۵۰۰۳"])
+def test_service_code_in_any_digit_script_comes_first(catalogue, query):
+    assert codes(query)[0] == "21005003"
+
+
+def test_partial_code_lists_the_services_it_starts(catalogue):
+    assert set(codes("۲۵۰۰۱")) == {"25001001", "25001002"}
+
+
+@pytest.mark.parametrize("typed", ["پی", "پیش", "پیش د", "پیش‌دب", "پیش دبستا"])
+def test_what_has_been_typed_so_far_matches(catalogue, typed):
+    assert "26001001" in codes(typed)[:3]
+
+
+def test_prefix_of_a_long_word(catalogue):
+    assert set(codes("بازنش")) >= {"25001001", "25001002"}
+    assert codes("ترخی")[0] == "23001001"
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("مالیت بر ارث", "21005001"),      # a letter missing
+    ("بازنشستکی", "25001001"),         # one letter wrong (ک for گ)
+    ("ترخیس خودرو", "23001001"),       # a homophone (س for ص)
+    ("بازرگنای", "27001002"),          # two letters swapped
+    ("معلولیتت", "24001001"),          # one letter too many
+])
+def test_one_wrong_letter_in_a_long_word_still_finds_it(catalogue, query, expected):
+    results = search_services(query)
+    assert results.items and results.items[0].code == expected
+    assert results.corrections
+
+
+def test_no_correction_when_the_word_exists(catalogue):
+    results = search_services("کارت")
+    assert results.corrections == {} and results.total >= 3
+
+
+def test_typo_candidates_come_from_the_index(catalogue):
+    assert corrections_for("گمرکک") == ["گمرک"]
+    assert corrections_for("xyzxyz") == []
+
+
+@pytest.mark.parametrize("query,expected", [("جواز ساختمان", "22001001"), ("ترخیص ماشین", "23001001"),
+                                            ("اتومبیل", "23001001"), ("توانخواهان", "24001001")])
+def test_synonyms_from_the_imported_table(catalogue, query, expected):
+    assert codes(query)[0] == expected
+
+
+def test_words_no_card_contains_are_left_out_and_reported(catalogue):
+    results = search_services("ترخیص خودرو ژاپنی")
+    assert results.items[0].code == "23001001"
+    assert results.ignored == ["ژاپنی"]
+
+
+def test_when_no_card_has_every_word_the_closest_are_shown(catalogue):
+    results = search_services("کارت معلولیت بازرگانی")
+    assert results.partial
+    assert {"24001001", "27001001"} <= {s.code for s in results.items}
+
+
+# --- ranking ---------------------------------------------------------------------------------------------
+
+def test_title_ranks_above_keywords_above_body_and_volume_breaks_ties(ctx):
+    load([
+        card("9001", "پرورش زعفران در گلخانه", yearly_volume=10),
+        card("9002", "صادرات محصولات کشاورزی", keywords=["زعفران"], yearly_volume=1000),
+        card("9003", "صدور مجوز بسته‌بندی", summary="برای بسته‌بندی زعفران و پسته.", yearly_volume=100000),
+        card("9004", "خرید تضمینی زعفران", yearly_volume=500),
+        card("9005", "بیمهٔ محصولات زعفرانی", yearly_volume=900),
+    ])
+    assert codes("زعفران") == ["9004", "9001", "9005", "9002", "9003"]
+
+
+def test_agency_and_cluster_rank_between_keywords_and_body(ctx):
+    load([
+        card("9101", "صدور پروانه", agency_code="9200", agency_name="سازمان شیلات", yearly_volume=5),
+        card("9102", "مجوز صید", keywords=["شیلات"], yearly_volume=1),
+        card("9103", "ثبت قایق", summary="با هماهنگی شیلات.", yearly_volume=100),
+    ])
+    assert codes("شیلات") == ["9102", "9101", "9103"]
+
+
+def test_whole_word_in_title_ranks_above_a_prefix_in_title(ctx):
+    load([card("9201", "صدور کارتابل", yearly_volume=1000), card("9202", "صدور کارت", yearly_volume=1)])
+    assert codes("کارت") == ["9202", "9201"]
+
+
+def test_results_are_paginated(ctx):
+    load([card(f"93{n:02d}", f"خدمت نمونهٔ شمارهٔ {n}", yearly_volume=n) for n in range(45)])
+    first, third = search_services("نمونه", page=1), search_services("نمونه", page=3)
+    assert first.total == 45 and first.pages == 3 and len(first.items) == 20
+    assert [s.code for s in third.items] == [f"93{n:02d}" for n in range(4, -1, -1)]
+    assert search_services("نمونه", page=99).page == 3
+
+
+# --- misses, strange input, keeping the index in step ---------------------------------------------------------
+
+def test_queries_without_results_are_logged_normalised_and_counted(catalogue):
+    assert search_services("هواپيما").total == 0
+    assert search_services("هواپیما ").total == 0
+    miss = db.session.execute(select(SearchMiss)).scalar_one()
+    assert (miss.query, miss.count) == ("هواپیما", 2)
+    assert miss.last_seen >= miss.first_seen
+
+
+def test_as_you_type_misses_are_not_logged(catalogue):
+    search_services("هواپیم", record_miss=False)
+    assert db.session.execute(select(SearchMiss)).first() is None
+
+
+@pytest.mark.parametrize("query", [
+    "", " ", "\u202e\u0000\u0007", "ب" * 5000, "%%%___", 'AND OR NOT "*:^', "{title} : x", "NEAR(a b)",
+    "' | & ! <-> :*", "\\", "a:*A & b", "'", '"', "()", "*", "-", "1" * 400, "گذرنامه" * 100,
+    "\ufdfd\ufeff\u200d\u200c", "😀 🇮🇷", "SELECT * FROM service; --",
+])
+def test_strange_input_is_a_normal_search(catalogue, query):
+    results = search_services(clean_query(query))
+    assert results.total >= 0
+
+
+def test_plan_keeps_the_last_word_as_a_prefix_and_drops_inner_stopwords(ctx):
+    clauses, query_codes, _words = plan("گواهی عدم سوء پیشینه برای سفر")
+    assert [c.word for c in clauses] == ["گواهی", "عدم", "سو", "پیشینه", "سفر"]
+    assert clauses[-1].alternatives[0].prefix and query_codes == []
+
+
+def test_changed_card_is_searched_by_its_new_text_only(ctx):
+    load([card("9401", "صدور مجوز ماهیگیری")])
+    assert codes("ماهیگیری") == ["9401"]
+    load([card("9401", "صدور مجوز شکار")])
+    assert codes("ماهیگیری") == [] and codes("شکار") == ["9401"]
+
+
+def test_renamed_agency_is_searched_by_its_new_name(ctx):
+    load([card("9501", "ثبت شرکت", agency_code="9600", agency_name="ادارهٔ ثبت شرکت‌ها")])
+    load({"agencies": [{"code": "9600", "name": "مرجع ثبت اشخاص حقوقی"}], "services": []})
+    assert codes("اشخاص حقوقی") == ["9501"]
+
+
+def test_deleted_or_inactive_services_leave_the_results(ctx):
+    load([card("9701", "صدور مجوز زنبورداری"), card("9702", "تمدید مجوز زنبورداری")])
+    service = db.session.execute(select(Service).filter_by(code="9701")).scalar_one()
+    service.is_active = False
+    search_index.index_services([service])
+    db.session.execute(delete(Service).where(Service.code == "9702"))
+    db.session.commit()
+    assert codes("زنبورداری") == []
+
+
+def test_rebuild_indexes_every_published_card_again(catalogue):
+    db.session.execute(delete(SearchTerm))
+    db.session.commit()
+    assert search_index.rebuild() == 17
+    db.session.commit()
+    assert search_index.is_current()
+    assert codes("بازنشستکی")[0] == "25001001"  # the vocabulary is back too
+
+
+@pytest.mark.parametrize("a,b,expected", [
+    ("گذرنامه", "گذرنامه", True), ("گذرنامه", "گزرنامه", True), ("گذرنامه", "گذنامه", True),
+    ("گذرنامه", "گذرنامهه", True), ("گذرنامه", "گذرناهم", True), ("گذرنامه", "گزرنانه", False),
+    ("abc", "acb", True), ("abcd", "badc", False), ("", "a", True), ("ab", "", False),
+])
+def test_within_one_edit(a, b, expected):
+    assert within_one_edit(a, b) is expected
+    assert within_one_edit(b, a) is expected
