@@ -58,30 +58,11 @@ def file_request(filing):
         raise FilingError(_("پاسخ‌های فرم کامل یا درست نیست."), errors)
 
     for _attempt in range(5):
-        request = filing.draft or Request(public_id=new_public_id(), status="draft")
-        request.tracking_code = new_tracking_code()
-        request.idempotency_key = filing.idempotency_key
-        request.service = filing.service
-        request.revision = revision
-        request.form_version = revision.form_version
-        request.agency_id = filing.service.agency_id
-        request.applicant = filing.applicant
-        request.channel = filing.channel
-        request.office = filing.office
-        request.filed_by = filing.actor if filing.channel == "counter" else None
-        request.consent_method, request.consent_reference = filing.consent_method, filing.consent_reference
-        request.answers = filing.answers
-        db.session.add(request)
-        workflow.advance(request, "submit", filing.actor or filing.applicant, attachments=filing.attachments)
-        for payment in filing.payments:
-            payment.request = request
-            db.session.add(payment)
-        if filing.applicant.mobile:
-            sms.send(filing.applicant.mobile, _("پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
-                                                title=filing.service.title,
-                                                code=format_tracking_code(request.tracking_code)),
-                     purpose="tracking")
         try:
+            # Nothing is flushed before the commit, so a clash (same key, same tracking code) surfaces in one
+            # place, below, whichever statement would have hit it.
+            with db.session.no_autoflush:
+                request = _write(filing, revision)
             db.session.commit()
             return request
         except IntegrityError:
@@ -92,6 +73,33 @@ def file_request(filing):
                 return replay
             # otherwise the random tracking code collided: draw another one
     raise FilingError(_("ثبت درخواست ممکن نشد. دوباره تلاش کنید."))
+
+
+def _write(filing, revision):
+    """The request, its first event, its payments and the SMS with the tracking code, all in one session."""
+    request = filing.draft or Request(public_id=new_public_id(), status="draft")
+    request.tracking_code = new_tracking_code()
+    request.idempotency_key = filing.idempotency_key
+    request.service = filing.service
+    request.revision = revision
+    request.form_version = revision.form_version
+    request.agency_id = filing.service.agency_id
+    request.applicant = filing.applicant
+    request.channel = filing.channel
+    request.office = filing.office
+    request.filed_by = filing.actor if filing.channel == "counter" else None
+    request.consent_method, request.consent_reference = filing.consent_method, filing.consent_reference
+    request.answers = filing.answers
+    db.session.add(request)
+    workflow.advance(request, "submit", filing.actor or filing.applicant, attachments=filing.attachments)
+    for payment in filing.payments:
+        payment.request = request
+        db.session.add(payment)
+    if filing.applicant.mobile:
+        sms.send(filing.applicant.mobile, _("پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
+                                            title=filing.service.title, code=format_tracking_code(request.tracking_code)),
+                 purpose="tracking")
+    return request
 
 
 def _check_fileable(filing):
