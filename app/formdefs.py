@@ -301,6 +301,25 @@ def file_fields(definition):
     return [s for s in definition if s["type"] == "file"]
 
 
+def check_files(form, definition, attached=(), attached_bytes=0):
+    """Required files are chosen now or already attached (a draft's, or scans staged at the counter), and all of
+    a request's files together stay under REQUEST_ATTACHMENTS_MAX_MB. Field errors go next to their fields;
+    the return value is (ok, message about the total or None)."""
+    from flask import current_app
+    ok, total = True, attached_bytes
+    for spec in file_fields(definition):
+        field = form[spec["name"]]
+        if field.data and getattr(field.data, "filename", ""):
+            total += attachments.upload_size(field.data)
+        elif spec.get("required") and spec["name"] not in attached:
+            field.errors = list(field.errors) + [_("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
+            ok = False
+    limit = current_app.config["REQUEST_ATTACHMENTS_MAX_MB"]
+    if total > limit * 1024 * 1024:
+        return False, _("حجم همهٔ پیوست‌ها با هم بیش از %(n)s مگابایت است.", n=local_number(limit))
+    return ok, None
+
+
 DEFAULT_DEFINITION = [
     {"name": "description", "type": "textarea", "label": _l("شرح درخواست"), "required": True, "max_length": 2000,
      "hint": _l("آنچه از این خدمت می‌خواهید را کوتاه بنویسید.")},

@@ -12,7 +12,8 @@ from ..auth import SignInError, authenticate_staff, landing_endpoint, role_requi
 from ..auth import sign_in as start_session
 from ..extensions import db, limiter
 from ..filing import Filing, FilingError, existing_for_key, file_request, save_draft
-from ..formdefs import answers_from, build_form, definition_for, display_answers, file_fields, raw_answers
+from ..formdefs import (answers_from, build_form, check_files, definition_for, display_answers, file_fields,
+                        raw_answers)
 from ..identifiers import InvalidIdentifier, clean_mobile
 from ..models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
 from ..permissions import request_for, requests_visible_to
@@ -178,7 +179,9 @@ def apply(code):
         return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
     existing = {a.field_name for a in draft.attachments} if draft else set()
     fields_ok = form.validate()  # every check runs, so all problems are shown at once
-    files_ok = _files_ok(form, definition, existing)
+    files_ok, total_error = check_files(form, definition, attached=existing)
+    if total_error:
+        flash(total_error, "error")
     if controls.validate() and fields_ok and files_ok:
         stored = []
         try:
@@ -206,25 +209,6 @@ def _own_draft(service, public_id):
     if draft.status != "draft" or draft.service_id != service.id:
         abort(404)
     return draft
-
-
-def _files_ok(form, definition, existing):
-    """Required files must be chosen (or already be on the draft); the total stays under the request limit."""
-    ok, total = True, 0
-    for spec in file_fields(definition):
-        upload = form[spec["name"]].data
-        chosen = bool(upload and getattr(upload, "filename", ""))
-        if chosen:
-            total += attachments.upload_size(upload)
-        elif spec.get("required") and spec["name"] not in existing:
-            form[spec["name"]].errors = list(form[spec["name"]].errors) + [
-                _("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
-            ok = False
-    limit = current_app.config["REQUEST_ATTACHMENTS_MAX_MB"]
-    if total > limit * 1024 * 1024:
-        flash(_("حجم همهٔ پیوست‌ها با هم بیش از %(n)s مگابایت است.", n=limit), "error")
-        ok = False
-    return ok
 
 
 def _store_files(form, definition, skip_invalid=False):

@@ -22,7 +22,8 @@ from ..adapters import sms
 from ..auth import role_required
 from ..extensions import db
 from ..filing import Filing, FilingError, existing_for_key, file_request
-from ..formdefs import answers_from, build_form, definition_for, display_answers, file_fields, raw_answers
+from ..formdefs import (answers_from, build_form, check_files, definition_for, display_answers, file_fields,
+                        raw_answers)
 from ..models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id, utcnow
 from ..permissions import offices_visible_to, requests_visible_to, service_fileable_at, services_fileable_at
 from ..persian import fold_digits, normalize_for_search
@@ -323,20 +324,11 @@ def fill(code):
 
 def _files_ok(flow, dform, definition):
     """Required scans are chosen now or were attached before going back; all of them stay under the limit."""
-    staged = {f["field"] for f in flow.state["files"]}
-    ok, total = True, sum(f["size"] for f in flow.state["files"])
-    for spec in file_fields(definition):
-        upload = dform[spec["name"]].data
-        if upload and getattr(upload, "filename", ""):
-            total += attachments.upload_size(upload)
-        elif spec.get("required") and spec["name"] not in staged:
-            dform[spec["name"]].errors = list(dform[spec["name"]].errors) + [
-                _("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
-            ok = False
-    limit = current_app.config["REQUEST_ATTACHMENTS_MAX_MB"]
-    if total > limit * 1024 * 1024:
-        flash(_("حجم همهٔ پیوست‌ها با هم بیش از %(n)s مگابایت است.", n=limit), "error")
-        ok = False
+    staged = flow.state["files"]
+    ok, total_error = check_files(dform, definition, attached={f["field"] for f in staged},
+                                  attached_bytes=sum(f["size"] for f in staged))
+    if total_error:
+        flash(total_error, "error")
     return ok
 
 
