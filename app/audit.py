@@ -136,13 +136,13 @@ def verify():
     """Walk the chain oldest first; the first row whose link or content does not hold is reported."""
     previous, count = "", 0
     rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)).scalars()
-    for event in rows:
-        if event.prev_hash != previous:
-            return Verification(False, count, event.id, "its prev_hash is not the hash of the event before it "
+    for row in rows:
+        if row.prev_hash != previous:
+            return Verification(False, count, row.id, "its prev_hash is not the hash of the event before it "
                                                         "(an event was removed or edited)")
-        if compute_hash(event) != event.hash:
-            return Verification(False, count, event.id, "its hash does not match its content (the row was edited)")
-        previous, count = event.hash, count + 1
+        if compute_hash(row) != row.hash:
+            return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
+        previous, count = row.hash, count + 1
     head = db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar_one_or_none() or ""
     if head != previous:
         return Verification(False, count, None, "the newest event is not the one the head points at "

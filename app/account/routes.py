@@ -1,7 +1,7 @@
 """Account pages: citizen sign-in, applying, drafts, my requests, the request page; staff sign-in."""
 import secrets
 
-from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import CombinedMultiDict

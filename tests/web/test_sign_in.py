@@ -1,7 +1,6 @@
 """Citizen sign-in by SMS code and staff sign-in by password: the rules a person runs into."""
 from datetime import timedelta
 
-import pytest
 
 from app.extensions import db
 from app.models import OtpChallenge, Role
