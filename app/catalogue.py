@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from . import search_index
 from .extensions import db
-from .models import (Agency, Cluster, County, LifeEvent, Office, Outsourcing, Province, Service, ServiceRevision,
+from .models import (Agency, Cluster, County, LifeEvent, Outsourcing, Province, Service, ServiceRevision,
                      outsourcing_province, service_cluster, service_life_event, service_province)
 
 PAGE_SIZE = 20
@@ -187,18 +187,6 @@ def counter_offer(service, province):
         if in_province:
             return outsourcing
     return None
-
-
-def offices_near(province, county=None, limit=3):
-    """Active counter offices of the visitor's province, those in their county first."""
-    if province is None:
-        return []
-    query = select(Office).where(Office.province_id == province.id, Office.status == "active")
-    if county is not None:
-        query = query.order_by(case((Office.county_id == county.id, 0), else_=1), Office.code)
-    else:
-        query = query.order_by(Office.code)
-    return db.session.execute(query.limit(limit)).scalars().all()
 
 
 def offered_in(service, province):

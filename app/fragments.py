@@ -16,7 +16,8 @@ def render_block(template_name, block, **context):
     app = current_app._get_current_object()
     app.update_template_context(context)
     template = app.jinja_env.get_or_select_template(template_name)
-    return "".join(template.blocks[block](template.new_context(context)))
+    # Stripped, so that a block with nothing to say leaves its container :empty (and hidden by CSS).
+    return "".join(template.blocks[block](template.new_context(context))).strip()
 
 
 def render_page(template_name, block, **context):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from . import catalogue, search_index
 from .extensions import db
@@ -98,7 +98,8 @@ class Source:
         if isinstance(data, list):
             return cls(services=data)
         if not isinstance(data, dict) or not isinstance(data.get("services", []), list):
-            raise ImportFailed([RowError(0, "services", _("فایل باید آرایه‌ای از خدمت‌ها یا شیئی با کلید services باشد."))])
+            raise ImportFailed([RowError(0, "services",
+                                         _("فایل باید آرایه‌ای از خدمت‌ها یا شیئی با کلید services باشد."))])
         errors = []
         for key in ("agencies", "clusters", "life_events"):
             if not isinstance(data.get(key) or [], list):
@@ -268,6 +269,11 @@ CHANNEL_ALIASES = {"website": "web", "وب": "web", "وبگاه": "web", "سام
                    "دفترپیشخوان": "counter", "دفاترپیشخوان": "counter", "حضوری": "in_person", "inperson": "in_person"}
 
 
+def _means_all(value):
+    """"all", "همه", "سراسر کشور": offered in every province."""
+    return isinstance(value, str) and (value.strip().lower() in ALL_PROVINCES or name_key(value) in ALL_PROVINCES)
+
+
 def _count(value):
     """A non-negative whole number from an int, a float without fraction, or digits in any script."""
     if value is None or value == "":
@@ -297,7 +303,7 @@ def _texts(value):
 # --- the plan: everything checked before anything is written -------------------------------------------------
 
 class _Catalogue:
-    """What the database already holds, looked up once, plus what the file adds on the way."""
+    """What the database already holds, looked up once."""
 
     def __init__(self):
         self.agencies = {a.code: a for a in db.session.execute(select(Agency)).scalars()}
@@ -345,6 +351,8 @@ class _Topics:
 
 
 class _Checker:
+    """Checks a whole Source and keeps the cleaned rows; check() raises ImportFailed listing every problem."""
+
     def __init__(self, source):
         self.source = source
         self.errors = []
@@ -355,13 +363,14 @@ class _Checker:
         self.services = []   # (row number, cleaned card)
         self.synonyms = []
         self.ignored = set()
+        self.topic_rows = {}  # "clusters" / "life_events" -> their cleaned top-level rows
 
     def error(self, row, name, reason, section="services"):
         self.errors.append(RowError(row, name, reason, section))
 
     def check(self):
-        self._topics(self.source.clusters, "clusters", self.clusters, 60)
-        self._topics(self.source.life_events, "life_events", self.life_events, 60)
+        self._topics(self.source.clusters, "clusters", self.clusters)
+        self._topics(self.source.life_events, "life_events", self.life_events)
         self._agencies()
         self._service_agencies()
         seen = {}
@@ -381,8 +390,7 @@ class _Checker:
 
     # sections
 
-    def _topics(self, rows, section, topics, slug_length):
-        self.topic_rows = getattr(self, "topic_rows", {})
+    def _topics(self, rows, section, topics, slug_length=60):
         cleaned = []
         for number, row in enumerate(rows, start=1):
             if not isinstance(row, dict):
@@ -408,7 +416,8 @@ class _Checker:
                 continue
             code = fold_digits(clean_text(row.get("code")))
             if not AGENCY_CODE.fullmatch(code):
-                self.error(number, "code", _("کد دستگاه لازم است و فقط حروف لاتین، رقم، نقطه و خط تیره (تا ۳۲ نویسه) می‌پذیرد."), "agencies")
+                self.error(number, "code", _("کد دستگاه لازم است و فقط حروف لاتین، رقم، نقطه و خط تیره "
+                                             "(تا ۳۲ نویسه) می‌پذیرد."), "agencies")
                 continue
             if code in codes:
                 self.error(number, "code", _("این کد دستگاه دوبار آمده است."), "agencies")
@@ -582,9 +591,8 @@ class _Checker:
 
     def _provinces(self, number, value, card):
         if isinstance(value, str):
-            value = [value] if name_key(value) in ALL_PROVINCES or value.strip().lower() == "all" else split_list(value)
-        if value in (None, []) or (isinstance(value, list) and len(value) == 1
-                                   and (str(value[0]).strip().lower() == "all" or name_key(str(value[0])) in ALL_PROVINCES)):
+            value = [] if _means_all(value) else split_list(value)
+        if value is None or value == [] or (isinstance(value, list) and len(value) == 1 and _means_all(value[0])):
             card["offered_everywhere"], card["province_codes"] = True, []
             return
         if not isinstance(value, list):
@@ -651,18 +659,22 @@ def import_catalogue(source, on_row=None):
     existing = {}
     for start in range(0, len(codes), 1000):
         existing.update((s.code, s) for s in db.session.execute(
-            select(Service).options(joinedload(Service.current_revision), joinedload(Service.agency))
+            select(Service).options(joinedload(Service.current_revision), joinedload(Service.agency),
+                                    selectinload(Service.clusters), selectinload(Service.life_events),
+                                    selectinload(Service.provinces))
             .where(Service.code.in_(codes[start:start + 1000]))).unique().scalars())
     numbers = dict(db.session.execute(select(ServiceRevision.service_id, func.max(ServiceRevision.number))
                                       .group_by(ServiceRevision.service_id)).all())
     changed = []
-    for index, (_row, card) in enumerate(checker.services, start=1):
-        _apply_service(existing.get(card["code"]), card, agencies, provinces, clusters, events, numbers, summary,
-                       changed)
-        if on_row:
-            on_row()
-        if index % 500 == 0:
-            db.session.flush()
+    # Flushed in batches, not before every query a relationship makes: a 10,000-card file stays fast.
+    with db.session.no_autoflush:
+        for index, (_row, card) in enumerate(checker.services, start=1):
+            _apply_service(existing.get(card["code"]), card, agencies, provinces, clusters, events, numbers,
+                           summary, changed)
+            if on_row:
+                on_row()
+            if index % 500 == 0:
+                db.session.flush()
     _apply_synonyms(checker.synonyms, summary)
     db.session.flush()
     search_index.index_services(changed)
@@ -757,9 +769,8 @@ def _apply_service(service, card, agencies, provinces, clusters, events, numbers
     revision = ServiceRevision(service=service, number=number, status="approved", decided_at=utcnow(),
                                form_version=form_version, **values)
     db.session.add(revision)
-    if service.id is None:
-        db.session.flush([service])
-    numbers[service.id] = number
+    if service.id is not None:
+        numbers[service.id] = number
     catalogue.publish_revision(service, revision, [provinces[c] for c in card["province_codes"]],
                                [clusters[s] for s in card["cluster_slugs"]],
                                [events[s] for s in card["life_event_slugs"]], reindex=False)

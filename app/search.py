@@ -10,13 +10,13 @@ How a query is read (search_index.words() folds query and cards the same way):
 - ranking: all words in the title (whole words, then prefixes) > in title and keywords > with the agency,
   cluster or life event > anywhere; yearly volume breaks ties;
 - when few cards have every word, cards with all but one of them follow (rarer words and stronger fields
-  first);
-  a query that finds nothing is logged.
+  first); a query that finds nothing is logged.
 """
 import logging
 import math
-from itertools import combinations
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import combinations
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
@@ -107,17 +107,22 @@ def _synonym_groups(query_words):
     return by_member
 
 
-def _spellings(parts, prefix=False, last=False):
+def _spellings(parts, prefix=False, last=False, phrase=False):
     """Ways a card may write these words: as they are, or written solid where the query spaced them; a single
-    word may also be the solid form of words the card spaced (its joined, marked term)."""
+    word may also be the solid form of words the card spaced (its joined, marked term). With phrase=True
+    (a synonym: a fixed expression) several words must stand together, which the joined terms of two or
+    three neighbouring words tell exactly."""
     parts = tuple(parts)
+    solid = "".join(parts)
     if len(parts) == 1:
         found = [Alternative(parts, prefix)]
-        if len(parts[0]) > 1:
+        if len(solid) > 1:
             # As a prefix the joined terms are costly to expand; only the word being typed needs it.
-            found.append(Alternative((JOINED + parts[0],), prefix and last and len(parts[0]) >= PREFIX_MIN_LENGTH))
+            found.append(Alternative((JOINED + solid,), prefix and last and len(solid) >= PREFIX_MIN_LENGTH))
         return found
-    return [Alternative(parts, prefix), Alternative(("".join(parts),), prefix)]
+    if phrase and len(parts) <= 3:
+        return [Alternative((JOINED + solid,)), Alternative((solid,))]
+    return [Alternative(parts, prefix), Alternative((solid,), prefix)]
 
 
 def plan(query):
@@ -171,7 +176,7 @@ def _group_alternatives(group):
     for member in sorted(group):
         parts = words(member)
         if parts:
-            found += _spellings(parts)
+            found += _spellings(parts, phrase=True)
     return found
 
 
@@ -229,9 +234,9 @@ def corrections_for(word):
         threshold = (len(word) - 4) / (len(word) + 4) - 0.03
         db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
                            {"value": f"{threshold:.3f}"})
-        rows = [row[0] for row in _index_query(
-            "SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest",
-            {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1})]
+        rows = db.session.execute(
+            text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest"),
+            {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1}).scalars().all()
     else:
         candidates = sorted(_edits(word))
         rows = []
@@ -349,7 +354,7 @@ class _Sql:
         return name
 
     def matching(self, expression):
-        """`s.id IN (ids whose index entry matches)`: finds candidates through the index."""
+        """`s.id IN (ids whose index entry matches)`, for databases that cannot test one row (FTS5)."""
         if expression is None:
             return "1 = 0"
         return (f"s.id IN (SELECT {self.syntax.id_column} FROM service_search "
@@ -367,24 +372,33 @@ def _exists(syntax, expression):
         return False
     sql = _Sql(syntax)
     statement = f"SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT 1"
-    return bool(list(_index_query(statement, sql.params)))
+    return db.session.execute(text(statement), sql.params).first() is not None
 
 
 # --- running it -----------------------------------------------------------------------------------------
 
+def _frequency_sql(syntax, sql, clause):
+    # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
+    return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
+            f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits)")
+
+
+def _frequency(syntax, clause):
+    """How many cards have this clause's word (up to the cap)."""
+    sql = _Sql(syntax)
+    return db.session.execute(text("SELECT " + _frequency_sql(syntax, sql, clause)), sql.params).scalar_one()
+
+
 def _weights(syntax, clauses):
-    """How telling each word is (inverse document frequency): a rare word counts more than a common one."""
-    documents = db.session.execute(select(func.count()).select_from(Service).where(
-        Service.is_active, Service.current_revision_id.is_not(None))).scalar_one() or 1
-    weights = []
-    for clause in clauses:
-        sql = _Sql(syntax)
-        # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
-        statement = (f"SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
-                     f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits")
-        frequency = list(_index_query(statement, sql.params))[0][0]
-        weights.append(round(math.log((documents + 1) / (frequency + 0.5)) + 0.1, 4))
-    return weights
+    """How telling each word is (inverse document frequency): a rare word counts more than a common one.
+    One statement counts the cards and each word's cards."""
+    sql = _Sql(syntax)
+    sql.params["live"] = True
+    counts = ", ".join(_frequency_sql(syntax, sql, clause) for clause in clauses)
+    statement = (f"SELECT (SELECT COUNT(*) FROM service WHERE is_active = :live AND current_revision_id IS NOT NULL), "
+                 f"{counts}")
+    documents, *frequencies = db.session.execute(text(statement), sql.params).one()
+    return [round(math.log((max(documents, 1) + 1) / (frequency + 0.5)) + 0.1, 4) for frequency in frequencies]
 
 
 def _ranked_ids(syntax, clauses, codes, page, weights=None):
@@ -395,14 +409,19 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     """
     sql = _Sql(syntax)
     expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
-    parts = []
-    if expression is not None:
-        parts.append(f"SELECT {syntax.id_column} AS id FROM service_search WHERE {syntax.predicate(sql.bind(expression))}")
+    match = syntax.predicate(sql.bind(expression)) if expression is not None else None
     code_params = ", ".join(":" + sql.bind(code) for code in codes)
-    if codes:
-        parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
-    if not parts:
-        return [], 0, 0
+    if syntax.row_predicate is not None and match and not codes:
+        # PostgreSQL, no code named: the index scan hands over each candidate's row, tsvectors and all.
+        source = f"service_search ss JOIN service s ON s.id = ss.service_id WHERE ss.{match} AND"
+    else:
+        # Start from the candidates the index found and the services named by code.
+        parts = [f"SELECT {syntax.id_column} AS id FROM service_search WHERE {match}"] if match else []
+        if codes:
+            parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
+        if not parts:
+            return [], 0, 0
+        source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE"
     by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
     tiers = " ".join(f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
                      for rank, fields, prefixes in TIERS)
@@ -420,23 +439,21 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
         score = " + ".join(scores)
         order += ["complete DESC", "(CASE WHEN complete = 1 THEN tier ELSE 0 END) DESC", "score DESC"]
     order += ["s.volume DESC", "s.code"]
-    # Start from the candidates the index found (and services named by code), compute their ranks, then order
-    # and count them in the outer query.
+    # The inner query finds the candidates and computes their ranks; the outer one orders and counts them.
     inner = (f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
              f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
-             f"FROM ({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} "
-             f"WHERE s.is_active = :live AND s.current_revision_id IS NOT NULL")
+             f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL")
     sql.params["live"] = True
     statement = (f"SELECT id, COUNT(*) OVER () AS total, SUM(complete) OVER () AS full_total FROM ({inner}) AS s "
                  f"ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset")
     sql.params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    rows = list(_index_query(statement, sql.params))
+    rows = db.session.execute(text(statement), sql.params).all()
     if rows:
         return [row.id for row in rows], rows[0].total, int(rows[0].full_total or 0)
     if page == 1:
         return [], 0, 0
     counted = f"SELECT COUNT(*), SUM(complete) FROM ({inner}) AS s"
-    total, complete_total = list(_index_query(counted, sql.params))[0]
+    total, complete_total = db.session.execute(text(counted), sql.params).one()
     return [], total, int(complete_total or 0)
 
 
@@ -463,7 +480,11 @@ def _repair(syntax, clauses):
         if not fixes:
             ignored.append(clause.word)
             continue
-        groups = _synonym_groups(fixes)
+        # The spelling most cards use is the one to show as "searched instead".
+        if len(fixes) > 1:
+            fixes.sort(key=lambda fix: -_frequency(syntax, Clause(fix, _spellings([fix]))))
+        with _usual_planner():
+            groups = _synonym_groups(fixes)
         alternatives = []
         for fix in fixes:
             alternatives += _spellings([fix]) + _group_alternatives(groups.get(fix, ()))
@@ -477,23 +498,45 @@ def _repair(syntax, clauses):
 # reads every row (tens of milliseconds at 10,000 cards, against about one through the index), or walks a whole
 # primary key to feed a merge join; a parallel worker costs more to start than these queries take; and a plan
 # cached for a statement psycopg has prepared cannot see how selective this query's words are. So, for these
-# statements only:
+# statements only (see _through_the_indexes):
 _PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0",
             "plan_cache_mode": "force_custom_plan"}
 _SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
 _SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER)
 
 
-def _index_query(statement, params):
-    """Run a statement over the search tables, through their indexes on PostgreSQL."""
+@contextmanager
+def _through_the_indexes():
+    """While searching, PostgreSQL plans with the settings above (restored afterwards, for the rest of the
+    transaction); other databases need nothing."""
     if _dialect() != "postgresql":
-        return db.session.execute(text(statement), params)
+        yield
+        return
     saved = dict(zip(_PLANNER, db.session.execute(text(_SAVED)).one()))
     db.session.execute(text(_SET), _PLANNER)
+    db.session.info["planner_saved"] = saved
     try:
-        return db.session.execute(text(statement), params).all()
+        yield
     finally:
-        db.session.execute(text(_SET), saved)
+        db.session.info.pop("planner_saved", None)
+        try:
+            db.session.execute(text(_SET), saved)
+        except SQLAlchemyError:
+            pass  # the transaction failed: its rollback resets the settings anyway
+
+
+@contextmanager
+def _usual_planner():
+    """Back to the usual settings for a query outside the search tables (the synonyms need a plain scan)."""
+    saved = db.session.info.get("planner_saved")
+    if saved is None:
+        yield
+        return
+    db.session.execute(text(_SET), saved)
+    try:
+        yield
+    finally:
+        db.session.execute(text(_SET), _PLANNER)
 
 
 def search_services(query, page=1, record_miss=True):
@@ -502,7 +545,15 @@ def search_services(query, page=1, record_miss=True):
     clauses, codes, query_words = plan(query)
     if not clauses and not codes:
         return Results([], 0, 1, 0)
-    found = _search(clauses, codes, page)
+    try:
+        with _through_the_indexes():
+            found = _search(clauses, codes, page)
+    except SQLAlchemyError:
+        # Every term is quoted for the index's query language, so this is not expected; if some input still
+        # trips it, the visitor gets an empty result page and the log gets the query, never a 500 page.
+        db.session.rollback()
+        log.warning("search failed for %r", query, exc_info=True)
+        return Results([], 0, 1, 0)
     if not found.total and record_miss:
         record_search_miss(" ".join(query_words))
     return found

@@ -139,7 +139,8 @@ def main():
     VERBOSE = args.verbose
     logging.getLogger("alembic").setLevel(logging.WARNING)
     backends = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if "postgresql" in backends and not (shutil.which("initdb") or list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))):
+    has_postgres = shutil.which("initdb") or list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    if "postgresql" in backends and not has_postgres:
         print("PostgreSQL's initdb not found: PostgreSQL skipped")
         backends.remove("postgresql")
     print(f"{len(QUERIES)} queries x {args.rounds} rounds per size, GET /search through the app\n")

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
-from .. import catalogue
+from .. import catalogue, offices
 from ..fragments import is_htmx, render_page
 from ..i18n import COOKIE
 from ..persian import fold_digits
@@ -58,9 +58,15 @@ def service(code):
         abort(404)
     place = visitor_place()
     counter = catalogue.counter_offer(found, place.province)
+    nearby = []
+    if counter and place.province:
+        # The offices finder's own ranking: nearest to the seat of the visitor's county, if one was chosen.
+        seat = place.county
+        nearby = [row.office for row in offices.find(place.province, None, seat.latitude if seat else None,
+                                                     seat.longitude if seat else None, size=3).items]
     return render_template(
         "public/service.html", service=found, card=found.current_revision, place=place, counter=counter,
-        offices=catalogue.offices_near(place.province, place.county) if counter else [],
+        offices=nearby,
         can_apply=catalogue.can_apply_here(found), offered_here=catalogue.offered_in(found, place.province),
         related=catalogue.related_services(found), labels=catalogue)
 

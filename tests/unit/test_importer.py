@@ -319,3 +319,21 @@ def test_seed_demo_goes_through_the_importer(runner, app):
 def search_services_total(query):
     from app.search import search_services
     return search_services(query).total
+
+
+def test_seed_demo_on_an_upgraded_database_rebuilds_an_outdated_search_index(runner, app):
+    from sqlalchemy import delete, text
+
+    from app.models import Setting
+    from app.search import search_services
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():  # as after `db upgrade` on a database whose cards predate the index
+        db.session.execute(text("DELETE FROM service_search"))
+        db.session.execute(delete(Setting))
+        db.session.commit()
+        assert search_services("گذرنامه", record_miss=False).total == 0
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "search index rebuilt" in result.output
+    with app.app_context():
+        assert search_services("گذرنامه", record_miss=False).total > 0
+    assert "rebuilt" not in runner.invoke(args=["seed-demo", "--if-empty"]).output  # once is enough

@@ -224,3 +224,14 @@ def test_rebuild_indexes_every_published_card_again(catalogue):
 def test_within_one_edit(a, b, expected):
     assert within_one_edit(a, b) is expected
     assert within_one_edit(b, a) is expected
+
+
+def test_a_province_narrows_to_cards_offered_only_there(ctx):
+    load([card("9801", "صدور مجوز صید", provinces=["گیلان"], yearly_volume=1),
+          card("9802", "صدور مجوز صید تفریحی", yearly_volume=1000)])
+    assert codes("مجوز صید گیلان") == ["9801", "9802"]  # the second follows as a near miss
+
+
+def test_one_letter_lists_titles_with_a_word_starting_with_it(catalogue):
+    # «تحصیلات» (700 k a year), «ترخیص» (60 k), «تمدید» (45 k): a word, not just the title, starts with it.
+    assert codes("ت") == ["26001002", "23001001", "27001002"]

@@ -139,7 +139,8 @@ def test_agencies_page_shows_connection_status_and_counts(client, catalogue):
     page = main(client.get("/agencies"))
     assert "۵ دستگاه از ۸ دستگاه به پنجره متصل شده‌اند" in page
     row = re.search(r"<tr>\s*<th scope=\"row\"><a href=\"/agencies/2100\">.*?</tr>", page, re.S).group(0)
-    assert "متصل به پنجره" in row and "<td>۲</td>" in row and "<td>۱</td>" in row  # 2 services, 1 fully electronic
+    assert "متصل به پنجره" in row
+    assert re.search(r'data-label="خدمات">۲</td>', row) and re.search(r'data-label="کاملاً الکترونیکی">۱</td>', row)
     redirect = re.search(r"<a href=\"/agencies/2200\">.*?</tr>", page, re.S).group(0)
     assert "فقط ارجاع به سامانهٔ دستگاه" in redirect
     assert "هنوز متصل نشده" in page
@@ -154,7 +155,8 @@ def test_agency_page_lists_its_services_and_child_agencies(client, catalogue):
 
 def test_cluster_and_life_event_pages_list_busiest_first_with_pages(client, app):
     with app.app_context():
-        load({"clusters": [{"slug": "farming", "name": "کشاورزی"}], "life_events": [{"slug": "harvest", "name": "برداشت"}],
+        load({"clusters": [{"slug": "farming", "name": "کشاورزی"}],
+              "life_events": [{"slug": "harvest", "name": "برداشت"}],
               "services": [card(f"95{n:02d}", f"خدمت کشاورزی {n}", clusters=["farming"], life_events=["برداشت"],
                                 yearly_volume=n * 10) for n in range(25)]})
     first = main(client.get("/clusters/farming"))
@@ -297,3 +299,9 @@ def test_search_results_are_paginated_with_the_query_kept(client, app):
     page = main(client.get("/search", query_string={"q": "پروانه"}))
     assert "صفحهٔ ۱ از ۲" in page and re.search(r'href="/search\?[^"]*page=2', page)
     assert "/services/97" in main(client.get("/search", query_string={"q": "پروانه", "page": "2"}))
+
+
+def test_an_emptied_box_clears_its_suggestions(client, catalogue):
+    response = client.get("/search", query_string={"q": "  "},
+                          headers={"HX-Request": "true", "HX-Target": "site-results"})
+    assert response.status_code == 200 and response.get_data(as_text=True) == ""
