@@ -10,10 +10,11 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from . import search_index
 from .extensions import db
+from .pagination import paginate
+from .permissions import covers_province
 from .models import (Agency, Cluster, County, LifeEvent, Outsourcing, Province, Service, ServiceRevision,
-                     outsourcing_province, service_cluster, service_life_event, service_province)
+                     service_cluster, service_life_event, service_province)
 
-PAGE_SIZE = 20
 
 SERVICE_TYPES = {"G2C": _l("دولت به شهروند"), "G2B": _l("دولت به کسب‌وکار"), "G2G": _l("دولت به دولت")}
 LEVELS = {"national": _l("ملی"), "provincial": _l("استانی"), "county": _l("شهرستانی"), "municipal": _l("شهری"),
@@ -37,20 +38,6 @@ def persian_sort_key(text):
     return [_ORDER.get(ch, 100 + ord(ch)) for ch in text or ""]
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    pages: int
-
-
-def _page(query, page, size=PAGE_SIZE):
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    items = db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars().all()
-    return Page(items, total, page, pages)
 
 
 def _published():
@@ -96,12 +83,12 @@ def life_event_by_slug(slug):
 
 def cluster_services(cluster, page=1):
     linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
-    return _page(_by_volume(_published().where(Service.id.in_(linked))), page)
+    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
 
 
 def life_event_services(event, page=1):
     linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
-    return _page(_by_volume(_published().where(Service.id.in_(linked))), page)
+    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
 
 
 # --- agencies ------------------------------------------------------------------------------------------
@@ -138,7 +125,7 @@ def child_agencies(agency):
 
 
 def agency_services(agency, page=1):
-    return _page(_by_volume(_published().where(Service.agency_id == agency.id)), page)
+    return paginate(_by_volume(_published().where(Service.agency_id == agency.id)), page)
 
 
 def agency_counts(agency):
@@ -177,16 +164,10 @@ def related_services(service, limit=5):
 def counter_offer(service, province):
     """The approved outsourcing that lets counter offices in this province (or anywhere) file the service."""
     query = (select(Outsourcing).where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
-             .order_by(Outsourcing.id.desc()))
-    for outsourcing in db.session.execute(query).scalars():
-        if province is None or outsourcing.all_provinces:
-            return outsourcing
-        in_province = db.session.execute(select(outsourcing_province.c.province_id).where(
-            outsourcing_province.c.outsourcing_id == outsourcing.id,
-            outsourcing_province.c.province_id == province.id)).first()
-        if in_province:
-            return outsourcing
-    return None
+             .order_by(Outsourcing.id.desc()).limit(1))
+    if province is not None:
+        query = query.where(covers_province(province.id))
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def offered_in(service, province):

@@ -16,13 +16,14 @@ from datetime import date, datetime, time, timedelta, timezone
 import jdatetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, inspect, or_, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .extensions import db
-from .models import DayClose, Outsourcing, Payment, Province, Request, User
+from .models import DayClose, Outsourcing, Payment, Request, User
 from .persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
+from .permissions import covers_province
 
 KINDS = ("government_fee", "counter_fee")
 METHODS = ("cash", "card")
@@ -73,9 +74,9 @@ def counter_fees(service_ids, office):
     (outsourcing.py allows only one approved outsourcing per service and province anyway)."""
     if not service_ids:
         return {}
-    covered = or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == office.province_id))
     rows = db.session.execute(select(Outsourcing.service_id, Outsourcing.counter_fee_rial)
-                              .where(Outsourcing.service_id.in_(service_ids), Outsourcing.status == "approved", covered)
+                              .where(Outsourcing.service_id.in_(service_ids), Outsourcing.status == "approved",
+                                     covers_province(office.province_id))
                               .order_by(Outsourcing.id)).all()
     return {service_id: int(fee or 0) for service_id, fee in rows}  # later rows win
 

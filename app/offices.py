@@ -14,9 +14,9 @@ from sqlalchemy.orm import joinedload
 
 from . import audit
 from .extensions import db
+from .pagination import PAGE_SIZE, Page, paginate
 from .models import County, Office, Role
 
-PAGE_SIZE = 20
 STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
 # Iran and a margin around it; a point outside is a typo (swapped latitude and longitude, a missing digit).
 LATITUDE_RANGE, LONGITUDE_RANGE = (24.0, 40.5), (43.5, 63.5)
@@ -149,20 +149,6 @@ class Found:
     distance_km: float | None = None
 
 
-@dataclass
-class Page:
-    items: list
-    total: int
-    page: int
-    pages: int
-
-
-def paginate(query, page, size=PAGE_SIZE):
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    items = db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars().all()
-    return Page(items, total, page, pages)
 
 
 def distance_km(lat1, lng1, lat2, lng2):

@@ -40,11 +40,15 @@ def request_for(user, code):
     return found
 
 
+def covers_province(province_id):
+    """An outsourcing's scope includes the province: all provinces, or that one listed."""
+    return or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == province_id))
+
+
 def _approved_cover(service, province_id):
     """An approved (so not revoked) outsourcing of the service whose scope covers the province: the one rule."""
-    covered = or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == province_id))
     return db.select(Outsourcing.id).where(Outsourcing.service_id == service.id,
-                                           Outsourcing.status == "approved", covered)
+                                           Outsourcing.status == "approved", covers_province(province_id))
 
 
 def service_fileable_at(service, office):
