@@ -10,8 +10,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import assets, auth, config, errors, i18n, persian, security, workflow
-from .extensions import compress, csrf, db, limiter, login_manager, migrate
+from app.core import assets, errors, i18n, persian, security
+from app.people import auth
+from app import config
+from app.requests import workflow
+from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("panjereh")
@@ -44,8 +47,8 @@ def create_app(overrides=None):
     auth.init_app(app)
     workflow.register_template_helpers(app)
 
-    from . import models  # noqa: F401  (registers the tables on the metadata)
-    from .models import User
+    from app import models  # noqa: F401  (registers the tables on the metadata)
+    from app.models import User
 
     @login_manager.user_loader
     def load_user(public_id):
@@ -53,12 +56,12 @@ def create_app(overrides=None):
         return db.session.execute(db.select(User).filter_by(public_id=public_id, is_active_account=True)
                                   ).scalar_one_or_none()
 
-    from .account import bp as account_bp
-    from .counter import bp as counter_bp
-    from .admin import bp as admin_bp
-    from .desk import bp as desk_bp
-    from .health import bp as health_bp
-    from .public import bp as public_bp
+    from app.web.account import bp as account_bp
+    from app.web.counter import bp as counter_bp
+    from app.web.admin import bp as admin_bp
+    from app.web.desk import bp as desk_bp
+    from app.core.health import bp as health_bp
+    from app.web.public import bp as public_bp
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(account_bp)
@@ -66,7 +69,7 @@ def create_app(overrides=None):
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
 
-    from .cli import register as register_cli
+    from app.cli import register as register_cli
     register_cli(app)
     return app
 

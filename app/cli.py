@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from .extensions import db
+from app.extensions import db
 
 
 def register(app):
@@ -12,8 +12,8 @@ def register(app):
     @click.option("--if-empty", is_flag=True, help="Only when the database holds no service yet.")
     def seed_demo(if_empty):
         """Load the demo catalogue, offices and one account per role; running it again changes nothing."""
-        from .demo import load
-        from .models import Service
+        from app.demo import load
+        from app.models import Service
         if if_empty and db.session.execute(db.select(Service.id).limit(1)).first():
             click.echo("database not empty: demo data not loaded")
             _ensure_search_index()
@@ -28,7 +28,7 @@ def register(app):
 
 def _ensure_search_index():
     """A database upgraded with cards already in it has an empty (or outdated) search index: rebuild it once."""
-    from . import search_index
+    from app.catalogue.search import index as search_index
     rebuilt = search_index.ensure_current()
     if rebuilt is not None:
         db.session.commit()
@@ -45,7 +45,7 @@ def register_catalogue(app):
     @click.option("--dry-run", is_flag=True, help="Check the file and report, without writing anything.")
     def import_command(path, dry_run):
         """Import service cards from a .json or .csv file (all or nothing; upsert by service code)."""
-        from .importer import ImportFailed, import_catalogue, read_path
+        from app.catalogue.transfer import ImportFailed, import_catalogue, read_path
         try:
             source = read_path(path)
             with click.progressbar(length=len(source.services), label="importing", file=sys.stderr) as bar:
@@ -72,7 +72,7 @@ def register_catalogue(app):
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def export_command(path):
         """Write the published catalogue to a .json or .csv file in the import format."""
-        from .importer import ImportFailed, export_path
+        from app.catalogue.transfer import ImportFailed, export_path
         try:
             count = export_path(path)
         except ImportFailed as failed:
@@ -84,7 +84,7 @@ def register_catalogue(app):
     @catalogue_group.command("reindex")
     def reindex_command():
         """Rebuild the search index and its vocabulary from the published cards."""
-        from . import search_index
+        from app.catalogue.search import index as search_index
         count = search_index.rebuild()
         db.session.commit()
         click.echo(f"search index rebuilt: {count} services")
@@ -93,7 +93,7 @@ def register_catalogue(app):
     @click.option("--limit", default=50, show_default=True, help="How many queries to list.")
     def misses_command(limit):
         """Queries that found no service, most frequent first (normalised text, count, last seen)."""
-        from .models import SearchMiss
+        from app.models import SearchMiss
         rows = db.session.execute(db.select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
                                   .limit(limit)).scalars()
         for row in rows:
@@ -108,7 +108,7 @@ def register_audit(app):
     @audit_group.command("verify")
     def verify_command():
         """Walk the hash chain; exit 1 naming the first event that was edited or removed."""
-        from . import audit
+        from app.administration import audit
         result = audit.verify()
         click.echo(result.summary(), err=not result.ok)
         if not result.ok:

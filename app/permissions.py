@@ -6,8 +6,8 @@ user's scope answers 404, exactly like one that does not exist.
 from flask import abort
 from sqlalchemy import false, or_
 
-from .extensions import db
-from .models import Office, Outsourcing, Province, Request, Role, Service
+from app.extensions import db
+from app.models import Office, Outsourcing, Province, Request, Role, Service
 
 
 def requests_visible_to(user):

@@ -71,10 +71,9 @@ def prepare(database_url, clerks):
     from werkzeug.security import generate_password_hash
 
     from app import create_app
-    from app.catalogue import publish_revision
+    from app.catalogue.queries import publish_revision
     from app.extensions import db
-    from app.models import (Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User,
-                            new_public_id)
+    from app.models import Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User, new_public_id
     application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
     with application.app_context():
         upgrade()

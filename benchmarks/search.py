@@ -25,7 +25,7 @@ from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.importer import Source, import_catalogue  # noqa: E402
+from app.catalogue.transfer import Source, import_catalogue  # noqa: E402
 
 VERBS = ["صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "اعتراض به", "درخواست", "تعویض", "صدور المثنی", "لغو",
          "تغییر", "انتقال", "پیگیری", "دریافت"]

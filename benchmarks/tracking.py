@@ -23,7 +23,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
-from app.identifiers import damm_digit  # noqa: E402
+from app.core.identifiers import damm_digit  # noqa: E402
 from app.models import Request, RequestEvent, User, utcnow  # noqa: E402
 from tests import factories  # noqa: E402
 

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from app.extensions import db
-from app.importer import Source, import_catalogue
+from app.catalogue.transfer import Source, import_catalogue
 
 SEARCH_CATALOGUE = Path(__file__).with_name("data") / "search_catalogue.json"
 

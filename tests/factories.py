@@ -3,11 +3,10 @@ import itertools
 
 from werkzeug.security import generate_password_hash
 
-from app.catalogue import publish_revision
+from app.catalogue.queries import publish_revision
 from app.extensions import db
-from app.filing import Filing, file_request
-from app.models import (Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User,
-                        new_public_id)
+from app.requests.filing import Filing, file_request
+from app.models import Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User, new_public_id
 
 PASSWORD = "correct horse battery"
 _sequence = itertools.count(1)

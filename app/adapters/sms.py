@@ -9,8 +9,8 @@ import urllib.request
 
 from flask import current_app
 
-from ..extensions import db
-from ..models import SmsMessage
+from app.extensions import db
+from app.models import SmsMessage
 
 log = logging.getLogger("panjereh.sms")
 

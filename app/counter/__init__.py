@@ -1,6 +1,1 @@
-"""The counter (pishkhan): clerks file requests for walk-in citizens, print receipts and keep the day ledger."""
-from flask import Blueprint
-
-bp = Blueprint("counter", __name__, url_prefix="/counter", template_folder="templates")
-
-from . import routes  # noqa: E402,F401
+"""Counter rules every channel calls: fees, the day ledger, receipts (the pages are in app.web.counter)."""

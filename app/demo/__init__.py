@@ -8,9 +8,9 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from ..extensions import db
-from ..importer import Source, import_catalogue
-from ..models import Agency, Office, Province, Role, User, new_public_id
+from app.extensions import db
+from app.catalogue.transfer import Source, import_catalogue
+from app.models import Agency, Office, Province, Role, User, new_public_id
 
 DATA = Path(__file__).with_name("demo.json")
 # The demo catalogue in the import format; demo.json's small catalogue stands in until it exists.
@@ -73,8 +73,8 @@ def _load_accounts(loader, office, agency, province):
 def _pending_proposal(tehran):
     """One proposal waiting in the administrators' queue: the traffic police offer car transfers at Tehran's
     counters. Made through the rules (so it has its decision row and audit event); skipped once the service has any."""
-    from ..models import Outsourcing, Service
-    from ..outsourcing import propose
+    from app.models import Outsourcing, Service
+    from app.administration.outsourcing import propose
     service = db.session.execute(db.select(Service).filter_by(code="10020002")).scalar_one_or_none()
     manager = db.session.execute(db.select(User).filter_by(username="agency-manager")).scalar_one_or_none()
     if service is None or manager is None or db.session.execute(
@@ -93,8 +93,8 @@ COUNTER_SERVICES = {"10010001": (150_000, False), "10010002": (150_000, False), 
 def _counter_services(tehran):
     """Approved outsourcings for a handful of demo services, each proposed and approved through a decision row
     and an audit event like a real one; a service that already has any outsourcing is left alone."""
-    from .. import audit, outsourcing
-    from ..models import Outsourcing, OutsourcingDecision, Service
+    from app.administration import audit, outsourcing
+    from app.models import Outsourcing, OutsourcingDecision, Service
     admin = db.session.execute(db.select(User).filter_by(username="admin")).scalar_one_or_none()
     if admin is None:
         return 0

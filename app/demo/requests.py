@@ -1,8 +1,8 @@
 """Demo requests for the demo citizen, in the states an officer meets every day, filed through the real path."""
-from .. import workflow
-from ..extensions import db
-from ..filing import Filing, file_request
-from ..models import Request, Service, User
+from app.requests import workflow
+from app.extensions import db
+from app.requests.filing import Filing, file_request
+from app.models import Request, Service, User
 
 # (service code, answers, actions the traffic police officer takes afterwards)
 STORIES = [

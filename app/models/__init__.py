@@ -1,14 +1,14 @@
 """The one model shared by every mode."""
-from .audit import AuditEvent
-from .base import new_public_id, utcnow
-from .catalogue import (Agency, Cluster, County, LifeEvent, Province, Service, ServiceRevision, service_cluster,
-                        service_life_event, service_province)
-from .ledger import DayClose
-from .messaging import OtpChallenge, SmsMessage
-from .offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
-from .people import Role, User
-from .requests import Attachment, Payment, Request, RequestEvent
-from .search import SearchMiss, SearchTerm, Synonym
+from app.models.audit import AuditEvent
+from app.models.base import new_public_id, utcnow
+from app.models.catalogue import (Agency, Cluster, County, LifeEvent, Province, Service, ServiceRevision,
+    service_cluster, service_life_event, service_province)
+from app.models.ledger import DayClose
+from app.models.messaging import OtpChallenge, SmsMessage
+from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
+from app.models.people import Role, User
+from app.models.requests import Attachment, Payment, Request, RequestEvent
+from app.models.search import SearchMiss, SearchTerm, Synonym
 
 __all__ = [
     "Agency", "Attachment", "AuditEvent", "Cluster", "County", "DayClose", "LifeEvent", "Office", "OtpChallenge", "Outsourcing",

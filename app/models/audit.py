@@ -2,8 +2,8 @@
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import created_at, pk
+from app.extensions import db
+from app.models.base import created_at, pk
 
 
 class AuditEvent(db.Model):

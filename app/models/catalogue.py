@@ -5,8 +5,8 @@ from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey,
                         Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import created_at, pk
+from app.extensions import db
+from app.models.base import created_at, pk
 
 
 class Province(db.Model):

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import pk, utcnow
+from app.extensions import db
+from app.models.base import pk, utcnow
 
 
 class DayClose(db.Model):

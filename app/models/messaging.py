@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import created_at, pk
+from app.extensions import db
+from app.models.base import created_at, pk
 
 
 class SmsMessage(db.Model):

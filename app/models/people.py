@@ -5,8 +5,8 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import created_at, pk
+from app.extensions import db
+from app.models.base import created_at, pk
 
 
 class Role:

@@ -4,8 +4,8 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .base import created_at, pk, utcnow
+from app.extensions import db
+from app.models.base import created_at, pk, utcnow
 
 
 class Request(db.Model):

@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .base import created_at, pk, utcnow
+from app.extensions import db
+from app.models.base import created_at, pk, utcnow
 
 # Objects that exist in the database but not in the model (see migration 0002). FTS5 also creates
 # shadow tables named service_search_data, service_search_idx, ... on SQLite.

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app import workflow
+from app.requests import workflow
 from app.extensions import db
 from app.models import Request, Role, Service, User
 from tests import factories as f

@@ -4,7 +4,7 @@ import threading
 import pytest
 from sqlalchemy import text
 
-from app import audit
+from app.administration import audit
 from app.extensions import db
 from app.models import AuditEvent, Role
 from tests import factories as f

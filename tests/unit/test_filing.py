@@ -2,8 +2,8 @@
 import pytest
 
 from app.extensions import db
-from app.filing import Filing, FilingError, file_request
-from app.identifiers import is_valid_tracking_code
+from app.requests.filing import Filing, FilingError, file_request
+from app.core.identifiers import is_valid_tracking_code
 from app.models import Payment, Request, RequestEvent, Role, SmsMessage
 from tests import factories as f
 
@@ -50,7 +50,7 @@ def test_a_key_reused_for_someone_else_is_refused(service):
 
 
 def test_a_request_keeps_the_revision_it_was_filed_under(service):
-    from app.catalogue import publish_revision
+    from app.catalogue.queries import publish_revision
     from app.models import ServiceRevision
     request = f.filed(service, f.citizen(), {"plate": "x"})
     newer = ServiceRevision(service=service, number=2, status="approved", title="عنوان تازه", form_version=2,

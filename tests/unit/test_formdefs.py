@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.formdefs import answers_from, build_form, display_answers, validate_answers
+from app.requests.formdefs import answers_from, build_form, display_answers, validate_answers
 from app.models import Request
 from tests import factories as f
 from tests.web.helpers import sign_in_citizen

@@ -9,19 +9,10 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Optional
 
-from app.identifiers import (
-    InvalidIdentifier,
-    clean_legal_id,
-    clean_mobile,
-    clean_national_code,
-    clean_postal_code,
-    clean_tracking_code,
-    damm_digit,
-    format_tracking_code,
-    is_valid_tracking_code,
-    new_tracking_code,
-)
-from app.validators import LegalId, Mobile, NationalCode, PostalCode, TrackingCode
+from app.core.identifiers import (InvalidIdentifier, clean_legal_id, clean_mobile, clean_national_code,
+    clean_postal_code, clean_tracking_code, damm_digit, format_tracking_code, is_valid_tracking_code,
+    new_tracking_code)
+from app.core.validators import LegalId, Mobile, NationalCode, PostalCode, TrackingCode
 
 SCRIPTS = {"ascii": "0123456789", "persian": "۰۱۲۳۴۵۶۷۸۹", "arabic": "٠١٢٣٤٥٦٧٨٩"}
 

@@ -6,10 +6,10 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from app.catalogue import history, service_by_code
+from app.catalogue.queries import history, service_by_code
 from app.extensions import db
-from app.importer import (ImportFailed, Source, clean_text, export_data, export_path, import_catalogue, join_list,
-                          read_path, slugify, split_list)
+from app.catalogue.transfer import (ImportFailed, Source, clean_text, export_data, export_path, import_catalogue,
+    join_list, read_path, slugify, split_list)
 from app.models import Agency, Cluster, LifeEvent, Service, ServiceRevision
 from tests.catalogue_data import SEARCH_CATALOGUE, card, load, search_catalogue
 
@@ -317,7 +317,7 @@ def test_seed_demo_goes_through_the_importer(runner, app):
 
 
 def search_services_total(query):
-    from app.search import search_services
+    from app.catalogue.search.query import search_services
     return search_services(query).total
 
 
@@ -325,7 +325,7 @@ def test_seed_demo_on_an_upgraded_database_rebuilds_an_outdated_search_index(run
     from sqlalchemy import delete, text
 
     from app.models import Setting
-    from app.search import search_services
+    from app.catalogue.search.query import search_services
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():  # as after `db upgrade` on a database whose cards predate the index
         db.session.execute(text("DELETE FROM service_search"))

@@ -3,9 +3,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from app import ledger
+from app.counter import ledger
 from app.extensions import db
-from app.filing import Filing, file_request
+from app.requests.filing import Filing, file_request
 from app.models import DayClose, Payment, Request, Role
 from app.permissions import service_fileable_at, services_fileable_at
 from tests import factories as f

@@ -1,10 +1,10 @@
 """Outsourcing rules: who proposes, the fee cap, who decides, revocation and the filing path, the audit trail."""
 import pytest
 
-from app import audit
-from app import outsourcing as rules
+from app.administration import audit
+from app.administration import outsourcing as rules
 from app.extensions import db
-from app.filing import FilingError
+from app.requests.filing import FilingError
 from app.models import AuditEvent, OutsourcingDecision, Request, Role
 from app.permissions import service_fileable_at
 from tests import factories as f

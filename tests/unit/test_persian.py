@@ -7,24 +7,9 @@ from flask_babel import Babel
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.persian import (
-    TEHRAN,
-    ZWNJ,
-    fold_digits,
-    format_number,
-    format_rial,
-    format_toman,
-    jalali_date,
-    jalali_datetime,
-    jalali_today,
-    normalize,
-    normalize_for_search,
-    parse_jalali_date,
-    persian_digits_enabled,
-    register_filters,
-    search_variants,
-    to_persian_digits,
-)
+from app.core.persian import (TEHRAN, ZWNJ, fold_digits, format_number, format_rial, format_toman, jalali_date,
+    jalali_datetime, jalali_today, normalize, normalize_for_search, parse_jalali_date, persian_digits_enabled,
+    register_filters, search_variants, to_persian_digits)
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"

@@ -5,10 +5,10 @@ The same expectations hold on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm):
 import pytest
 from sqlalchemy import delete, select
 
-from app import search_index
+from app.catalogue.search import index as search_index
 from app.extensions import db
 from app.models import SearchMiss, SearchTerm, Service
-from app.search import clean_query, corrections_for, plan, search_services, within_one_edit
+from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
 from tests.catalogue_data import card, load, search_catalogue
 
 

@@ -1,7 +1,7 @@
 """The one state machine: every allowed transition works, every other one is refused and changes nothing."""
 import pytest
 
-from app import workflow
+from app.requests import workflow
 from app.extensions import db
 from app.models import RequestEvent, Role
 from tests import factories as f

@@ -2,7 +2,7 @@
 import re
 
 from app.extensions import db
-from app.identifiers import clean_mobile
+from app.core.identifiers import clean_mobile
 from app.models import SmsMessage
 from tests import factories as f
 

@@ -5,10 +5,10 @@ import re
 import pytest
 from werkzeug.security import check_password_hash
 
-from app import audit
+from app.administration import audit
 from app.extensions import db
 from app.models import Agency, AuditEvent, Office, Outsourcing, Role, Setting, User
-from app.outsourcing import propose
+from app.administration.outsourcing import propose
 from tests import factories as f
 from tests.web.helpers import sign_in_staff
 

@@ -1,7 +1,0 @@
-"""The citizen's account: sign-in by SMS code, applying online, drafts, my requests, the request page.
-Staff sign in here too, with a username and password."""
-from flask import Blueprint
-
-bp = Blueprint("account", __name__, template_folder="templates")
-
-from . import routes  # noqa: E402,F401

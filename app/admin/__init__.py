@@ -1,6 +1,0 @@
-"""The administration area: outsourcing decisions and the fee cap, agencies, offices, staff accounts, audit log."""
-from flask import Blueprint
-
-bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
-
-from . import audit_log, manage, routes  # noqa: E402,F401

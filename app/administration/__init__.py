@@ -1,0 +1,1 @@
+"""Administration rules: agencies, counter offices, outsourcing decisions, the audit log."""

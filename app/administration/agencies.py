@@ -1,0 +1,89 @@
+"""Managing agencies: the national administrator all of them, a provincial administrator their province's own.
+
+Every change is audited with the agency's public code and what it looked like before and after.
+"""
+from flask import abort
+from flask_babel import gettext as _
+from sqlalchemy import false, select, true
+
+from app.administration import audit
+from app.extensions import db
+from app.models import Agency, Role
+
+
+class AgencyError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def visible_to(admin):
+    query = select(Agency)
+    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
+        return query.where(Agency.province_id == admin.province_id)
+    return query.where(false())
+
+
+def agency_for(admin, code):
+    found = db.session.execute(visible_to(admin).where(Agency.code == code)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def snapshot(agency):
+    return {"code": agency.code, "name": agency.name, "name_en": agency.name_en, "level": agency.level,
+            "province": agency.province.code if agency.province else None,
+            "connection_status": agency.connection_status, "website_url": agency.website_url}
+
+
+def _check_admin(admin):
+    if admin is None or admin.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN):
+        raise AgencyError(_("فقط مدیران سامانه دستگاه‌ها را مدیریت می‌کنند."))
+
+
+def _check_values(values):
+    if values.get("connection_status") not in Agency.CONNECTION_STATUSES:
+        raise AgencyError(_("وضعیت اتصال را انتخاب کنید."), "connection_status")
+
+
+def create_agency(admin, code, name, name_en="", level="national", province=None, connection_status="not_connected",
+                  website_url=""):
+    """A provincial administrator creates only provincial agencies of their own province."""
+    _check_admin(admin)
+    audit.lock()
+    if admin.role == Role.PROVINCIAL_ADMIN:
+        level, province = "provincial", admin.province
+    if level not in ("national", "provincial"):
+        raise AgencyError(_("سطح دستگاه را انتخاب کنید."), "level")
+    if level == "provincial" and province is None:
+        raise AgencyError(_("برای دستگاه استانی، استان را انتخاب کنید."), "province")
+    if level == "national":
+        province = None
+    _check_values({"connection_status": connection_status})
+    if db.session.execute(select(Agency.id).where(Agency.code == code)).first():
+        raise AgencyError(_("دستگاهی با این کد از قبل هست."), "code")
+    agency = Agency(code=code, name=name.strip(), name_en=(name_en or "").strip(), level=level, province=province,
+                    connection_status=connection_status, website_url=(website_url or "").strip())
+    db.session.add(agency)
+    db.session.flush()
+    audit.record(admin, "agency.create", "agency", agency.code, {}, snapshot(agency))
+    return agency
+
+
+def update_agency(admin, agency, name, name_en, connection_status, website_url):
+    """Name, English name, connection status and website; the code and level stay as they were created."""
+    _check_admin(admin)
+    audit.lock()
+    db.session.refresh(agency)
+    _check_values({"connection_status": connection_status})
+    before = snapshot(agency)
+    agency.name, agency.name_en = name.strip(), (name_en or "").strip()
+    agency.connection_status, agency.website_url = connection_status, (website_url or "").strip()
+    after = snapshot(agency)
+    if after != before:
+        audit.record(admin, "agency.update", "agency", agency.code, before, after)
+    return agency

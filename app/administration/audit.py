@@ -1,0 +1,188 @@
+"""The append-only audit log: record() chains each event to the one before it, verify() walks the chain.
+
+Nothing here (or anywhere else) updates or deletes an AuditEvent; a change to a stored row breaks its hash,
+and a row removed from the middle breaks the next row's link.
+"""
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, event, false, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import AuditEvent, Setting, utcnow
+
+# The hash of the newest event, kept in one settings row. The row is the lock appends queue on (see _lock_head)
+# and, because a new event links to it rather than to whatever row happens to be last, rows cut off the end of
+# the table are noticed too.
+HEAD_KEY = "audit_chain_head"
+
+ACTIONS = {
+    "outsourcing.propose": _l("پیشنهاد واگذاری"),
+    "outsourcing.approve": _l("تأیید واگذاری"),
+    "outsourcing.reject": _l("رد واگذاری"),
+    "outsourcing.revoke": _l("لغو واگذاری"),
+    "outsourcing.change_fee": _l("تغییر کارمزد واگذاری"),
+    "setting.fee_cap": _l("تغییر سقف کارمزد"),
+    "agency.create": _l("افزودن دستگاه"),
+    "agency.update": _l("ویرایش دستگاه"),
+    "office.create": _l("افزودن دفتر پیشخوان"),
+    "office.update": _l("ویرایش دفتر پیشخوان"),
+    "office.suspend": _l("تعلیق دفتر پیشخوان"),
+    "office.activate": _l("فعال‌سازی دفتر پیشخوان"),
+    "user.create": _l("ساخت حساب کارمند"),
+    "user.role_change": _l("تغییر نقش یا حوزهٔ کارمند"),
+    "user.deactivate": _l("غیرفعال‌سازی حساب"),
+    "user.activate": _l("فعال‌سازی دوبارهٔ حساب"),
+    "user.password_reset": _l("بازنشانی گذرواژه"),
+}
+OBJECT_TYPES = {
+    "outsourcing": _l("واگذاری"),
+    "setting": _l("تنظیمات"),
+    "agency": _l("دستگاه"),
+    "office": _l("دفتر پیشخوان"),
+    "user": _l("حساب کاربری"),
+}
+
+
+class AppendOnly(Exception):
+    pass
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper, _connection, target):
+    """The ORM refuses to change or remove a stored event, so a slip in some future view cannot do it quietly."""
+    raise AppendOnly(f"audit events are append-only (event #{target.id})")
+
+
+def _plain(value):
+    """What the JSON column will give back when read, so the hash is computed over exactly that."""
+    return json.loads(json.dumps(value if value is not None else {}, ensure_ascii=False, default=str))
+
+
+def _canonical(event):
+    content = {
+        "created_at": event.created_at.isoformat(timespec="microseconds"),
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_ref": event.object_ref,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def compute_hash(event):
+    return hashlib.sha256(_canonical(event)).hexdigest()
+
+
+def _lock_head():
+    """Take the chain head for this transaction and return its value (the newest event's hash, "" at first).
+
+    Appends are serialised on one fixed row rather than on "the last event": on PostgreSQL, SELECT … FOR UPDATE
+    of the last event would, after waiting, still hand back that same old row while a new one had been
+    committed meanwhile, forking the chain; a fixed row is re-read at its newest version once the lock is ours.
+    On SQLite the INSERT … ON CONFLICT DO NOTHING is a write, so it takes the database's single write lock
+    (waiting through busy_timeout) before the head is read, which serialises appends the same way. The lock is
+    held until the caller commits, together with the change being audited.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(insert(Setting).values(key=HEAD_KEY, value="").on_conflict_do_nothing(index_elements=["key"]))
+    return db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY).with_for_update()).scalar_one()
+
+
+def lock():
+    """Serialise this transaction with every other audited change, so that checks made after it see the newest
+    data; rules call it before checking what they are about to change. Held until commit or rollback."""
+    _lock_head()
+
+
+def record(actor, action, object_type, object_ref, before=None, after=None):
+    """Append one event in the caller's transaction; the caller commits it with the change it describes."""
+    prev_hash = _lock_head()
+    event = AuditEvent(created_at=utcnow(), actor_id=actor.id if actor is not None else None, action=action,
+                       object_type=object_type, object_ref=str(object_ref or "")[:64],
+                       before=_plain(before), after=_plain(after), prev_hash=prev_hash)
+    event.hash = compute_hash(event)
+    db.session.add(event)
+    db.session.execute(update(Setting).where(Setting.key == HEAD_KEY).values(value=event.hash)
+                       .execution_options(synchronize_session=False))
+    return event
+
+
+@dataclass
+class Verification:
+    ok: bool
+    count: int
+    broken_id: int | None = None
+    problem: str = ""
+
+    def summary(self):
+        if self.ok:
+            return f"audit chain intact: {self.count} events"
+        where = f"event #{self.broken_id}" if self.broken_id is not None else "the chain head"
+        return f"audit chain broken at {where}: {self.problem} ({self.count} events verified before it)"
+
+
+def verify():
+    """Walk the chain oldest first; the first row whose link or content does not hold is reported."""
+    previous, count = "", 0
+    rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)).scalars()
+    for row in rows:
+        if row.prev_hash != previous:
+            return Verification(False, count, row.id, "its prev_hash is not the hash of the event before it "
+                                                        "(an event was removed or edited)")
+        if compute_hash(row) != row.hash:
+            return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
+        previous, count = row.hash, count + 1
+    head = db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar_one_or_none() or ""
+    if head != previous:
+        return Verification(False, count, None, "the newest event is not the one the head points at "
+                                                "(events were removed from the end)")
+    return Verification(True, count)
+
+
+def visible_to(admin):
+    """The national administrator reads the whole log; a provincial one their own actions and the events about
+    what they manage (their province's outsourcings, offices, agencies and staff)."""
+    from app.administration import agencies, offices, outsourcing
+    from app.people import staff
+    from app.models import Agency, Office, Outsourcing, Role, User
+    query = select(AuditEvent)
+    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
+        return query
+    if admin is None or admin.role != Role.PROVINCIAL_ADMIN:
+        return query.where(false())
+    about = {
+        "outsourcing": outsourcing.visible_to(admin).with_only_columns(Outsourcing.public_id),
+        "office": offices.visible_to(admin).with_only_columns(Office.code),
+        "agency": agencies.visible_to(admin).with_only_columns(Agency.code),
+        "user": staff.visible_to(admin).with_only_columns(User.username),
+    }
+    return query.where(or_(AuditEvent.actor_id == admin.id,
+                           *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs))
+                             for kind, refs in about.items()]))
+
+
+def events(admin, actor=None, action=None, object_type=None, since=None, until=None):
+    """The log the administrator may read, newest first, filtered; `since`/`until` are naive UTC (until exclusive)."""
+    query = visible_to(admin).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
+    if actor is not None:
+        query = query.where(AuditEvent.actor_id == actor.id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if object_type:
+        query = query.where(AuditEvent.object_type == object_type)
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.created_at < until)
+    return query

@@ -1,0 +1,200 @@
+"""Counter offices: finding them (the public page) and creating, editing and suspending them (administrators).
+
+A provincial administrator manages only the offices of their province; the national administrator all of them.
+Every change is audited with what the office looked like before and after.
+"""
+import math
+from dataclasses import dataclass
+
+from flask import abort
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import false, func, select, true
+from sqlalchemy.orm import joinedload
+
+from app.administration import audit
+from app.extensions import db
+from app.core.pagination import PAGE_SIZE, Page, paginate
+from app.models import County, Office, Role
+
+STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
+# Iran and a margin around it; a point outside is a typo (swapped latitude and longitude, a missing digit).
+LATITUDE_RANGE, LONGITUDE_RANGE = (24.0, 40.5), (43.5, 63.5)
+# About 150 km: offices inside this box around the visitor are ranked first; the box only widens when empty.
+NEAR_BOX_DEGREES = 1.5
+
+
+class OfficeError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- administrators' scope -----------------------------------------------------------------------------
+
+def visible_to(admin):
+    query = select(Office)
+    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
+        return query.where(Office.province_id == admin.province_id)
+    return query.where(false())
+
+
+def office_for(admin, code):
+    found = db.session.execute(visible_to(admin).where(Office.code == code)).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+def managed(admin, province=None, status=None, page=1):
+    query = visible_to(admin).options(joinedload(Office.province), joinedload(Office.county))
+    if province is not None:
+        query = query.where(Office.province_id == province.id)
+    if status:
+        query = query.where(Office.status == status)
+    return paginate(query.order_by(Office.code), page)
+
+
+def snapshot(office):
+    return {
+        "code": office.code, "name": office.name,
+        "province": office.province.code if office.province else None,
+        "county": office.county.code if office.county else None,
+        "address": office.address, "phone": office.phone, "opening_hours": office.opening_hours,
+        "latitude": office.latitude, "longitude": office.longitude, "status": office.status,
+    }
+
+
+def _check(admin, office, values):
+    """Scope and consistency checks shared by create and edit; field formats are the form's job."""
+    province, county = values["province"], values.get("county")
+    if admin is None or admin.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN):
+        raise OfficeError(_("فقط مدیران سامانه دفاتر پیشخوان را مدیریت می‌کنند."))
+    if province is None:
+        raise OfficeError(_("استان را انتخاب کنید."), "province")
+    if admin.role == Role.PROVINCIAL_ADMIN and province.id != admin.province_id:
+        raise OfficeError(_("شما فقط دفاتر استان خود را مدیریت می‌کنید."), "province")
+    if county is not None and county.province_id != province.id:
+        raise OfficeError(_("این شهرستان در استان انتخاب‌شده نیست."), "county")
+    latitude, longitude = values.get("latitude"), values.get("longitude")
+    if (latitude is None) != (longitude is None):
+        raise OfficeError(_("عرض و طول جغرافیایی را با هم وارد کنید یا هر دو را خالی بگذارید."), "latitude")
+    if latitude is not None and not (LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]
+                                     and LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]):
+        raise OfficeError(_("این مختصات در ایران نیست؛ عرض جغرافیایی حدود ۲۵ تا ۴۰ و طول حدود ۴۴ تا ۶۳ است."),
+                          "latitude")
+    taken = db.session.execute(select(Office.id).where(Office.code == values["code"])).scalar_one_or_none()
+    if taken is not None and (office is None or taken != office.id):
+        raise OfficeError(_("دفتری با این کد از قبل هست."), "code")
+
+
+TEXT_FIELDS = ("code", "name", "address", "phone", "opening_hours")
+OPTIONAL_FIELDS = ("province", "county", "latitude", "longitude")
+
+
+def _assign(office, values):
+    for name in TEXT_FIELDS:
+        setattr(office, name, (values.get(name) or "").strip())
+    for name in OPTIONAL_FIELDS:
+        setattr(office, name, values.get(name))
+
+
+def create_office(admin, **values):
+    audit.lock()
+    _check(admin, None, values)
+    office = Office(status="active")
+    _assign(office, values)
+    db.session.add(office)
+    db.session.flush()
+    audit.record(admin, "office.create", "office", office.code, {}, snapshot(office))
+    return office
+
+
+def update_office(admin, office, **values):
+    audit.lock()
+    db.session.refresh(office)
+    _check(admin, office, values)
+    before = snapshot(office)
+    _assign(office, values)
+    db.session.flush()
+    after = snapshot(office)
+    if after != before:
+        audit.record(admin, "office.update", "office", office.code, before, after)
+    return office
+
+
+def set_status(admin, office, status):
+    """Suspending an office stops its counter filings at once (service_fileable_at checks the status)."""
+    if status not in STATUS_LABELS:
+        raise OfficeError(_("وضعیت نامعتبر است."))
+    audit.lock()
+    db.session.refresh(office)
+    if office.status == status:
+        raise OfficeError(_("دفتر همین حالا در این وضعیت است."))
+    before = snapshot(office)
+    office.status = status
+    audit.record(admin, "office.suspend" if status == "suspended" else "office.activate", "office", office.code,
+                 before, snapshot(office))
+    return office
+
+
+# --- the public "find a counter office" page -----------------------------------------------------------
+
+@dataclass
+class Found:
+    office: Office
+    distance_km: float | None = None
+
+
+
+
+def distance_km(lat1, lng1, lat2, lng2):
+    la1, lo1, la2, lo2 = map(math.radians, (lat1, lng1, lat2, lng2))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+
+
+def find(province=None, county=None, latitude=None, longitude=None, page=1, size=PAGE_SIZE):
+    """Active offices in the province or county, nearest first when the visitor's position is known.
+
+    An office without its own coordinates is placed at its county's seat, and one without either comes last.
+    """
+    query = select(Office).where(Office.status == "active")
+    if county is not None:
+        query = query.where(Office.county_id == county.id)
+    elif province is not None:
+        query = query.where(Office.province_id == province.id)
+    if latitude is None or longitude is None:
+        found = paginate(query.options(joinedload(Office.province), joinedload(Office.county)).order_by(Office.code),
+                      page, size)
+        found.items = [Found(office) for office in found.items]
+        return found
+
+    lat = func.coalesce(Office.latitude, County.latitude)
+    lng = func.coalesce(Office.longitude, County.longitude)
+    points = query.with_only_columns(Office.id, lat, lng).outerjoin(County, Office.county_id == County.id)
+    located = []
+    if province is None and county is None:  # nationwide: rank the offices around the visitor, not all of them
+        located = db.session.execute(points.where(
+            lat.between(latitude - NEAR_BOX_DEGREES, latitude + NEAR_BOX_DEGREES),
+            lng.between(longitude - NEAR_BOX_DEGREES, longitude + NEAR_BOX_DEGREES))).all()
+    if not located:
+        located = db.session.execute(points.where(lat.is_not(None))).all()
+    ranked = sorted(((distance_km(latitude, longitude, la, lo), office_id) for office_id, la, lo in located))
+    ids = [office_id for _d, office_id in ranked]
+    # The rest (outside the box, or with no known place) follow in code order, so nothing filtered is hidden.
+    rest = db.session.execute(query.with_only_columns(Office.id).where(Office.id.not_in(ids) if ids else true())
+                              .order_by(Office.code)).scalars().all()
+    distances = {office_id: km for km, office_id in ranked}
+    ordered = ids + list(rest)
+    total = len(ordered)
+    pages = max((total + size - 1) // size, 1)
+    page = min(max(page, 1), pages)
+    window = ordered[(page - 1) * size:page * size]
+    rows = {o.id: o for o in db.session.execute(
+        select(Office).where(Office.id.in_(window)).options(joinedload(Office.province), joinedload(Office.county))
+    ).scalars()} if window else {}
+    return Page([Found(rows[i], distances.get(i)) for i in window], total, page, pages)

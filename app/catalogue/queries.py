@@ -1,0 +1,336 @@
+"""Catalogue queries and rules every mode reads: clusters, life events, agencies, services by code or by place,
+publishing a revision (and keeping the search index in step), a card's history and the difference between
+two revisions, and the visitor's place (province and county)."""
+import math
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.catalogue.search import index as search_index
+from app.extensions import db
+from app.core.pagination import paginate
+from app.permissions import covers_province
+from app.models import (Agency, Cluster, County, LifeEvent, Outsourcing, Province, Service, ServiceRevision,
+    service_cluster, service_life_event, service_province)
+
+
+SERVICE_TYPES = {"G2C": _l("دولت به شهروند"), "G2B": _l("دولت به کسب‌وکار"), "G2G": _l("دولت به دولت")}
+LEVELS = {"national": _l("ملی"), "provincial": _l("استانی"), "county": _l("شهرستانی"), "municipal": _l("شهری"),
+          "rural": _l("روستایی")}
+NATURES = {"sovereign": _l("حاکمیتی"), "operational": _l("تصدی‌گری")}
+CHANNELS = {"web": _l("وبگاه"), "app": _l("برنامهٔ تلفن همراه"), "sms": _l("پیامک"), "ivr": _l("تلفن گویا"),
+            "counter": _l("دفتر پیشخوان دولت"), "in_person": _l("مراجعهٔ حضوری")}
+STAGES = {"information": _l("اطلاع‌رسانی"), "request": _l("درخواست"), "production": _l("پردازش و صدور"),
+          "delivery": _l("تحویل")}
+STAGE_MODES = {"electronic": _l("الکترونیکی"), "in_person": _l("حضوری")}
+CONNECTION_STATUSES = {"connected": _l("متصل به پنجره"), "redirect": _l("فقط ارجاع به سامانهٔ دستگاه"),
+                       "not_connected": _l("هنوز متصل نشده")}
+AGENCY_LEVELS = {"national": _l("ملی"), "provincial": _l("استانی")}
+
+# Persian alphabetical order; Unicode code points put پ چ ژ گ after every Arabic letter.
+_ALPHABET = "آاأبپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئ"
+_ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
+
+
+def persian_sort_key(text):
+    return [_ORDER.get(ch, 100 + ord(ch)) for ch in text or ""]
+
+
+
+
+def _published():
+    return (select(Service).options(joinedload(Service.agency), joinedload(Service.current_revision))
+            .where(Service.is_active, Service.current_revision_id.is_not(None)))
+
+
+def _by_volume(query):
+    return query.order_by(Service.yearly_volume.desc(), Service.code)
+
+
+# --- lists ---------------------------------------------------------------------------------------------
+
+def clusters():
+    return db.session.execute(select(Cluster).order_by(Cluster.position, Cluster.name)).scalars().all()
+
+
+def life_events():
+    return db.session.execute(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name)).scalars().all()
+
+
+def high_volume_services(limit=8):
+    return db.session.execute(_by_volume(_published()).limit(limit)).unique().scalars().all()
+
+
+def local_services(province, limit=8):
+    """Services offered only in some provinces, including this one, or run by this province's agencies."""
+    if province is None:
+        return []
+    in_province = select(service_province.c.service_id).where(service_province.c.province_id == province.id)
+    local_agencies = select(Agency.id).where(Agency.province_id == province.id)
+    query = _published().where(or_(Service.id.in_(in_province), Service.agency_id.in_(local_agencies)))
+    return db.session.execute(_by_volume(query).limit(limit)).unique().scalars().all()
+
+
+def cluster_by_slug(slug):
+    return db.session.execute(select(Cluster).filter_by(slug=slug)).scalar_one_or_none()
+
+
+def life_event_by_slug(slug):
+    return db.session.execute(select(LifeEvent).filter_by(slug=slug)).scalar_one_or_none()
+
+
+def cluster_services(cluster, page=1):
+    linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
+    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
+
+
+def life_event_services(event, page=1):
+    linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
+    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
+
+
+# --- agencies ------------------------------------------------------------------------------------------
+
+@dataclass
+class AgencySummary:
+    agency: Agency
+    services: int
+    fully_electronic: int
+
+
+def agencies_with_counts():
+    """Every agency with its number of published services and of fully electronic ones, alphabetical."""
+    counts = (select(Service.agency_id, func.count().label("services"),
+                     func.sum(case((Service.fully_electronic, 1), else_=0)).label("electronic"))
+              .where(Service.is_active, Service.current_revision_id.is_not(None))
+              .group_by(Service.agency_id).subquery())
+    rows = db.session.execute(
+        select(Agency, func.coalesce(counts.c.services, 0), func.coalesce(counts.c.electronic, 0))
+        .options(joinedload(Agency.parent), joinedload(Agency.province))
+        .outerjoin(counts, counts.c.agency_id == Agency.id)).all()
+    summaries = [AgencySummary(agency, int(services), int(electronic)) for agency, services, electronic in rows]
+    return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
+
+
+def agency_by_code(code):
+    query = select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province)).filter_by(code=code)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def child_agencies(agency):
+    children = db.session.execute(select(Agency).where(Agency.parent_id == agency.id)).scalars().all()
+    return sorted(children, key=lambda a: persian_sort_key(a.name))
+
+
+def agency_services(agency, page=1):
+    return paginate(_by_volume(_published().where(Service.agency_id == agency.id)), page)
+
+
+def agency_counts(agency):
+    services, electronic = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Service.fully_electronic, 1), else_=0)), 0))
+        .where(Service.agency_id == agency.id, Service.is_active, Service.current_revision_id.is_not(None))).one()
+    return int(services), int(electronic)
+
+
+# --- one service ---------------------------------------------------------------------------------------
+
+def service_by_code(code):
+    """The active service with this public code and a published card, or None."""
+    query = (select(Service).options(joinedload(Service.agency).joinedload(Agency.parent),
+                                     joinedload(Service.current_revision),
+                                     selectinload(Service.clusters), selectinload(Service.life_events),
+                                     selectinload(Service.provinces))
+             .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None)))
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def related_services(service, limit=5):
+    """Services sharing a life event or cluster with this one, those sharing a life event first."""
+    event_ids = [e.id for e in service.life_events]
+    cluster_ids = [c.id for c in service.clusters]
+    if not event_ids and not cluster_ids:
+        return []
+    by_event = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id.in_(event_ids))
+    by_cluster = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id.in_(cluster_ids))
+    shares_event = Service.id.in_(by_event)
+    query = (_published().where(Service.id != service.id, or_(shares_event, Service.id.in_(by_cluster)))
+             .order_by(case((shares_event, 0), else_=1), Service.yearly_volume.desc(), Service.code).limit(limit))
+    return db.session.execute(query).unique().scalars().all()
+
+
+def counter_offer(service, province):
+    """The approved outsourcing that lets counter offices in this province (or anywhere) file the service."""
+    query = (select(Outsourcing).where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
+             .order_by(Outsourcing.id.desc()).limit(1))
+    if province is not None:
+        query = query.where(covers_province(province.id))
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def offered_in(service, province):
+    return service.offered_everywhere or province is None or any(p.id == province.id for p in service.provinces)
+
+
+def can_apply_here(service):
+    """Online requests through this window: the request stage is electronic and the agency is connected."""
+    card = service.current_revision
+    return card is not None and card.stage_request == "electronic" and service.agency.connection_status == "connected"
+
+
+def publish_revision(service, revision, provinces, clusters, life_events, reindex=True):
+    """Make an approved revision the card people see, and mirror what listing and search need.
+
+    reindex=False lets a bulk import index all its cards at once at the end of the same transaction.
+    """
+    service.current_revision = revision
+    service.title = revision.title
+    service.yearly_volume = revision.yearly_volume
+    service.fully_electronic = revision.fully_electronic
+    service.offered_everywhere = revision.offered_everywhere
+    service.provinces = [] if revision.offered_everywhere else list(provinces)
+    service.clusters = list(clusters)
+    service.life_events = list(life_events)
+    if reindex:
+        search_index.index_services([service])
+
+
+# --- history -------------------------------------------------------------------------------------------
+
+def approved_revisions(service):
+    """Approved revisions, newest first."""
+    query = (select(ServiceRevision)
+             .where(ServiceRevision.service_id == service.id, ServiceRevision.status == "approved")
+             .order_by(ServiceRevision.number.desc()))
+    return db.session.execute(query).scalars().all()
+
+
+# (attribute, label, kind): kind says how a value is shown and compared.
+CARD_FIELDS = (
+    ("title", _l("عنوان"), "text"),
+    ("summary", _l("شرح"), "text"),
+    ("service_type", _l("نوع خدمت"), "choice"),
+    ("level", _l("سطح"), "choice"),
+    ("nature", _l("ماهیت"), "choice"),
+    ("audience", _l("گیرندگان خدمت"), "text"),
+    ("cluster_slugs", _l("خوشه‌ها"), "clusters"),
+    ("life_event_slugs", _l("رویدادهای زندگی"), "life_events"),
+    ("keywords", _l("کلیدواژه‌ها"), "list"),
+    ("conditions", _l("شرایط"), "list"),
+    ("documents", _l("مدارک لازم"), "list"),
+    ("procedure", _l("مراحل انجام"), "list"),
+    ("fee_rial", _l("هزینه"), "rial"),
+    ("duration_days", _l("مدت انجام (روز)"), "number"),
+    ("in_person_visits", _l("دفعات مراجعهٔ حضوری"), "number"),
+    ("channels", _l("راه‌های دریافت"), "channels"),
+    ("stage_information", STAGES["information"], "stage"),
+    ("stage_request", STAGES["request"], "stage"),
+    ("stage_production", STAGES["production"], "stage"),
+    ("stage_delivery", STAGES["delivery"], "stage"),
+    ("online_url", _l("نشانی خدمت در سامانهٔ دستگاه"), "url"),
+    ("provinces", _l("استان‌های ارائه"), "provinces"),
+    ("yearly_volume", _l("تعداد درخواست در سال"), "number"),
+    ("form_definition", _l("فرم درخواست"), "form"),
+)
+
+
+@dataclass
+class Change:
+    field: str
+    label: str
+    kind: str
+    before: object
+    after: object
+    added: list
+    removed: list
+
+
+def _provinces_value(revision):
+    return None if revision.offered_everywhere else list(revision.province_codes or [])
+
+
+def _value(revision, attribute):
+    if attribute == "provinces":
+        return _provinces_value(revision)
+    return getattr(revision, attribute)
+
+
+def revision_diff(old, new):
+    """Field-by-field changes from one revision to the next; list fields say what was added and removed."""
+    changes = []
+    for attribute, label, kind in CARD_FIELDS:
+        before, after = _value(old, attribute), _value(new, attribute)
+        if before == after:
+            continue
+        added = removed = []
+        if isinstance(before, list) and isinstance(after, list) and kind != "form":
+            added = [item for item in after if item not in before]
+            removed = [item for item in before if item not in after]
+        changes.append(Change(attribute, label, kind, before, after, added, removed))
+    return changes
+
+
+def history(service):
+    """(revision, changes since the one before) for every approved revision, newest first."""
+    revisions = approved_revisions(service)
+    return [(revision, revision_diff(older, revision) if older is not None else None)
+            for revision, older in zip(revisions, revisions[1:] + [None])]
+
+
+# --- the visitor's place -------------------------------------------------------------------------------
+
+def provinces():
+    return sorted(db.session.execute(select(Province)).scalars().all(), key=lambda p: persian_sort_key(p.name))
+
+
+def province_by_code(code):
+    return db.session.execute(select(Province).filter_by(code=code)).scalar_one_or_none() if code else None
+
+
+def counties_of(province):
+    if province is None:
+        return []
+    counties = db.session.execute(select(County).filter_by(province_id=province.id)).scalars().all()
+    return sorted(counties, key=lambda c: persian_sort_key(c.name))
+
+
+def county_by_code(code):
+    return db.session.execute(select(County).filter_by(code=code)).scalar_one_or_none() if code else None
+
+
+def nearest_county(latitude, longitude):
+    """The county whose seat is closest (great-circle distance) to a point, or None without coordinates."""
+    counties = db.session.execute(select(County).where(County.latitude.is_not(None),
+                                                       County.longitude.is_not(None))).scalars().all()
+
+    def distance(county):
+        la1, lo1, la2, lo2 = map(math.radians, (latitude, longitude, county.latitude, county.longitude))
+        h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+        return 2 * math.asin(min(1.0, math.sqrt(h)))
+    return min(counties, key=distance, default=None)
+
+
+@dataclass
+class Place:
+    province: Province | None = None
+    county: County | None = None
+
+    @property
+    def cookie(self):
+        if self.province is None:
+            return ""
+        return self.province.code + (":" + self.county.code if self.county is not None else "")
+
+
+def place_from_cookie(value):
+    """'23:2301' (province, county) -> Place; anything else -> an empty Place."""
+    province_code, _, county_code = (value or "")[:40].partition(":")
+    province = province_by_code(province_code)
+    if province is None:
+        return Place()
+    county = county_by_code(county_code)
+    if county is not None and county.province_id != province.id:
+        county = None
+    return Place(province, county)

@@ -1,0 +1,235 @@
+"""The catalogue's search index: which text of a card is searchable in which field, how it is folded into
+terms, and keeping the index (FTS5 on SQLite, tsvector on PostgreSQL) and its vocabulary in step with cards.
+
+Every card is indexed in four fields, from strongest to weakest: title, keywords, meta (agency, parent
+agency, clusters, life events, the provinces when not offered everywhere, code) and body (summary, audience,
+conditions, documents, procedure).
+Query and index go through the same words() so that they always agree.
+"""
+from functools import lru_cache
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Agency, SearchTerm, Service, Setting
+from app.core.persian import normalize_for_search
+
+# Raise when words() or the fields change: `flask catalogue reindex` (and seed-demo) rebuild an index
+# whose recorded version differs.
+INDEX_VERSION = "1"
+VERSION_KEY = "search_index_version"
+FIELDS = ("title", "keywords", "meta", "body")
+MAX_TERM = 64
+BATCH = 500
+
+# On top of persian.normalize_for_search: spellings people use interchangeably when typing. آ is often
+# typed as ا, the hamza seat ئ as ی, and a trailing ء is dropped ("اجزاء" / "اجزا").
+_SEARCH_FOLD = str.maketrans({"آ": "ا", "ئ": "ی", "ء": None, "ٔ": None})
+
+
+def words(text):
+    """The search terms of a text: normalised, ZWNJ-split, punctuation-free, folded, lower-case."""
+    return list(_words(text if isinstance(text, str) else str(text or "")))
+
+
+@lru_cache(maxsize=50_000)
+def _words(text):
+    # Cards repeat the same agency, cluster and document names: indexing 10,000 of them folds each once.
+    folded = normalize_for_search(text).translate(_SEARCH_FOLD)
+    return tuple(word[:MAX_TERM] for word in folded.split())
+
+
+# Marks a term made by joining neighbouring words. Tatweel never survives normalisation, so no real word starts
+# with it, and a prefix query for a real word ("گواهی*") does not wade through every joined term too.
+JOINED = "\u0640"
+
+
+def joined(parts):
+    """Adjacent words written solid: "گواهی نامه" also yields "ـگواهینامه", "کسب و کار" also "ـکسبوکار"."""
+    extra = []
+    for size in (2, 3):
+        for start in range(len(parts) - size + 1):
+            extra.append((JOINED + "".join(parts[start:start + size]))[:MAX_TERM])
+    return extra
+
+
+def field_terms(texts):
+    """Terms of one field: the words in order, then the (marked) solid forms of neighbouring words.
+
+    The solid forms come after all the words so that phrase positions of the real words stay intact.
+    """
+    plain, solid = [], []
+    for item in texts:
+        parts = words(item)
+        plain.extend(parts)
+        solid.extend(joined(parts))
+    return plain + solid
+
+
+def document(service):
+    """The four fields of a service's card, each as a list of terms."""
+    card = service.current_revision
+    agency = service.agency
+    meta = [agency.name] if agency else []
+    if agency is not None and agency.parent is not None:
+        meta.append(agency.parent.name)
+    meta += [cluster.name for cluster in service.clusters] + [event.name for event in service.life_events]
+    if not service.offered_everywhere:
+        # "پروانه ساختمانی تبریز": a place narrows the search only for the cards offered in some provinces.
+        meta += [province.name for province in service.provinces]
+    meta.append(service.code)
+    body = [card.summary, card.audience, *card.conditions, *card.documents, *card.procedure]
+    return {
+        "title": field_terms([card.title]),
+        "keywords": field_terms(card.keywords or []),
+        "meta": field_terms(meta),
+        "body": field_terms(body),
+    }
+
+
+# pg_trgm only counts letters and digits of the database's locale, and a C-locale database has no Persian
+# letters at all: the vocabulary's trigram key spells each Persian letter as one ASCII character instead.
+_PERSIAN_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+_KEY_CHARS = "abcdefghijklmnopqrstuvwxyz012345"
+_KEY = str.maketrans(dict(zip(_PERSIAN_LETTERS, _KEY_CHARS)))
+
+
+def trigram_key(term):
+    return "".join(ch if ch.isascii() and ch.isalnum() else "9" for ch in term.translate(_KEY))
+
+
+def _dialect():
+    return db.session.get_bind().dialect.name
+
+
+def _tsvector(terms):
+    """A tsvector literal of bare lexemes, built here so that PostgreSQL's parser never splits Persian. Search
+    asks only whether a field holds a term, never where in it, so positions would only make it bigger."""
+    return " ".join(f"'{_quote(term)}'" for term in dict.fromkeys(terms))
+
+
+def _tsvectors(doc):
+    """The whole card (for the index) and the title, title + keywords, title + keywords + meta (for ranking)."""
+    title, keywords, meta = doc["title"], doc["keywords"], doc["meta"]
+    return {"document": _tsvector(title + keywords + meta + doc["body"]), "title": _tsvector(title),
+            "title_keywords": _tsvector(title + keywords), "title_keywords_meta": _tsvector(title + keywords + meta)}
+
+
+def _quote(term):
+    return term.replace("\\", "\\\\").replace("'", "''")
+
+
+def _services_with_cards(ids):
+    query = (select(Service)
+             .options(joinedload(Service.current_revision), joinedload(Service.agency).joinedload(Agency.parent),
+                      selectinload(Service.clusters), selectinload(Service.life_events),
+                      selectinload(Service.provinces))
+             .where(Service.id.in_(ids)))
+    return db.session.execute(query).unique().scalars().all()
+
+
+def index_services(services):
+    """Write (or rewrite) the index entries of these services; inactive or unpublished ones are removed.
+
+    Runs inside the caller's transaction, so an import that fails leaves the index as it was.
+    """
+    services = list(services)
+    if not services:
+        return
+    db.session.flush()
+    ids = [s.id for s in services]
+    remove_services(ids)
+    live = [s for s in services if s.is_active and s.current_revision is not None]
+    if not live:
+        return
+    docs = [(s.id, document(s)) for s in live]
+    if _dialect() == "postgresql":
+        db.session.execute(
+            text("INSERT INTO service_search (service_id, document, title, title_keywords, title_keywords_meta) "
+                 "VALUES (:id, CAST(:document AS tsvector), CAST(:title AS tsvector), "
+                 "CAST(:title_keywords AS tsvector), CAST(:title_keywords_meta AS tsvector))"),
+            [{"id": sid, **_tsvectors(doc)} for sid, doc in docs])
+    else:
+        db.session.execute(
+            text("INSERT INTO service_search (rowid, title, keywords, meta, body) "
+                 "VALUES (:id, :title, :keywords, :meta, :body)"),
+            [{"id": sid, **{field: " ".join(doc[field]) for field in FIELDS}} for sid, doc in docs])
+    # The vocabulary holds the spellings people type: joined terms without their mark.
+    _add_vocabulary({term.lstrip(JOINED) for _, doc in docs for field in FIELDS for term in doc[field]})
+
+
+def remove_services(ids):
+    ids = list(ids)
+    if not ids:
+        return
+    if _dialect() == "postgresql":
+        db.session.execute(text("DELETE FROM service_search WHERE service_id = ANY(:ids)"), {"ids": ids})
+    else:
+        for start in range(0, len(ids), BATCH):
+            chunk = ids[start:start + BATCH]
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            db.session.execute(text(f"DELETE FROM service_search WHERE rowid IN ({names})"),
+                               {f"i{n}": value for n, value in enumerate(chunk)})
+
+
+def _add_vocabulary(terms):
+    """Terms never leave the vocabulary: a stale one only proposes a correction that then matches nothing."""
+    rows = [{"term": term, "key": trigram_key(term)} for term in sorted(terms) if term]
+    if not rows:
+        return
+    insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
+    statement = insert(SearchTerm).on_conflict_do_nothing(index_elements=["term"])
+    for start in range(0, len(rows), 5000):
+        db.session.execute(statement, rows[start:start + 5000])
+
+
+def index_agency_services(agency):
+    """Re-index an agency's services (and those of its child agencies) after its name changed."""
+    child_ids = select(Agency.id).where(Agency.parent_id == agency.id)
+    ids = db.session.execute(select(Service.id).where(
+        (Service.agency_id == agency.id) | Service.agency_id.in_(child_ids))).scalars().all()
+    reindex_ids(ids)
+
+
+def reindex_ids(ids):
+    ids = list(ids)
+    for start in range(0, len(ids), BATCH):
+        index_services(_services_with_cards(ids[start:start + BATCH]))
+
+
+def rebuild(progress=None):
+    """Empty the index and the vocabulary and index every published card again; returns how many."""
+    db.session.execute(text("DELETE FROM service_search"))
+    db.session.execute(delete(SearchTerm))
+    ids = db.session.execute(select(Service.id).where(Service.is_active, Service.current_revision_id.is_not(None))
+                             .order_by(Service.id)).scalars().all()
+    for start in range(0, len(ids), BATCH):
+        chunk = _services_with_cards(ids[start:start + BATCH])
+        index_services(chunk)
+        if progress:
+            progress(len(chunk))
+    _set_version()
+    return len(ids)
+
+
+def _set_version():
+    setting = db.session.get(Setting, VERSION_KEY)
+    if setting is None:
+        db.session.add(Setting(key=VERSION_KEY, value=INDEX_VERSION))
+    else:
+        setting.value = INDEX_VERSION
+
+
+def is_current():
+    """Migration 0002 records version 1 on a database without cards; a rebuild records the current one."""
+    setting = db.session.get(Setting, VERSION_KEY)
+    return setting is not None and setting.value == INDEX_VERSION
+
+
+def ensure_current():
+    """Rebuild when the index was built by another version of words() (or before migration 0002)."""
+    if is_current():
+        return None
+    return rebuild()

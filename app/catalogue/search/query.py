@@ -1,0 +1,615 @@
+"""Persian-aware catalogue search: one query plan, run by FTS5 on SQLite and by tsvector/pg_trgm on PostgreSQL.
+
+How a query is read (search_index.words() folds query and cards the same way):
+- every word must match (a "clause"); a word matches itself, the solid form it makes with its neighbours
+  (گواهی نامه -> گواهینامه) or that the card makes with its own neighbours, the synonyms of the phrase it belongs
+  to, and as a prefix when it is the last word or long enough to carry a suffix;
+- a word of five letters or more that no card contains is replaced by the indexed words one edit away;
+  a word no card contains even then is left out and shown as such; question words ("چطور") are left out;
+- a service code in any digit script puts that service first;
+- ranking: all words in the title (whole words, then prefixes) > in title and keywords > with the agency,
+  cluster or life event > anywhere; yearly volume breaks ties;
+- when few cards have every word, cards with all but one of them follow (rarer words and stronger fields
+  first); a query that finds nothing is logged.
+"""
+import logging
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import combinations
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
+
+from app.extensions import db
+from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
+from app.core.persian import normalize
+from app.catalogue.search.index import JOINED, trigram_key, words
+
+log = logging.getLogger("panjereh")
+
+MAX_QUERY = 200
+MAX_WORDS = 12
+PAGE_SIZE = 20
+TYPO_MIN_LENGTH = 5
+TRIGRAM_MIN_LENGTH = 8
+PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
+# Little words that carry no subject; a short one is kept only as the word being typed (the last).
+STOPWORDS = frozenset("و در به از با برای که را یا تا این آن ها های ی بر هم".split())
+# How people phrase a question around the service they want ("چطور گواهینامه بگیرم"): never a subject.
+FILLERS = frozenset("چگونه چطور چطوری نحوه روش طریقه راهنما راهنمای میخواهم خواهم میخوام می کجا چیست "
+                    "چه چی است هست باید گرفتن بگیرم کردن کنم شدن دادن بدهم لطفا".split())
+_PERSIAN_ALPHABET = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+_LATIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+TITLE = ("title",)
+
+# Rank tiers, highest first: which fields must hold every clause, and whether prefixes count.
+TIERS = ((6, TITLE, False), (5, TITLE, True), (4, ("title", "keywords"), True),
+         (3, ("title", "keywords", "meta"), True))
+# For cards with only some of the words: where each word was found.
+FIELD_STRENGTH = ((4, TITLE), (3, ("title", "keywords")), (2, ("title", "keywords", "meta")), (1, None))
+
+
+@dataclass
+class Results:
+    items: list
+    total: int
+    page: int
+    pages: int
+    corrections: dict = field(default_factory=dict)  # word typed -> indexed word searched instead
+    ignored: list = field(default_factory=list)       # words no card contains
+    partial: bool = False                             # some results lack a word of the query
+    full: int = 0                                     # how many results have every word (they come first)
+    first_partial: int | None = None                  # index on this page where partial matches start
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One way to satisfy a clause: every term must occur; the last may be a prefix."""
+    terms: tuple
+    prefix: bool = False
+
+
+@dataclass
+class Clause:
+    word: str
+    alternatives: list
+
+
+def clean_query(raw):
+    """Whatever arrives (control characters, RTL overrides, NUL, megabytes) becomes a short, plain query."""
+    return normalize((raw or "")[: MAX_QUERY * 4])[:MAX_QUERY]
+
+
+# --- reading the query ----------------------------------------------------------------------------------
+
+def _synonym_groups(query_words):
+    """Synonym groups touching any 1-3 word span of the query, keyed by the solid form of each member, so
+    that spacing and ZWNJ do not matter ("توان‌خواهان", "توان خواهان" and "توانخواهان" are one key)."""
+    solids = set()
+    for size in (1, 2, 3):
+        for start in range(len(query_words) - size + 1):
+            solids.add("".join(query_words[start:start + size]))
+    if not solids:
+        return {}
+    solids = sorted(solids)
+    term, synonym = func.replace(Synonym.term, " ", ""), func.replace(Synonym.synonym, " ", "")
+    terms = select(Synonym.term).where(term.in_(solids) | synonym.in_(solids))
+    groups = {}
+    for term, synonym in db.session.execute(select(Synonym.term, Synonym.synonym).where(Synonym.term.in_(terms))):
+        groups.setdefault(term, {term}).add(synonym)
+    by_member = {}
+    for members in groups.values():
+        for member in members:
+            by_member.setdefault(member.replace(" ", ""), set()).update(members)
+    return by_member
+
+
+def _spellings(parts, prefix=False, last=False, phrase=False):
+    """Ways a card may write these words: as they are, or written solid where the query spaced them; a single
+    word may also be the solid form of words the card spaced (its joined, marked term). With phrase=True
+    (a synonym: a fixed expression) several words must stand together, which the joined terms of two or
+    three neighbouring words tell exactly."""
+    parts = tuple(parts)
+    solid = "".join(parts)
+    if len(parts) == 1:
+        found = [Alternative(parts, prefix)]
+        if len(solid) > 1:
+            # As a prefix the joined terms are costly to expand; only the word being typed needs it.
+            found.append(Alternative((JOINED + solid,), prefix and last and len(solid) >= PREFIX_MIN_LENGTH))
+        return found
+    if phrase and len(parts) <= 3:
+        return [Alternative((JOINED + solid,)), Alternative((solid,))]
+    return [Alternative(parts, prefix), Alternative((solid,), prefix)]
+
+
+def plan(query):
+    """The clauses of a query, the codes it names, and its words."""
+    query_words = words(query)[:MAX_WORDS]
+    joined_digits = "".join(query_words)
+    codes = sorted({w for w in query_words if w.isdigit()} | ({joined_digits} if joined_digits.isdigit() else set()))
+    if not query_words:
+        return [], codes, query_words
+    last = len(query_words) - 1
+    groups = _synonym_groups(query_words)
+    clauses, covered = [], set()
+    # Multi-word synonyms first ("کارت ملی" -> ...): the span becomes one clause.
+    for size in (3, 2):
+        for start in range(len(query_words) - size + 1):
+            span = range(start, start + size)
+            if covered & set(span):
+                continue
+            part = query_words[start:start + size]
+            group = groups.get("".join(part))
+            if group:
+                covered.update(span)
+                alternatives = _spellings(part, start + size - 1 == last, start + size - 1 == last)
+                alternatives += _group_alternatives(group)
+                clauses.append(Clause(" ".join(part), _unique(alternatives)))
+    for i, word in enumerate(query_words):
+        if i in covered:
+            continue
+        is_last = i == last
+        if word in FILLERS and len(query_words) > 1:
+            continue
+        if not is_last and (word in STOPWORDS or len(word) < 2):
+            continue
+        if is_last and len(word) < 2 and last > 0:
+            continue  # a lone letter after other words is the start of a word not typed yet
+        # A number is a prefix only as the last word (a code being typed); inside a query it is exact.
+        prefix = is_last or (len(word) >= PREFIX_MIN_LENGTH and not word.isdigit())
+        alternatives = _spellings([word], prefix, is_last)
+        # The card may write solid what the query spaced: "گواهی نامه" -> "گواهینامه".
+        for size in (2, 3):
+            for start in range(max(0, i - size + 1), min(i, len(query_words) - size) + 1):
+                solid = "".join(query_words[start:start + size])
+                alternatives.append(Alternative((solid,), prefix=start + size - 1 == last and prefix))
+        alternatives += _group_alternatives(groups.get(word, ()))
+        clauses.append(Clause(word, _unique(alternatives)))
+    return clauses, codes, query_words
+
+
+def _group_alternatives(group):
+    found = []
+    for member in sorted(group):
+        parts = words(member)
+        if parts:
+            found += _spellings(parts, phrase=True)
+    return found
+
+
+def _unique(alternatives):
+    seen, result = set(), []
+    for alternative in alternatives:
+        if alternative.terms and all(alternative.terms) and alternative not in seen:
+            seen.add(alternative)
+            result.append(alternative)
+    return result
+
+
+# --- typo tolerance -------------------------------------------------------------------------------------
+
+def within_one_edit(a, b):
+    """Damerau-Levenshtein (optimal string alignment) distance of at most one."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1:]
+
+
+def _edits(word):
+    alphabet = _PERSIAN_ALPHABET if any(ch in _PERSIAN_ALPHABET for ch in word) else _LATIN_ALPHABET
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    found = {a + b[1:] for a, b in splits if b}
+    found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    found |= {a + c + b[1:] for a, b in splits if b for c in alphabet}
+    found |= {a + c + b for a, b in splits for c in alphabet}
+    found.discard(word)
+    return found
+
+
+def corrections_for(word):
+    """Indexed words one edit away from a word no card contains."""
+    if len(word) < TYPO_MIN_LENGTH or word.isdigit():
+        return []
+    if _dialect() == "postgresql" and len(word) >= TRIGRAM_MIN_LENGTH:
+        # pg_trgm's index narrows the vocabulary to similar words and the edit distance then decides. One edit
+        # leaves a word of n letters at least (n-4)/(n+4) trigram similarity to the right one, so this threshold
+        # loses no candidate. Below eight letters that bound is so low that the index would return a large
+        # share of the vocabulary, and the word's few one-edit spellings are cheaper to look up directly.
+        threshold = (len(word) - 4) / (len(word) + 4) - 0.03
+        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
+                           {"value": f"{threshold:.3f}"})
+        rows = db.session.execute(
+            text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest"),
+            {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1}).scalars().all()
+    else:
+        candidates = sorted(_edits(word))
+        rows = []
+        for start in range(0, len(candidates), 900):
+            rows += db.session.execute(select(SearchTerm.term)
+                                       .where(SearchTerm.term.in_(candidates[start:start + 900]))).scalars().all()
+    return sorted({term for term in rows if term != word and within_one_edit(word, term)})
+
+
+# --- the two query languages ------------------------------------------------------------------------------
+
+def _dialect():
+    return db.session.get_bind().dialect.name
+
+
+class _Fts5:
+    """SQLite: FTS5 query syntax over service_search(title, keywords, meta, body)."""
+    id_column = "rowid"
+    joins = ""
+    row_predicate = None  # FTS5 answers a MATCH for the whole table: ranks use `id IN (matches)`
+
+    @staticmethod
+    def term(term, prefix, fields):
+        quoted = '"' + term.replace('"', '""') + '"' + (" *" if prefix else "")
+        return "{" + " ".join(fields) + "} : " + quoted if fields else quoted
+
+    @staticmethod
+    def both(parts):
+        return "(" + " AND ".join(parts) + ")"
+
+    @staticmethod
+    def either(parts):
+        return "(" + " OR ".join(parts) + ")"
+
+    @staticmethod
+    def predicate(param):
+        return f"service_search MATCH :{param}"
+
+
+class _TsQuery:
+    """PostgreSQL: tsquery syntax. Fields are not in the query but in which tsvector it is tested against:
+    service_search keeps the whole card (indexed) and the title, title + keywords and title + keywords + meta."""
+    id_column = "service_id"
+    joins = " LEFT JOIN service_search ss ON ss.service_id = s.id"
+    COLUMNS = {None: "document", TITLE: "title", ("title", "keywords"): "title_keywords",
+               ("title", "keywords", "meta"): "title_keywords_meta"}
+
+    @classmethod
+    def row_predicate(cls, param, fields):
+        # Ranks test each candidate's own small tsvector: cheaper than one more index scan per rank.
+        return f"ss.{cls.COLUMNS[fields]} @@ CAST(:{param} AS tsquery)"
+
+    @staticmethod
+    def term(term, prefix, fields):
+        quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+        return quoted + ":*" if prefix else quoted
+
+    @staticmethod
+    def both(parts):
+        return "(" + " & ".join(parts) + ")"
+
+    @staticmethod
+    def either(parts):
+        return "(" + " | ".join(parts) + ")"
+
+    @staticmethod
+    def predicate(param):
+        return f"document @@ CAST(:{param} AS tsquery)"
+
+
+def _syntax():
+    return _TsQuery if _dialect() == "postgresql" else _Fts5
+
+
+def _render_clause(syntax, clause, fields=None, prefixes=True):
+    """One clause as an OR of its alternatives, or None when none of them can match in these fields."""
+    parts = []
+    for alternative in clause.alternatives:
+        last = len(alternative.terms) - 1
+        terms = [syntax.term(term, prefixes and alternative.prefix and i == last, fields)
+                 for i, term in enumerate(alternative.terms)]
+        parts.append(terms[0] if len(terms) == 1 else syntax.both(terms))
+    return syntax.either(parts) if parts else None
+
+
+def _render(syntax, clauses, fields=None, prefixes=True, join="both"):
+    """All clauses (join="both") or any (join="either"); None when that cannot match anything."""
+    parts = [_render_clause(syntax, clause, fields, prefixes) for clause in clauses]
+    if not parts:
+        return None
+    if join == "both":
+        return None if None in parts else getattr(syntax, join)(parts)
+    parts = [part for part in parts if part is not None]
+    return getattr(syntax, join)(parts) if parts else None
+
+
+def _render_most(syntax, clauses):
+    """Cards with all words but one (any one word for a two-word query): the near misses worth showing."""
+    if len(clauses) <= 2:
+        return _render(syntax, clauses, join="either")
+    groups = [_render(syntax, list(group)) for group in combinations(clauses, len(clauses) - 1)]
+    groups = [group for group in groups if group is not None]
+    return syntax.either(groups) if groups else None
+
+
+class _Sql:
+    """Collects bound parameters while the statement is written."""
+
+    def __init__(self, syntax):
+        self.syntax, self.params = syntax, {}
+
+    def bind(self, value):
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return name
+
+    def matching(self, expression):
+        """`s.id IN (ids whose index entry matches)`, for databases that cannot test one row (FTS5)."""
+        if expression is None:
+            return "1 = 0"
+        return (f"s.id IN (SELECT {self.syntax.id_column} FROM service_search "
+                f"WHERE {self.syntax.predicate(self.bind(expression))})")
+
+    def ranking(self, expression, fields=None):
+        """Whether a candidate matches in these fields, for ordering: per row where the database can."""
+        if expression is None or self.syntax.row_predicate is None:
+            return self.matching(expression)
+        return self.syntax.row_predicate(self.bind(expression), fields)
+
+
+def _exists(syntax, expression):
+    if expression is None:
+        return False
+    sql = _Sql(syntax)
+    statement = f"SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT 1"
+    return db.session.execute(text(statement), sql.params).first() is not None
+
+
+# --- running it -----------------------------------------------------------------------------------------
+
+def _frequency_sql(syntax, sql, clause):
+    # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
+    return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
+            f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits)")
+
+
+def _frequency(syntax, clause):
+    """How many cards have this clause's word (up to the cap)."""
+    sql = _Sql(syntax)
+    return db.session.execute(text("SELECT " + _frequency_sql(syntax, sql, clause)), sql.params).scalar_one()
+
+
+def _weights(syntax, clauses):
+    """How telling each word is (inverse document frequency): a rare word counts more than a common one.
+    One statement counts the cards and each word's cards."""
+    sql = _Sql(syntax)
+    sql.params["live"] = True
+    counts = ", ".join(_frequency_sql(syntax, sql, clause) for clause in clauses)
+    statement = (f"SELECT (SELECT COUNT(*) FROM service WHERE is_active = :live AND current_revision_id IS NOT NULL), "
+                 f"{counts}")
+    documents, *frequencies = db.session.execute(text(statement), sql.params).one()
+    return [round(math.log((max(documents, 1) + 1) / (frequency + 0.5)) + 0.1, 4) for frequency in frequencies]
+
+
+def _ranked_ids(syntax, clauses, codes, page, weights=None):
+    """One page of service ids in rank order, how many match in all, and how many of those have every word.
+
+    Without weights only cards with every word are returned. With weights (one per clause) cards with some of
+    the words follow them, those whose rarer words sit in stronger fields first.
+    """
+    sql = _Sql(syntax)
+    expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
+    match = syntax.predicate(sql.bind(expression)) if expression is not None else None
+    code_params = ", ".join(":" + sql.bind(code) for code in codes)
+    if syntax.row_predicate is not None and match and not codes:
+        # PostgreSQL, no code named: the index scan hands over each candidate's row, tsvectors and all.
+        source = f"service_search ss JOIN service s ON s.id = ss.service_id WHERE ss.{match} AND"
+    else:
+        # Start from the candidates the index found and the services named by code.
+        parts = [f"SELECT {syntax.id_column} AS id FROM service_search WHERE {match}"] if match else []
+        if codes:
+            parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
+        if not parts:
+            return [], 0, 0
+        source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE"
+    by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
+    tiers = " ".join(f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
+                     for rank, fields, prefixes in TIERS)
+    order = [f"(CASE WHEN {by_code} THEN 1 ELSE 0 END) DESC"]
+    complete, score = "1", "0"
+    if weights is None:
+        order.append("tier DESC")
+    else:
+        complete = f"CASE WHEN {sql.ranking(_render(syntax, clauses))} THEN 1 ELSE 0 END"
+        scores = []
+        for clause, weight in zip(clauses, weights):
+            cases = " ".join(f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}"
+                             for rank, fields in FIELD_STRENGTH)
+            scores.append(f"(CASE {cases} ELSE 0 END) * :{sql.bind(weight)}")
+        score = " + ".join(scores)
+        order += ["complete DESC", "(CASE WHEN complete = 1 THEN tier ELSE 0 END) DESC", "score DESC"]
+    order += ["s.volume DESC", "s.code"]
+    # The inner query finds the candidates and computes their ranks; the outer one orders and counts them.
+    inner = (f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
+             f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
+             f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL")
+    sql.params["live"] = True
+    statement = (f"SELECT id, COUNT(*) OVER () AS total, SUM(complete) OVER () AS full_total FROM ({inner}) AS s "
+                 f"ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset")
+    sql.params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    rows = db.session.execute(text(statement), sql.params).all()
+    if rows:
+        return [row.id for row in rows], rows[0].total, int(rows[0].full_total or 0)
+    if page == 1:
+        return [], 0, 0
+    counted = f"SELECT COUNT(*), SUM(complete) FROM ({inner}) AS s"
+    total, complete_total = db.session.execute(text(counted), sql.params).one()
+    return [], total, int(complete_total or 0)
+
+
+def _load(ids):
+    if not ids:
+        return []
+    # A result line needs the title, the agency's name and whether the request stage is online: nothing more
+    # of the card is loaded (its JSON lists are most of the cost).
+    query = (select(Service).options(joinedload(Service.agency).load_only(Agency.code, Agency.name),
+                                     joinedload(Service.current_revision).load_only(ServiceRevision.stage_request))
+             .where(Service.id.in_(ids)))
+    by_id = {s.id: s for s in db.session.execute(query).unique().scalars()}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _repair(syntax, clauses):
+    """Replace words no card contains by indexed words one edit away, or leave them out."""
+    kept, corrections, ignored = [], {}, []
+    for clause in clauses:
+        if _exists(syntax, _render(syntax, [clause])):
+            kept.append(clause)
+            continue
+        fixes = corrections_for(clause.word) if " " not in clause.word else []
+        if not fixes:
+            ignored.append(clause.word)
+            continue
+        # The spelling most cards use is the one to show as "searched instead".
+        if len(fixes) > 1:
+            fixes.sort(key=lambda fix: -_frequency(syntax, Clause(fix, _spellings([fix]))))
+        with _usual_planner():
+            groups = _synonym_groups(fixes)
+        alternatives = []
+        for fix in fixes:
+            alternatives += _spellings([fix]) + _group_alternatives(groups.get(fix, ()))
+        clause.alternatives = _unique(clause.alternatives + alternatives)
+        corrections[clause.word] = fixes[0]
+        kept.append(clause)
+    return kept, corrections, ignored
+
+
+# PostgreSQL over-rates its GIN indexes' cost for tsqueries with prefixes (and for trigram similarity) and rather
+# reads every row (tens of milliseconds at 10,000 cards, against about one through the index), or walks a whole
+# primary key to feed a merge join; a parallel worker costs more to start than these queries take; and a plan
+# cached for a statement psycopg has prepared cannot see how selective this query's words are. So, for these
+# statements only (see _through_the_indexes):
+_PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0",
+            "plan_cache_mode": "force_custom_plan"}
+_SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
+_SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER)
+
+
+@contextmanager
+def _through_the_indexes():
+    """While searching, PostgreSQL plans with the settings above (restored afterwards, for the rest of the
+    transaction); other databases need nothing."""
+    if _dialect() != "postgresql":
+        yield
+        return
+    saved = dict(zip(_PLANNER, db.session.execute(text(_SAVED)).one()))
+    db.session.execute(text(_SET), _PLANNER)
+    db.session.info["planner_saved"] = saved
+    try:
+        yield
+    finally:
+        db.session.info.pop("planner_saved", None)
+        try:
+            db.session.execute(text(_SET), saved)
+        except SQLAlchemyError:
+            pass  # the transaction failed: its rollback resets the settings anyway
+
+
+@contextmanager
+def _usual_planner():
+    """Back to the usual settings for a query outside the search tables (the synonyms need a plain scan)."""
+    saved = db.session.info.get("planner_saved")
+    if saved is None:
+        yield
+        return
+    db.session.execute(text(_SET), saved)
+    try:
+        yield
+    finally:
+        db.session.execute(text(_SET), _PLANNER)
+
+
+def search_services(query, page=1, record_miss=True):
+    """A page of services for a query, best first. record_miss=False for as-you-type requests."""
+    page = max(int(page or 1), 1)
+    clauses, codes, query_words = plan(query)
+    if not clauses and not codes:
+        return Results([], 0, 1, 0)
+    try:
+        with _through_the_indexes():
+            found = _search(clauses, codes, page)
+    except SQLAlchemyError:
+        # Every term is quoted for the index's query language, so this is not expected; if some input still
+        # trips it, the visitor gets an empty result page and the log gets the query, never a 500 page.
+        db.session.rollback()
+        log.warning("search failed for %r", query, exc_info=True)
+        return Results([], 0, 1, 0)
+    if not found.total and record_miss:
+        record_search_miss(" ".join(query_words))
+    return found
+
+
+def _by_initial(letter, page):
+    """One letter typed: services with a title word starting with it, busiest first. Through the full-text
+    index this would expand to most of its terms; a scan of the titles is cheaper and finds the same."""
+    initials = {letter, "آ"} if letter == "ا" else {letter}
+    patterns = [p for ch in sorted(initials) for p in (f"{ch}%", f"% {ch}%", f"%\u200c{ch}%")]
+    query = (select(Service.id, func.count().over().label("total"))
+             .where(Service.is_active, Service.current_revision_id.is_not(None),
+                    or_(*[Service.title.like(p) for p in patterns]))
+             .order_by(Service.yearly_volume.desc(), Service.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    rows = db.session.execute(query).all()
+    total = rows[0].total if rows else 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return Results(_load([row.id for row in rows]), total, min(page, pages), pages if total else 0, full=total)
+
+
+def _search(clauses, codes, page):
+    if len(clauses) == 1 and len(clauses[0].word) == 1 and not codes:
+        return _by_initial(clauses[0].word, page)
+    syntax = _syntax()
+    corrections, ignored = {}, []
+    ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+    if not total and clauses:
+        clauses, corrections, ignored = _repair(syntax, clauses)
+        ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+    if len(clauses) > 1 and full < PAGE_SIZE:
+        # Few cards have every word: the cards with most of them (rarest first) follow, so that one word the
+        # card happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it.
+        ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(page, pages)
+    first_partial = full - (page - 1) * PAGE_SIZE if full < total else None
+    if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
+        first_partial = None
+    return Results(_load(ids), total, page, pages if total else 0, corrections, ignored, full < total, full,
+                   first_partial)
+
+
+def record_search_miss(normalised):
+    """Count a query that found nothing. Logging must never cost the visitor the page."""
+    normalised = normalised[:200]
+    if not normalised:
+        return
+    now = utcnow()
+    insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
+    statement = insert(SearchMiss).values(query=normalised, count=1, first_seen=now, last_seen=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["query"], set_={"count": SearchMiss.count + 1, "last_seen": now})
+    try:
+        with db.session.begin_nested():
+            db.session.execute(statement)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("could not record a search miss", exc_info=True)

@@ -1,0 +1,102 @@
+"""Static files under content-hashed URLs, precompressed, cached for a year as immutable."""
+import gzip
+import hashlib
+import mimetypes
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Response, abort, current_app, request
+
+try:
+    import brotli
+except ImportError:  # brotli is optional; gzip is always there
+    brotli = None
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+CSS_URL = re.compile(r"url\((['\"]?)([^)'\"]+)\1\)")
+COMPRESSIBLE = {".css", ".js", ".svg", ".txt", ".json"}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass
+class Asset:
+    body: bytes
+    mimetype: str
+    gzip: bytes | None = None
+    br: bytes | None = None
+
+
+class Manifest:
+    """Maps 'css/app.css' to 'css/app.<hash>.css' and holds the bytes served under that name."""
+
+    def __init__(self, folder):
+        self.urls, self.files = {}, {}
+        paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".txt")
+        # CSS last: its url(...) references are rewritten to the hashed names of the files they point at.
+        for path in sorted(paths, key=lambda p: p.suffix == ".css"):
+            name = path.relative_to(folder).as_posix()
+            body = path.read_bytes()
+            if path.suffix == ".css":
+                body = self._rewrite_css(name, body.decode()).encode()
+            self._add(name, body, path.suffix)
+
+    def _rewrite_css(self, name, text):
+        def hashed(match):
+            target = match.group(2)
+            if target.startswith(("data:", "/", "#")):
+                return match.group(0)
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+            return f"url({self.url(resolved)})"
+        return CSS_URL.sub(hashed, text)
+
+    def _add(self, name, body, suffix):
+        digest = hashlib.sha256(body).hexdigest()[:10]
+        stem, dot, ext = name.rpartition(".")
+        hashed = f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+        asset = Asset(body, mimetypes.guess_type(name)[0] or "application/octet-stream")
+        if suffix in COMPRESSIBLE:
+            asset.gzip = gzip.compress(body, compresslevel=9, mtime=0)
+            if brotli is not None:
+                asset.br = brotli.compress(body, quality=11)
+        self.urls[name] = hashed
+        self.files[hashed] = asset
+
+    def url(self, name):
+        return "/static/" + self.urls[name]
+
+
+def asset_url(name):
+    return current_app.extensions["assets"].url(name)
+
+
+def serve(filename):
+    asset = current_app.extensions["assets"].files.get(filename)
+    if asset is None:
+        abort(404)
+    body, encoding = asset.body, None
+    accepted = request.headers.get("Accept-Encoding", "")
+    if asset.br is not None and "br" in accepted:
+        body, encoding = asset.br, "br"
+    elif asset.gzip is not None and "gzip" in accepted:
+        body, encoding = asset.gzip, "gzip"
+    response = Response(body, mimetype=asset.mimetype)
+    response.headers["Cache-Control"] = IMMUTABLE
+    if asset.gzip is not None:
+        response.headers["Vary"] = "Accept-Encoding"
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    return response
+
+
+_built = {}
+
+
+def init_app(app):
+    # Built once per process: compressing the files is the slow part of create_app().
+    if app.debug or STATIC not in _built:
+        _built[STATIC] = Manifest(STATIC)
+    app.extensions["assets"] = _built[STATIC]
+    app.add_url_rule("/static/<path:filename>", "static", serve)
+    app.jinja_env.globals["asset_url"] = asset_url

@@ -1,0 +1,76 @@
+"""WTForms validators that check identifiers and replace field data with the canonical form."""
+
+import re
+from typing import Callable
+
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from app.core.identifiers import (InvalidIdentifier, clean_legal_id, clean_mobile, clean_national_code,
+    clean_postal_code, clean_tracking_code)
+from app.core.persian import fold_digits
+
+
+class Cleaned:
+    """Runs `clean` on the field; subclasses only name the cleaner."""
+
+    clean: Callable[[object], str]
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        # Whether a value is required is DataRequired/Optional's decision, not ours.
+        if field.data is None or not str(field.data).strip():
+            return
+        try:
+            field.data = self.clean(field.data)
+        except InvalidIdentifier as exc:
+            raise ValidationError(str(self.message or exc.message)) from None
+
+
+class NationalCode(Cleaned):
+    clean = staticmethod(clean_national_code)
+
+
+class LegalId(Cleaned):
+    clean = staticmethod(clean_legal_id)
+
+
+class Mobile(Cleaned):
+    clean = staticmethod(clean_mobile)
+
+
+class PostalCode(Cleaned):
+    clean = staticmethod(clean_postal_code)
+
+
+class TrackingCode(Cleaned):
+    clean = staticmethod(clean_tracking_code)
+
+
+class Rials:
+    """A whole number of rials typed with any digits and with or without thousands separators; field.data
+    becomes an int. The text stays as typed when it is rejected, so the person can correct it."""
+
+    SEPARATORS = re.compile(r"[\s,\u066c\u060c_]")  # thousands separators; the decimal mark ٫ is refused
+
+    def __init__(self, message=None):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data is None or not str(field.data).strip():
+            return
+        text = self.SEPARATORS.sub("", fold_digits(str(field.data)))
+        text = text.removesuffix("ریال")
+        if not re.fullmatch(r"[0-9]{1,13}", text):
+            raise ValidationError(str(self.message or _l("مبلغ را فقط با رقم و به ریال وارد کنید.")))
+        field.data = int(text)
+
+
+class RialField(StringField):
+    """An amount in rials: .data is an int once Rials() has run, and the page shows what was typed, as typed."""
+
+    def _value(self):
+        return self.raw_data[0] if self.raw_data else super()._value()

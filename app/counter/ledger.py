@@ -1,0 +1,419 @@
+"""Counter money: the fees of a counter filing, the day ledger per office and clerk, closing a day, CSV exports.
+
+A counter day is a Tehran calendar day. A request and its payments belong to the day of the request's
+submitted_at, so a request and its fees can never fall on two different days.
+
+Closing is final. The DayClose row keeps the figures as they were at closing and the ORM refuses to change or
+delete it; after an office's day is closed no counter request can be filed at that office on that day (the
+clerk sees why and files again the next day). The refusal sits in a flush hook, below every channel, so no
+code path can add a counter filing to a closed day; a filing that raced the close is shown as such.
+"""
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+import jdatetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from app.extensions import db
+from app.models import DayClose, Outsourcing, Payment, Request, User
+from app.core.persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
+from app.permissions import covers_province
+
+KINDS = ("government_fee", "counter_fee")
+METHODS = ("cash", "card")
+
+
+class LedgerError(Exception):
+    def __init__(self, message, field=None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class DayClosed(LedgerError):
+    """A counter filing on a day its office has already closed."""
+
+
+CLOSED_MESSAGE = _l("دفتر روزانهٔ امروز این دفتر بسته شده است؛ ثبت درخواست تازه از فردا ممکن است.")
+
+
+# --- fees ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fees:
+    government: int
+    counter: int
+
+    @property
+    def total(self):
+        return self.government + self.counter
+
+    @property
+    def token(self):
+        """What the clerk was shown; the submission is refused if the fees changed in between."""
+        return f"{self.government}:{self.counter}"
+
+
+def fees_for(service, office):
+    """The card's government fee and the counter fee of the approved outsourcing that covers the office."""
+    revision = service.current_revision
+    return Fees(government=int(revision.fee_rial or 0) if revision else 0,
+                counter=counter_fees([service.id], office).get(service.id, 0))
+
+
+def counter_fees(service_ids, office):
+    """{service id: counter fee} for a list of services at one office, in one query.
+
+    The same rule as catalogue.counter_offer(): of the approved outsourcings covering the province, the latest
+    (outsourcing.py allows only one approved outsourcing per service and province anyway)."""
+    if not service_ids:
+        return {}
+    rows = db.session.execute(select(Outsourcing.service_id, Outsourcing.counter_fee_rial)
+                              .where(Outsourcing.service_id.in_(service_ids), Outsourcing.status == "approved",
+                                     covers_province(office.province_id))
+                              .order_by(Outsourcing.id)).all()
+    return {service_id: int(fee or 0) for service_id, fee in rows}  # later rows win
+
+
+def payments_for(fees, method, reference, office, clerk):
+    """One Payment per fee that is not zero; a free service files with no payment rows at all."""
+    reference = reference if method == "card" else ""
+    return [Payment(kind=kind, amount_rial=amount, method=method, reference=reference, office_id=office.id,
+                    clerk_id=clerk.id)
+            for kind, amount in (("government_fee", fees.government), ("counter_fee", fees.counter)) if amount > 0]
+
+
+def clean_card_reference(value):
+    """The terminal's reference number (RRN / trace): 6 to 20 digits in any script, spaces and dashes ignored."""
+    digits = "".join(ch for ch in fold_digits(value or "") if not ch.isspace() and ch != "-")
+    if not digits:
+        raise LedgerError(_("برای پرداخت با کارت، شمارهٔ مرجع پایانه را وارد کنید."), field="reference")
+    if not digits.isdigit() or not 6 <= len(digits) <= 20:
+        raise LedgerError(_("شمارهٔ مرجع پایانه باید ۶ تا ۲۰ رقم باشد."), field="reference")
+    return digits
+
+
+# --- days ----------------------------------------------------------------------------------------------
+
+def tehran_today():
+    return datetime.now(TEHRAN).date()
+
+
+def day_bounds(day):
+    """[start, end) of a Tehran day in naive UTC, the way timestamps are stored."""
+    start = datetime.combine(day, time.min, tzinfo=TEHRAN)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=TEHRAN)
+    return (start.astimezone(timezone.utc).replace(tzinfo=None), end.astimezone(timezone.utc).replace(tzinfo=None))
+
+
+def day_of(moment):
+    """The Tehran day of a stored (naive UTC) timestamp."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(TEHRAN).date()
+
+
+def day_param(day):
+    """A day in URLs: its Jalali date with ASCII digits, 1405-09-04."""
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
+
+
+def parse_day(text):
+    """'1405-09-04' (any digits, / or -) to the Gregorian date; ValueError for anything else."""
+    return parse_jalali_date(text)
+
+
+def month_param(day):
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}-{j.month:02d}"
+
+
+def parse_month(text):
+    """'1405-09' to the Gregorian dates of the Jalali month's first and last day; ValueError otherwise."""
+    parts = fold_digits(text or "").strip().replace("/", "-").split("-")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(_("ماه را به شکل ۱۴۰۵-۰۹ وارد کنید."))
+    year, month = int(parts[0]), int(parts[1])
+    if not (1 <= month <= 12 and 1300 <= year <= 1500):
+        raise ValueError(_("این ماه در تقویم وجود ندارد."))
+    first = jdatetime.date(year, month, 1)
+    following = jdatetime.date(year + (month == 12), month % 12 + 1, 1)
+    return first.togregorian(), following.togregorian() - timedelta(days=1)
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    """Requests filed and money taken, by fee kind and payment method."""
+    requests: int = 0
+    amounts: dict = field(default_factory=dict)  # "government_fee:cash" -> rial
+
+    def add(self, kind, method, amount):
+        key = f"{kind}:{method}"
+        self.amounts[key] = self.amounts.get(key, 0) + amount
+
+    def amount(self, kind=None, method=None):
+        return sum(value for key, value in self.amounts.items()
+                   if (kind is None or key.split(":")[0] == kind) and (method is None or key.split(":")[1] == method))
+
+    @property
+    def total(self):
+        return self.amount()
+
+    def to_dict(self):
+        return {"requests": self.requests, "amounts": dict(self.amounts)}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(requests=int(data.get("requests", 0)), amounts=dict(data.get("amounts", {})))
+
+
+@dataclass
+class ClerkLine:
+    clerk_id: int | None
+    name: str
+    figures: Figures
+
+
+@dataclass
+class DayLedger:
+    office: object
+    day: date
+    clerks: list       # ClerkLine, by name: live figures, or the closed snapshot for a closed day
+    totals: Figures    # the office's figures shown (snapshot for a closed day)
+    close: DayClose | None = None
+    late: Figures | None = None  # filed after the close (only when a filing raced the close)
+
+    @property
+    def expected_cash(self):
+        return self.totals.amount(method="cash")
+
+    @property
+    def is_closed(self):
+        return self.close is not None
+
+
+def _rows(office, start, end):
+    """(request id, submitted_at, clerk id, kind, method, amount) of the office's counter filings in [start, end)."""
+    query = (select(Request.id, Request.submitted_at, Request.filed_by_id, Payment.kind, Payment.method,
+                    Payment.amount_rial)
+             .outerjoin(Payment, Payment.request_id == Request.id)
+             .where(Request.office_id == office.id, Request.channel == "counter",
+                    Request.submitted_at >= start, Request.submitted_at < end))
+    return db.session.execute(query).all()
+
+
+def _aggregate(rows):
+    """{clerk_id: Figures}, counting each request once however many payments it has."""
+    by_clerk, seen = {}, set()
+    for request_id, _submitted, clerk_id, kind, method, amount in rows:
+        figures = by_clerk.setdefault(clerk_id, Figures())
+        if request_id not in seen:
+            seen.add(request_id)
+            figures.requests += 1
+        if kind is not None:
+            figures.add(kind, method, amount)
+    return by_clerk
+
+
+def _sum(figures_list):
+    total = Figures()
+    for figures in figures_list:
+        total.requests += figures.requests
+        for key, value in figures.amounts.items():
+            total.amounts[key] = total.amounts.get(key, 0) + value
+    return total
+
+
+def closed_day(office, day):
+    return db.session.execute(select(DayClose).filter_by(office_id=office.id, day=day)).scalar_one_or_none()
+
+
+def is_closed(office, day=None):
+    return closed_day(office, day or tehran_today()) is not None
+
+
+def _live(office, day):
+    by_clerk = _aggregate(_rows(office, *day_bounds(day)))
+    names = {}
+    if by_clerk:
+        ids = [i for i in by_clerk if i is not None]
+        names = dict(db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+    lines = [ClerkLine(clerk_id, names.get(clerk_id) or _("نامشخص"), figures) for clerk_id, figures in by_clerk.items()]
+    lines.sort(key=lambda line: line.name)
+    return lines, _sum(line.figures for line in lines)
+
+
+def day_ledger(office, day):
+    """The office's day: per clerk and in total. A closed day shows the figures frozen at its close."""
+    lines, totals = _live(office, day)
+    close = closed_day(office, day)
+    if close is None:
+        return DayLedger(office, day, lines, totals)
+    snapshot = close.totals or {}
+    frozen_lines = [ClerkLine(c.get("id"), c.get("name", ""), Figures.from_dict(c)) for c in snapshot.get("clerks", [])]
+    frozen = Figures.from_dict(snapshot.get("office", {}))
+    late = None
+    if totals != frozen:
+        late = Figures(requests=totals.requests - frozen.requests,
+                       amounts={k: totals.amounts.get(k, 0) - frozen.amounts.get(k, 0)
+                                for k in set(totals.amounts) | set(frozen.amounts)})
+    return DayLedger(office, day, frozen_lines, frozen, close, late)
+
+
+def close_day(office, day, counted_cash, note, manager):
+    """Close the office's day with the counted cash; a difference needs a note. Final: raises if already closed."""
+    if day > tehran_today():
+        raise LedgerError(_("روزی را که هنوز نرسیده است نمی‌توان بست."))
+    if counted_cash is None or counted_cash < 0:
+        raise LedgerError(_("مبلغ نقد شمرده‌شده را وارد کنید."), field="counted_cash")
+    if closed_day(office, day) is not None:
+        raise LedgerError(_("این روز قبلاً بسته شده است و تغییر نمی‌کند."))
+    lines, totals = _live(office, day)
+    expected = totals.amount(method="cash")
+    difference = counted_cash - expected
+    note = (note or "").strip()
+    if difference and not note:
+        raise LedgerError(_("نقد شمرده‌شده با دفتر فرق دارد؛ علت اختلاف را در یادداشت بنویسید."), field="note")
+    snapshot = {"office": totals.to_dict(),
+                "clerks": [{"id": line.clerk_id, "name": line.name, **line.figures.to_dict()} for line in lines]}
+    close = DayClose(office_id=office.id, day=day, expected_cash_rial=expected, counted_cash_rial=counted_cash,
+                     difference_rial=difference, note=note, totals=snapshot, closed_by_id=manager.id)
+    db.session.add(close)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another manager closed the same day a moment ago
+        raise LedgerError(_("این روز قبلاً بسته شده است و تغییر نمی‌کند.")) from None
+    return close
+
+
+@event.listens_for(DayClose, "before_update")
+@event.listens_for(DayClose, "before_delete")
+def _closed_is_final(_mapper, _connection, target):
+    raise LedgerError(_("روز بسته‌شده تغییر نمی‌کند."))
+
+
+@event.listens_for(Session, "before_flush")
+def _no_filing_on_a_closed_day(session, _context, _instances):
+    """Every channel's counter filing passes here: one closed (office, day) refuses it, whoever calls."""
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, Request) or obj.channel != "counter" or obj.submitted_at is None:
+            continue
+        # A request flushed early (as a draft) is checked when its submission time is set.
+        if obj not in session.new and not inspect(obj).attrs.submitted_at.history.has_changes():
+            continue
+        office_id = obj.office_id if obj.office_id is not None else getattr(obj.office, "id", None)
+        if office_id is None:
+            continue
+        with session.no_autoflush:
+            closed = session.execute(select(DayClose.id).filter_by(office_id=office_id,
+                                                                   day=day_of(obj.submitted_at))).first()
+        if closed is not None:
+            raise DayClosed(str(CLOSED_MESSAGE))
+
+
+# --- month and CSV -------------------------------------------------------------------------------------
+
+@dataclass
+class MonthDay:
+    day: date
+    figures: Figures
+    close: DayClose | None
+
+
+def month_ledger(office, first, last):
+    """One line per day from first to last (not beyond today), with each day's close if it has one."""
+    last = min(last, tehran_today())
+    start, end = day_bounds(first)[0], day_bounds(last)[1]
+    by_day = {}
+    seen = set()
+    for request_id, submitted, _clerk, kind, method, amount in _rows(office, start, end):
+        figures = by_day.setdefault(day_of(submitted), Figures())
+        if request_id not in seen:
+            seen.add(request_id)
+            figures.requests += 1
+        if kind is not None:
+            figures.add(kind, method, amount)
+    closes = {c.day: c for c in db.session.execute(
+        select(DayClose).where(DayClose.office_id == office.id, DayClose.day >= first, DayClose.day <= last)).scalars()}
+    days, day = [], first
+    while day <= last:
+        days.append(MonthDay(day, by_day.get(day, Figures()), closes.get(day)))
+        day += timedelta(days=1)
+    return days
+
+
+def _cell(value):
+    """Text that a spreadsheet would run as a formula is quoted; numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _csv(header, rows):
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 (Persian) only with the byte-order mark
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return out.getvalue()
+
+
+def day_csv(office, day):
+    """Every counter request of the day with its fees, and a total line."""
+    start, end = day_bounds(day)
+    requests = db.session.execute(
+        select(Request).options(joinedload(Request.service), joinedload(Request.filed_by),
+                                selectinload(Request.payments))
+        .where(Request.office_id == office.id, Request.channel == "counter",
+               Request.submitted_at >= start, Request.submitted_at < end)
+        .order_by(Request.submitted_at, Request.id)).scalars().all()
+    header = [_("زمان"), _("کد رهگیری"), _("کد خدمت"), _("خدمت"), _("متصدی"), _("تعرفهٔ دولتی (ریال)"),
+              _("کارمزد پیشخوان (ریال)"), _("شیوهٔ پرداخت"), _("شمارهٔ مرجع"), _("جمع (ریال)")]
+    rows, government, counter = [], 0, 0
+    for found in requests:
+        fees = {p.kind: p for p in found.payments}
+        gov = fees["government_fee"].amount_rial if "government_fee" in fees else 0
+        ctr = fees["counter_fee"].amount_rial if "counter_fee" in fees else 0
+        first = next(iter(fees.values()), None)
+        government, counter = government + gov, counter + ctr
+        rows.append([jalali_datetime(found.submitted_at, persian=False), found.tracking_code, found.service.code,
+                     found.service.title, found.filed_by.full_name if found.filed_by else "", gov, ctr,
+                     method_label(first.method) if first else "", first.reference if first else "", gov + ctr])
+    rows.append([_("جمع"), "", "", _("%(n)s درخواست", n=len(requests)), "", government, counter, "", "",
+                 government + counter])
+    return _csv(header, rows)
+
+
+def month_csv(office, first, last):
+    header = [_("تاریخ"), _("درخواست‌ها"), _("تعرفهٔ دولتی نقد"), _("تعرفهٔ دولتی کارت"), _("کارمزد نقد"),
+              _("کارمزد کارت"), _("جمع نقد"), _("جمع کارت"), _("جمع کل"), _("بسته شده"), _("نقد مورد انتظار"),
+              _("نقد شمرده‌شده"), _("اختلاف"), _("یادداشت")]
+    rows = []
+    for line in month_ledger(office, first, last):
+        f, close = line.figures, line.close
+        rows.append([jalali_date(line.day, persian=False), f.requests,
+                     f.amount("government_fee", "cash"), f.amount("government_fee", "card"),
+                     f.amount("counter_fee", "cash"), f.amount("counter_fee", "card"),
+                     f.amount(method="cash"), f.amount(method="card"), f.total,
+                     _("بله") if close else _("خیر"),
+                     close.expected_cash_rial if close else "", close.counted_cash_rial if close else "",
+                     close.difference_rial if close else "", close.note if close else ""])
+    return _csv(header, rows)
+
+
+def method_label(method):
+    return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)"), "online": _("برخط")}.get(method, method)
+
+
+def kind_label(kind):
+    return {"government_fee": _("تعرفهٔ دولتی"), "counter_fee": _("کارمزد پیشخوان")}.get(kind, kind)
+

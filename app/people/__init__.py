@@ -1,0 +1,1 @@
+"""People: sign-in and sessions, one-time codes, staff accounts, citizens."""

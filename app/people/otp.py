@@ -1,0 +1,82 @@
+"""One-time codes sent by SMS: 6 digits, 2 minutes, single use, 5 wrong tries, re-sendable after 60 seconds."""
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import update
+
+from app.adapters import sms
+from app.extensions import db
+from app.models import OtpChallenge, new_public_id, utcnow
+from app.core.persian import local_number
+
+LIFETIME = timedelta(minutes=2)
+RESEND_AFTER = timedelta(seconds=60)
+MAX_WRONG_TRIES = 5
+
+
+class OtpError(Exception):
+    def __init__(self, message, retry_in=None):
+        super().__init__(message)
+        self.message = message
+        self.retry_in = retry_in
+
+
+def _digest(challenge_id, code):
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def seconds_until_resend(challenge):
+    return max(0, int((challenge.sent_at + RESEND_AFTER - utcnow()).total_seconds() + 0.999))
+
+
+def send_code(national_code, mobile, purpose="sign_in", text=None):
+    """Send a new code to mobile; refused within 60 seconds of the previous one for the same mobile."""
+    latest = db.session.execute(
+        db.select(OtpChallenge).filter_by(mobile=mobile, purpose=purpose)
+        .order_by(OtpChallenge.sent_at.desc()).limit(1)).scalar_one_or_none()
+    if latest is not None and seconds_until_resend(latest):
+        wait = seconds_until_resend(latest)
+        raise OtpError(_("کد قبلی همین الان فرستاده شد. %(n)s ثانیهٔ دیگر می‌توانید دوباره درخواست کنید.", n=local_number(wait)),
+                       retry_in=wait)
+    if latest is not None and latest.consumed_at is None:
+        latest.consumed_at = utcnow()  # a new code replaces the old one
+    code = f"{secrets.randbelow(10 ** 6):06d}"
+    now = utcnow()
+    challenge = OtpChallenge(public_id=new_public_id(), purpose=purpose, national_code=national_code, mobile=mobile,
+                             code_hash="", sent_at=now, expires_at=now + LIFETIME)
+    challenge.code_hash = _digest(challenge.public_id, code)
+    db.session.add(challenge)
+    body = (text or _("کد ورود شما به پنجره: %(code)s\nاین کد را به هیچ‌کس ندهید.")) % {"code": code}
+    sms.send(mobile, body, purpose="otp")
+    return challenge
+
+
+def verify(challenge, code):
+    """Accept the code once; every wrong try counts in the database, so parallel guesses count too."""
+    if challenge.consumed_at is not None:
+        raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
+    if utcnow() > challenge.expires_at:
+        raise OtpError(_("مهلت این کد تمام شده است. کد تازه بگیرید."))
+    if challenge.attempts >= MAX_WRONG_TRIES:
+        raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
+    if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, (code or "").strip())):
+        used = db.session.execute(update(OtpChallenge)
+                                  .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
+                                  .values(consumed_at=utcnow()))
+        if used.rowcount == 1:
+            db.session.refresh(challenge)
+            return
+        raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
+    db.session.execute(update(OtpChallenge).where(OtpChallenge.id == challenge.id)
+                       .values(attempts=OtpChallenge.attempts + 1))
+    db.session.commit()
+    db.session.refresh(challenge)
+    left = MAX_WRONG_TRIES - challenge.attempts
+    if left <= 0:
+        raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
+    raise OtpError(_("کد درست نیست. %(n)s بار دیگر می‌توانید امتحان کنید.", n=local_number(left)))

@@ -1,0 +1,134 @@
+"""The one filing path: every request, online, at a counter or through the API, is created here."""
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from app.requests import workflow
+from app.adapters import sms
+from app.requests.attachments import discard
+from app.extensions import db
+from app.requests.formdefs import definition_for, validate_answers
+from app.core.identifiers import format_tracking_code, new_tracking_code
+from app.models import Request, new_public_id
+from app.permissions import service_fileable_at
+
+
+class FilingError(Exception):
+    def __init__(self, message, field_errors=None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+@dataclass
+class Filing:
+    """Everything that is filed together; payments and attachments ride in the same transaction."""
+    service: object
+    applicant: object
+    answers: dict
+    channel: str = "online"
+    actor: object = None
+    idempotency_key: str | None = None
+    office: object = None
+    attachments: list = field(default_factory=list)
+    payments: list = field(default_factory=list)
+    consent_method: str = ""
+    consent_reference: str = ""
+    draft: object = None
+
+
+def existing_for_key(key):
+    if not key:
+        return None
+    return db.session.execute(db.select(Request).filter_by(idempotency_key=key)).scalar_one_or_none()
+
+
+def file_request(filing):
+    """Validate, allocate a tracking code, write request + first event (+ attachments, payments) in one
+    transaction, queue the SMS. A replay with the same idempotency key returns the request already filed."""
+    replay = existing_for_key(filing.idempotency_key)
+    if replay is not None:
+        if replay.applicant_id != filing.applicant.id:
+            raise FilingError(_("این فرم قبلاً برای شخص دیگری فرستاده شده است. صفحه را دوباره باز کنید."))
+        return replay
+    revision = _check_fileable(filing)
+    errors = validate_answers(definition_for(revision), filing.answers)
+    if errors:
+        raise FilingError(_("پاسخ‌های فرم کامل یا درست نیست."), errors)
+
+    for _attempt in range(5):
+        try:
+            # Nothing is flushed before the commit, so a clash (same key, same tracking code) surfaces in one
+            # place, below, whichever statement would have hit it.
+            with db.session.no_autoflush:
+                request = _write(filing, revision)
+            db.session.commit()
+            return request
+        except IntegrityError:
+            db.session.rollback()
+            replay = existing_for_key(filing.idempotency_key)
+            if replay is not None:  # the same form arrived twice at once; the other one won
+                discard(filing.attachments)
+                return replay
+            # otherwise the random tracking code collided: draw another one
+    raise FilingError(_("ثبت درخواست ممکن نشد. دوباره تلاش کنید."))
+
+
+def _write(filing, revision):
+    """The request, its first event, its payments and the SMS with the tracking code, all in one session."""
+    request = filing.draft or Request(public_id=new_public_id(), status="draft")
+    request.tracking_code = new_tracking_code()
+    request.idempotency_key = filing.idempotency_key
+    request.service = filing.service
+    request.revision = revision
+    request.form_version = revision.form_version
+    request.agency_id = filing.service.agency_id
+    request.applicant = filing.applicant
+    request.channel = filing.channel
+    request.office = filing.office
+    request.filed_by = filing.actor if filing.channel == "counter" else None
+    request.consent_method, request.consent_reference = filing.consent_method, filing.consent_reference
+    request.answers = filing.answers
+    db.session.add(request)
+    workflow.advance(request, "submit", filing.actor or filing.applicant, attachments=filing.attachments)
+    for payment in filing.payments:
+        payment.request = request
+        db.session.add(payment)
+    if filing.applicant.mobile:
+        sms.send(filing.applicant.mobile, _("پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
+                                            title=filing.service.title, code=format_tracking_code(request.tracking_code)),
+                 purpose="tracking")
+    return request
+
+
+def _check_fileable(filing):
+    service = filing.service
+    revision = service.current_revision
+    if not service.is_active or revision is None:
+        raise FilingError(_("این خدمت اکنون پذیرش درخواست ندارد."))
+    if filing.channel == "counter":
+        if filing.office is None or not service_fileable_at(service, filing.office):
+            raise FilingError(_("این خدمت در این دفتر پیشخوان قابل ثبت نیست."))
+    if filing.draft is not None and filing.draft.status != "draft":
+        raise FilingError(_("این پیش‌نویس قبلاً فرستاده شده است."))
+    return revision
+
+
+def save_draft(service, applicant, answers, draft=None, files=()):
+    """Create or update the applicant's draft; drafts have no tracking code and only their owner sees them.
+
+    A draft keeps what was typed as typed (raw form values); only submission turns answers canonical."""
+    if draft is None:
+        draft = Request(public_id=new_public_id(), status="draft", service=service,
+                        revision=service.current_revision, agency_id=service.agency_id, applicant=applicant,
+                        form_version=service.current_revision.form_version)
+        db.session.add(draft)
+    elif draft.status != "draft":
+        raise FilingError(_("این درخواست دیگر پیش‌نویس نیست."))
+    draft.answers = answers
+    for attachment in files:
+        attachment.request = draft
+        db.session.add(attachment)
+    db.session.commit()
+    return draft

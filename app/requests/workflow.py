@@ -1,0 +1,169 @@
+"""The one state machine for requests: transitions are data; every change is a RequestEvent.
+
+Online, counter, desk and API all call advance(); none changes Request.status itself.
+"""
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.adapters import sms
+from app.extensions import db
+from app.models import RequestEvent, Role, utcnow
+
+CITIZEN, OFFICER, SYSTEM, CLERK = "citizen", "officer", "system", "clerk"
+
+STATUS_LABELS = {
+    "draft": _l("پیش‌نویس"),
+    "submitted": _l("ثبت شده"),
+    "in_review": _l("در حال بررسی"),
+    "needs_info": _l("نیاز به اطلاعات بیشتر"),
+    "resubmitted": _l("تکمیل شده، در انتظار بررسی"),
+    "approved": _l("تأیید شده"),
+    "rejected": _l("رد شده"),
+    "delivered": _l("تحویل شده"),
+    "withdrawn": _l("انصراف داده شده"),
+}
+OPEN_STATES = ("submitted", "in_review", "needs_info", "resubmitted")
+DECIDED_STATES = ("approved", "rejected", "delivered", "withdrawn")
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple
+    target: str | None      # None: the state does not change (a message)
+    actors: tuple
+    label: object
+    needs_message: bool = False
+    notify: object = None  # SMS text to the applicant, formatted with the tracking code
+
+
+TRANSITIONS = (
+    Transition("submit", ("draft",), "submitted", (CITIZEN, CLERK, SYSTEM), _l("ثبت درخواست")),
+    Transition("take", ("submitted", "resubmitted"), "in_review", (OFFICER,), _l("شروع بررسی")),
+    Transition("ask_info", ("in_review",), "needs_info", (OFFICER,), _l("درخواست اطلاعات یا مدرک"),
+               needs_message=True,
+               notify=_l("پنجره: برای درخواست %(code)s اطلاعات یا مدرکی لازم است. به صفحهٔ درخواست سر بزنید.")),
+    Transition("answer", ("needs_info",), "resubmitted", (CITIZEN,), _l("پاسخ و ارسال دوباره"),
+               needs_message=True),
+    Transition("approve", ("in_review",), "approved", (OFFICER,), _l("تأیید"),
+               notify=_l("پنجره: درخواست %(code)s تأیید شد.")),
+    Transition("reject", ("in_review",), "rejected", (OFFICER,), _l("رد درخواست"), needs_message=True,
+               notify=_l("پنجره: درخواست %(code)s رد شد. دلیل را در صفحهٔ درخواست ببینید.")),
+    Transition("deliver", ("approved",), "delivered", (OFFICER,), _l("تحویل نتیجه"),
+               notify=_l("پنجره: نتیجهٔ درخواست %(code)s آماده است.")),
+    Transition("withdraw", OPEN_STATES, "withdrawn", (CITIZEN,), _l("انصراف از درخواست")),
+    Transition("message", OPEN_STATES + ("approved",), None, (CITIZEN, OFFICER), _l("پیام"), needs_message=True),
+)
+BY_ACTION = {t.action: t for t in TRANSITIONS}
+
+
+class WorkflowError(Exception):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def actor_kind(user):
+    """How a user acts on a request; None when they have no part in it."""
+    if user is None:
+        return SYSTEM
+    if user.role == Role.CITIZEN:
+        return CITIZEN
+    if user.role in (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER):
+        return OFFICER
+    if user.role in (Role.CLERK, Role.OFFICE_MANAGER):
+        return CLERK
+    return None
+
+
+def allowed_actions(request, user):
+    kind = actor_kind(user)
+    return [t for t in TRANSITIONS if request.status in t.sources and kind in t.actors and t.action != "submit"]
+
+
+def advance(request, action, user, message="", attachments=(), result_note=None):
+    """Apply one action, or raise WorkflowError and change nothing. The caller commits."""
+    transition = BY_ACTION.get(action)
+    if transition is None:
+        raise WorkflowError(_("این کار شناخته نیست."))
+    kind = actor_kind(user)
+    if kind not in transition.actors:
+        raise WorkflowError(_("شما نمی‌توانید این کار را روی این درخواست انجام دهید."))
+    if request.status not in transition.sources:
+        raise WorkflowError(_("این کار در وضعیت «%(status)s» ممکن نیست.", status=STATUS_LABELS[request.status]))
+    message = (message or "").strip()
+    if transition.needs_message and not message:
+        raise WorkflowError(_("متن پیام یا دلیل را بنویسید."))
+    if action == "deliver" and not (attachments or (result_note or "").strip()):
+        raise WorkflowError(_("برای تحویل، سند نتیجه را پیوست کنید یا شیوهٔ دریافت را بنویسید."))
+
+    source = request.status
+    now = utcnow()
+    if transition.target is not None:
+        request.status = transition.target
+        if transition.target == "submitted":
+            request.submitted_at = now
+            days = request.revision.duration_days if request.revision else 0
+            request.due_at = now + timedelta(days=days) if days else None
+        if transition.target in ("approved", "rejected"):
+            request.decided_at = now
+        if transition.target == "delivered":
+            request.delivered_at = now
+            request.result_note = (result_note or "").strip()
+    event = RequestEvent(request=request, action=action, from_status=source,
+                         to_status=transition.target or source, actor=user, actor_kind=_event_actor(kind, request),
+                         message=message or (result_note or "").strip(), created_at=now)
+    db.session.add(event)
+    for attachment in attachments:
+        attachment.request = request
+        attachment.event = event
+        db.session.add(attachment)
+    if transition.notify is not None and request.applicant.mobile:
+        sms.send(request.applicant.mobile, str(transition.notify) % {"code": request.tracking_code}, purpose="status")
+    return event
+
+
+def _event_actor(kind, request):
+    """Who acted, as the citizen sees it: the agency or the office, never an officer's name."""
+    return {OFFICER: "agency", CLERK: "office", CITIZEN: "citizen"}.get(kind, "system")
+
+
+def next_step_for_citizen(request):
+    """The one thing the applicant should do next, shown in 'my requests'."""
+    return {
+        "draft": _l("درخواست را کامل کنید و بفرستید."),
+        "needs_info": _l("اطلاعات یا مدرک خواسته‌شده را بفرستید."),
+        "approved": _l("منتظر تحویل نتیجه باشید."),
+        "delivered": _l("نتیجه را دریافت کنید."),
+    }.get(request.status, _l("کاری لازم نیست؛ منتظر بررسی دستگاه باشید.") if request.status in OPEN_STATES else "")
+
+
+def event_title(event, labels=STATUS_LABELS):
+    transition = BY_ACTION.get(event.action)
+    return transition.label if transition else event.action
+
+
+def event_actor(event, request):
+    """The agency or the office that acted, the applicant, or the system — never an officer's name."""
+    if event.actor_kind == "agency":
+        return request.agency.name
+    if event.actor_kind == "office":
+        return request.office.name if request.office else _("دفتر پیشخوان")
+    if event.actor_kind == "citizen":
+        return _("متقاضی")
+    return _("سامانه")
+
+
+def register_template_helpers(app):
+    from app.core.identifiers import format_tracking_code
+    from app.core.persian import persian_digits_enabled, to_persian_digits
+
+    def tracking_code(code):
+        text = format_tracking_code(code) if code else ""
+        return to_persian_digits(text) if persian_digits_enabled() else text
+
+    app.add_template_filter(tracking_code, "tracking_code")
+    app.jinja_env.globals.update(event_title=event_title, event_actor=event_actor, status_labels=STATUS_LABELS)

@@ -1,0 +1,1 @@
+"""The modes, one blueprint each: public, account, desk, counter, admin. Views stay thin and call the rules."""

@@ -1,0 +1,305 @@
+"""Account pages: citizen sign-in, applying, drafts, my requests, the request page; staff sign-in."""
+import secrets
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, logout_user
+from werkzeug.datastructures import CombinedMultiDict
+
+from app.requests import attachments, workflow
+from app.catalogue import queries as catalogue
+from app.people import otp
+from app.adapters import ownership, sms
+from app.people.auth import SignInError, authenticate_staff, landing_endpoint, role_required
+from app.people.auth import sign_in as start_session
+from app.extensions import db, limiter
+from app.requests.filing import Filing, FilingError, existing_for_key, file_request, save_draft
+from app.requests.formdefs import (answers_from, build_form, check_files, definition_for, display_answers,
+    file_fields, raw_answers)
+from app.core.identifiers import InvalidIdentifier, clean_mobile
+from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
+from app.permissions import request_for, requests_visible_to
+from app.web.account import bp
+from app.web.account.forms import ApplyControls, CodeForm, RequestActionForm, SignInForm, StaffSignInForm
+
+
+def _mobile_key():
+    try:
+        return "mobile:" + clean_mobile(request.form.get("mobile", ""))
+    except InvalidIdentifier:
+        return "ip:" + (request.remote_addr or "")
+
+
+def _safe_next(default):
+    target = request.values.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# --- citizen sign-in -------------------------------------------------------------------------------
+
+@bp.route("/account/sign-in", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"])
+@limiter.limit("5 per 10 minutes", key_func=_mobile_key, methods=["POST"])
+def sign_in():
+    form = SignInForm()
+    if not form.validate_on_submit():
+        return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400 if form.errors else 200
+    national_code, mobile = form.national_code.data, form.mobile.data
+    if not ownership.mobile_belongs_to(national_code, mobile):
+        form.mobile.errors.append(_("این شماره به نام صاحب این کد ملی ثبت نشده است."))
+        return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400
+    try:
+        challenge = otp.send_code(national_code, mobile)
+        db.session.commit()
+    except otp.OtpError as error:
+        db.session.rollback()
+        challenge = _recent_challenge(national_code, mobile)
+        if challenge is None:
+            form.mobile.errors.append(error.message)
+            return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400
+        flash(_("کد ورود همین چند لحظه پیش فرستاده شد؛ همان را وارد کنید."))
+    session["otp"] = challenge.public_id
+    session["otp_next"] = _safe_next("")
+    return redirect(url_for(".verify"))
+
+
+
+def _recent_challenge(national_code, mobile):
+    return db.session.execute(
+        db.select(OtpChallenge).filter_by(national_code=national_code, mobile=mobile, purpose="sign_in",
+                                          consumed_at=None)
+        .order_by(OtpChallenge.sent_at.desc()).limit(1)).scalar_one_or_none()
+
+
+def _session_challenge():
+    public_id = session.get("otp")
+    if not public_id:
+        return None
+    return db.session.execute(db.select(OtpChallenge).filter_by(public_id=public_id)).scalar_one_or_none()
+
+
+@bp.route("/account/sign-in/code", methods=["GET", "POST"])
+@limiter.limit("30 per 10 minutes", methods=["POST"])
+def verify():
+    challenge = _session_challenge()
+    if challenge is None:
+        return redirect(url_for(".sign_in"))
+    form = CodeForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            otp.verify(challenge, form.code.data)
+        except otp.OtpError as error:
+            form.code.errors.append(error.message)
+        else:
+            user = _citizen(challenge.national_code, challenge.mobile)
+            target = session.pop("otp_next", "") or url_for(landing_endpoint(user))
+            start_session(user)
+            return redirect(target)
+    if form.errors:
+        status = 400
+    return render_template("account/verify.html", form=form, challenge=challenge,
+                           wait=otp.seconds_until_resend(challenge), simulator=sms.is_simulator()), status
+
+
+@bp.post("/account/sign-in/resend")
+@limiter.limit("5 per 10 minutes")
+def resend():
+    challenge = _session_challenge()
+    if challenge is None:
+        return redirect(url_for(".sign_in"))
+    try:
+        fresh = otp.send_code(challenge.national_code, challenge.mobile)
+        db.session.commit()
+        session["otp"] = fresh.public_id
+        flash(_("کد تازه پیامک شد."))
+    except otp.OtpError as error:
+        db.session.rollback()
+        flash(error.message)
+    return redirect(url_for(".verify"))
+
+
+def _citizen(national_code, mobile):
+    user = db.session.execute(db.select(User).filter_by(national_code=national_code)).scalar_one_or_none()
+    if user is None:
+        user = User(public_id=new_public_id(), role=Role.CITIZEN, national_code=national_code)
+        db.session.add(user)
+    user.mobile = mobile
+    db.session.flush()
+    return user
+
+
+@bp.post("/account/sign-out")
+def sign_out():
+    logout_user()
+    session.clear()
+    flash(_("از حساب خود خارج شدید."))
+    return redirect(url_for("public.home"))
+
+
+# --- staff sign-in ---------------------------------------------------------------------------------
+
+@bp.route("/staff/sign-in", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"])
+def staff_sign_in():
+    form = StaffSignInForm()
+    if form.validate_on_submit():
+        try:
+            user = authenticate_staff(form.username.data, form.password.data)
+        except SignInError as error:
+            form.password.errors.append(error.message)
+        else:
+            start_session(user)
+            return redirect(_safe_next(url_for(landing_endpoint(user))))
+    return render_template("account/staff_sign_in.html", form=form), 400 if form.errors else 200
+
+
+# --- applying and drafts ---------------------------------------------------------------------------
+
+@bp.route("/services/<code>/apply", methods=["GET", "POST"])
+@role_required(Role.CITIZEN)
+def apply(code):
+    service = catalogue.service_by_code(code)
+    if service is None:
+        abort(404)
+    draft = _own_draft(service, request.values.get("draft"))
+    definition = definition_for(service.current_revision)
+    controls = ApplyControls()
+    if request.method == "GET":
+        controls.idempotency_key.data = secrets.token_urlsafe(24)
+        form = build_form(definition, answers=draft.answers if draft else None, raw=True)
+        return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft)
+
+    replay = existing_for_key(request.form.get("idempotency_key"))
+    if replay is not None and replay.applicant_id == current_user.id:
+        return redirect(url_for(".request_page", code=replay.tracking_code))
+    form = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
+    if request.form.get("action") == "draft":
+        draft = save_draft(service, current_user, raw_answers(form, definition), draft,
+                           files=_store_files(form, definition, skip_invalid=True))
+        flash(_("پیش‌نویس ذخیره شد. هر وقت خواستید از «درخواست‌های من» ادامه دهید."))
+        return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
+    existing = {a.field_name for a in draft.attachments} if draft else set()
+    fields_ok = form.validate()  # every check runs, so all problems are shown at once
+    files_ok, total_error = check_files(form, definition, attached=existing)
+    if total_error:
+        flash(total_error, "error")
+    if controls.validate() and fields_ok and files_ok:
+        stored = []
+        try:
+            stored = _store_files(form, definition)
+            filed = file_request(Filing(service=service, applicant=current_user, answers=answers_from(form, definition),
+                                        actor=current_user, idempotency_key=controls.idempotency_key.data,
+                                        attachments=stored + (list(draft.attachments) if draft else []),
+                                        draft=draft))
+        except (FilingError, attachments.UploadError) as error:
+            attachments.discard(stored)
+            db.session.rollback()
+            for name, messages in getattr(error, "field_errors", {}).items():
+                if name in form:
+                    form[name].errors = list(messages)
+            flash(error.message, "error")
+        else:
+            return redirect(url_for(".request_page", code=filed.tracking_code))
+    return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft), 400
+
+
+def _own_draft(service, public_id):
+    if not public_id:
+        return None
+    draft = request_for(current_user, public_id)
+    if draft.status != "draft" or draft.service_id != service.id:
+        abort(404)
+    return draft
+
+
+def _store_files(form, definition, skip_invalid=False):
+    """Store the chosen files; for a draft, a file that fails its checks is left out with a message."""
+    stored = []
+    for spec in file_fields(definition):
+        upload = form[spec["name"]].data
+        if not (upload and getattr(upload, "filename", "")):
+            continue
+        try:
+            stored.append(attachments.store(upload, spec, field_name=spec["name"], uploaded_by=current_user))
+        except attachments.UploadError as error:
+            if not skip_invalid:
+                raise
+            flash(_("«%(label)s» ذخیره نشد: %(reason)s", label=spec.get("label", spec["name"]), reason=error.message),
+                  "error")
+    return stored
+
+
+# --- my requests and the request page --------------------------------------------------------------
+
+@bp.get("/account/requests")
+@role_required(Role.CITIZEN)
+def my_requests():
+    query = requests_visible_to(current_user)
+    on_behalf = request.args.get("filter") == "counter"
+    if on_behalf:
+        query = query.where(Request.channel == "counter")
+    rows = db.session.execute(query.order_by(Request.created_at.desc())).scalars().all()
+    return render_template("account/my_requests.html", requests=rows, on_behalf=on_behalf,
+                           next_step=workflow.next_step_for_citizen, labels=workflow.STATUS_LABELS)
+
+
+@bp.get("/requests/<code>")
+@login_required
+def request_page(code):
+    found = request_for(current_user, code)
+    if found.status == "draft":
+        return redirect(url_for(".apply", code=found.service.code, draft=found.public_id))
+    return _render_request(found, RequestActionForm())
+
+
+def _render_request(found, form, status=200, confirm=None):
+    definition = definition_for(found.revision)
+    return render_template("account/request.html", req=found, form=form, confirm=confirm,
+                           answers=display_answers(definition, found.answers), labels=workflow.STATUS_LABELS,
+                           actions=workflow.allowed_actions(found, current_user)), status
+
+
+@bp.post("/requests/<code>/act")
+@role_required(Role.CITIZEN)
+def act(code):
+    found = request_for(current_user, code)
+    form = RequestActionForm()
+    action = request.form.get("action", "")
+    if action == "withdraw" and request.form.get("confirm") != "yes":
+        return _render_request(found, form, confirm="withdraw")
+    stored = []
+    if form.validate_on_submit():
+        try:
+            upload = form.document.data
+            if upload and getattr(upload, "filename", ""):
+                stored.append(attachments.store(upload, field_name="answer", uploaded_by=current_user))
+            workflow.advance(found, action, current_user, message=form.message.data, attachments=stored)
+            db.session.commit()
+            flash(_("انجام شد."))
+            return redirect(url_for(".request_page", code=found.tracking_code))
+        except (workflow.WorkflowError, attachments.UploadError) as error:
+            db.session.rollback()
+            attachments.discard(stored)
+            form.message.errors = [error.message]
+    return _render_request(found, form, status=400)
+
+
+@bp.get("/requests/<code>/files/<file_id>")
+@login_required
+def download(code, file_id):
+    found = request_for(current_user, code)
+    attachment = next((a for a in found.attachments if a.public_id == file_id), None)
+    if attachment is None:
+        abort(404)
+    return attachments.download(attachment)
+
+
+# --- the SMS simulator's outbox (only while the local backend is configured) -----------------------
+
+@bp.get("/_dev/sms")
+def dev_sms():
+    if not sms.is_simulator():
+        abort(404)
+    messages = db.session.execute(db.select(SmsMessage).order_by(SmsMessage.id.desc()).limit(50)).scalars().all()
+    return render_template("account/dev_sms.html", messages=messages)

@@ -1,0 +1,176 @@
+"""Public pages: home, search, service cards and their history, agencies, clusters, life events, the visitor's
+place and the language switch. Anyone may use them without signing in."""
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
+
+from app.catalogue import queries as catalogue
+from app.administration import offices
+from app.core.fragments import is_htmx, render_page
+from app.core.i18n import COOKIE
+from app.core.persian import fold_digits
+from app.catalogue.search.query import clean_query, search_services
+from app.web.public import bp
+from app.web.public.forms import PlaceForm
+
+PLACE_COOKIE = "place"
+YEAR = 365 * 24 * 3600
+
+
+def _page_number():
+    value = fold_digits(request.args.get("page", "1"))[:6]
+    return max(int(value), 1) if value.isdigit() else 1
+
+
+def _local_path(target, default):
+    """Only a local path is followed, so a link cannot be used to send people elsewhere."""
+    parts = urlsplit(target or "")
+    if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def visitor_place():
+    if "place" not in g:
+        g.place = catalogue.place_from_cookie(request.cookies.get(PLACE_COOKIE))
+    return g.place
+
+
+@bp.get("/")
+def home():
+    place = visitor_place()
+    return render_template("public/home.html", clusters=catalogue.clusters(), life_events=catalogue.life_events(),
+                           popular=catalogue.high_volume_services(limit=8), place=place,
+                           local=catalogue.local_services(place.province, limit=8))
+
+
+@bp.get("/search")
+def search():
+    query = clean_query(request.args.get("q", ""))
+    # As-you-type requests are not logged as misses: every half-typed word would be one.
+    results = search_services(query, page=_page_number(), record_miss=not is_htmx())
+    return render_page("public/search.html", "results", query=query, results=results)
+
+
+@bp.get("/services/<code>")
+def service(code):
+    found = catalogue.service_by_code(fold_digits(code))
+    if found is None:
+        abort(404)
+    place = visitor_place()
+    counter = catalogue.counter_offer(found, place.province)
+    nearby = []
+    if counter and place.province:
+        # The offices finder's own ranking: nearest to the seat of the visitor's county, if one was chosen.
+        seat = place.county
+        nearby = [row.office for row in offices.find(place.province, None, seat.latitude if seat else None,
+                                                     seat.longitude if seat else None, size=3).items]
+    return render_template(
+        "public/service.html", service=found, card=found.current_revision, place=place, counter=counter,
+        offices=nearby,
+        can_apply=catalogue.can_apply_here(found), offered_here=catalogue.offered_in(found, place.province),
+        related=catalogue.related_services(found), labels=catalogue)
+
+
+@bp.get("/services/<code>/history")
+def service_history(code):
+    found = catalogue.service_by_code(fold_digits(code))
+    if found is None:
+        abort(404)
+    provinces = {p.code: p.name for p in catalogue.provinces()}
+    return render_template("public/history.html", service=found, history=catalogue.history(found),
+                           provinces=provinces, labels=catalogue,
+                           cluster_names={c.slug: c.name for c in catalogue.clusters()},
+                           event_names={e.slug: e.name for e in catalogue.life_events()})
+
+
+@bp.get("/agencies")
+def agencies():
+    summaries = catalogue.agencies_with_counts()
+    connected = sum(1 for s in summaries if s.agency.connection_status == "connected")
+    return render_template("public/agencies.html", summaries=summaries, connected=connected, labels=catalogue)
+
+
+@bp.get("/agencies/<code>")
+def agency(code):
+    found = catalogue.agency_by_code(code)
+    if found is None:
+        abort(404)
+    services, electronic = catalogue.agency_counts(found)
+    return render_template("public/agency.html", agency=found, children=catalogue.child_agencies(found),
+                           page=catalogue.agency_services(found, _page_number()), services=services,
+                           electronic=electronic, labels=catalogue)
+
+
+@bp.get("/clusters/<slug>")
+def cluster(slug):
+    found = catalogue.cluster_by_slug(slug)
+    if found is None:
+        abort(404)
+    return render_template("public/topic.html", topic=found, kind="cluster",
+                           page=catalogue.cluster_services(found, _page_number()))
+
+
+@bp.get("/life-events/<slug>")
+def life_event(slug):
+    found = catalogue.life_event_by_slug(slug)
+    if found is None:
+        abort(404)
+    return render_template("public/topic.html", topic=found, kind="life_event",
+                           page=catalogue.life_event_services(found, _page_number()))
+
+
+def _coordinate(name, limit):
+    try:
+        value = float(fold_digits(request.args.get(name, ""))[:20])
+    except ValueError:
+        return None
+    return value if -limit <= value <= limit else None
+
+
+@bp.route("/location", methods=["GET", "POST"])
+def location():
+    """Step one picks a province (a GET form); step two a county of it and saves both in a cookie."""
+    place = visitor_place()
+    form = PlaceForm()
+    form.province.choices = [("", "")] + [(p.code, p.name) for p in catalogue.provinces()]
+    latitude, longitude = _coordinate("lat", 90), _coordinate("lon", 180)
+    nearest = catalogue.nearest_county(latitude, longitude) if latitude is not None and longitude is not None else None
+    chosen = catalogue.province_by_code(request.values.get("province", "")[:8])
+    if nearest is not None and request.method == "GET":
+        chosen = nearest.province
+    chosen = chosen or place.province
+    form.county.choices = [("", "—")] + [(c.code, c.name) for c in catalogue.counties_of(chosen)]
+    if request.method == "GET":
+        form.province.data = chosen.code if chosen else ""
+        form.county.data = (nearest.code if nearest else place.county.code if place.county and chosen
+                            and place.county.province_id == chosen.id else "")
+        form.next.data = _local_path(request.args.get("next"), "")
+    elif form.validate_on_submit():
+        target = _local_path(form.next.data, url_for(".home"))
+        response = make_response(redirect(target))
+        value = form.province.data + (":" + form.county.data if form.county.data else "")
+        response.set_cookie(PLACE_COOKIE, value, max_age=YEAR, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        return response
+    status = 400 if form.errors else 200
+    return render_page("public/location.html", "county_step", form=form, chosen=chosen, place=place,
+                       nearest=nearest), status
+
+
+@bp.post("/location/forget")
+def forget_location():
+    response = make_response(redirect(url_for(".location")))
+    response.delete_cookie(PLACE_COOKIE, samesite="Lax", httponly=True,
+                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.get("/language/<code>")
+def language(code):
+    target = _local_path(request.args.get("next", ""), url_for("public.home"))
+    response = make_response(redirect(target))
+    if code in current_app.config["LANGUAGES"]:
+        response.set_cookie(COOKIE, code, max_age=YEAR, samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
