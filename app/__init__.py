@@ -1,4 +1,5 @@
 """Panjereh: the single window for government services. create_app() builds the one Flask app."""
+
 import logging
 import sqlite3
 import sys
@@ -10,11 +11,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.core import assets, errors, i18n, persian, security
-from app.people import auth
 from app import config
-from app.requests import workflow
+from app.core import assets, errors, i18n, persian, security
 from app.extensions import compress, csrf, db, limiter, login_manager, migrate
+from app.people import auth
+from app.requests import workflow
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("panjereh")
@@ -53,15 +54,17 @@ def create_app(overrides=None):
     @login_manager.user_loader
     def load_user(public_id):
         # A deactivated account's open sessions end at their next request, not when they expire.
-        return db.session.execute(db.select(User).filter_by(public_id=public_id, is_active_account=True)
-                                  ).scalar_one_or_none()
+        return db.session.execute(
+            db.select(User).filter_by(public_id=public_id, is_active_account=True)
+        ).scalar_one_or_none()
 
-    from app.web.account import bp as account_bp
-    from app.web.counter import bp as counter_bp
-    from app.web.admin import bp as admin_bp
-    from app.web.desk import bp as desk_bp
     from app.core.health import bp as health_bp
+    from app.web.account import bp as account_bp
+    from app.web.admin import bp as admin_bp
+    from app.web.counter import bp as counter_bp
+    from app.web.desk import bp as desk_bp
     from app.web.public import bp as public_bp
+
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(account_bp)
@@ -70,6 +73,7 @@ def create_app(overrides=None):
     app.register_blueprint(admin_bp)
 
     from app.cli import register as register_cli
+
     register_cli(app)
     return app
 
@@ -101,6 +105,12 @@ def _configure_logging(app):
     @app.after_request
     def _log_request(response):
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method, request.full_path.rstrip("?"),
-                 response.status_code, elapsed)
+        log.info(
+            '%s "%s %s" %s %.1fms',
+            request.remote_addr,
+            request.method,
+            request.full_path.rstrip("?"),
+            response.status_code,
+            elapsed,
+        )
         return response

@@ -1,5 +1,6 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
 (import, export, reindex, misses), and audit verify (the audit log's hash chain)."""
+
 import sys
 
 import click
@@ -14,6 +15,7 @@ def register(app):
         """Load the demo catalogue, offices and one account per role; running it again changes nothing."""
         from app.demo import load
         from app.models import Service
+
         if if_empty and db.session.execute(db.select(Service.id).limit(1)).first():
             click.echo("database not empty: demo data not loaded")
             _ensure_search_index()
@@ -29,6 +31,7 @@ def register(app):
 def _ensure_search_index():
     """A database upgraded with cards already in it has an empty (or outdated) search index: rebuild it once."""
     from app.catalogue.search import index as search_index
+
     rebuilt = search_index.ensure_current()
     if rebuilt is not None:
         db.session.commit()
@@ -46,6 +49,7 @@ def register_catalogue(app):
     def import_command(path, dry_run):
         """Import service cards from a .json or .csv file (all or nothing; upsert by service code)."""
         from app.catalogue.transfer import ImportFailed, import_catalogue, read_path
+
         try:
             source = read_path(path)
             with click.progressbar(length=len(source.services), label="importing", file=sys.stderr) as bar:
@@ -62,17 +66,20 @@ def register_catalogue(app):
             db.session.rollback()
         else:
             db.session.commit()
-        click.echo(("dry run, nothing written: " if dry_run else "")
-                   + f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
-                   f"agencies {summary.agencies_created} created, {summary.agencies_updated} updated; "
-                   f"clusters {summary.clusters_created} and life events {summary.life_events_created} created; "
-                   f"synonyms {summary.synonyms_added} added")
+        click.echo(
+            ("dry run, nothing written: " if dry_run else "")
+            + f"{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged; "
+            f"agencies {summary.agencies_created} created, {summary.agencies_updated} updated; "
+            f"clusters {summary.clusters_created} and life events {summary.life_events_created} created; "
+            f"synonyms {summary.synonyms_added} added"
+        )
 
     @catalogue_group.command("export")
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
     def export_command(path):
         """Write the published catalogue to a .json or .csv file in the import format."""
         from app.catalogue.transfer import ImportFailed, export_path
+
         try:
             count = export_path(path)
         except ImportFailed as failed:
@@ -85,6 +92,7 @@ def register_catalogue(app):
     def reindex_command():
         """Rebuild the search index and its vocabulary from the published cards."""
         from app.catalogue.search import index as search_index
+
         count = search_index.rebuild()
         db.session.commit()
         click.echo(f"search index rebuilt: {count} services")
@@ -94,8 +102,10 @@ def register_catalogue(app):
     def misses_command(limit):
         """Queries that found no service, most frequent first (normalised text, count, last seen)."""
         from app.models import SearchMiss
-        rows = db.session.execute(db.select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc())
-                                  .limit(limit)).scalars()
+
+        rows = db.session.execute(
+            db.select(SearchMiss).order_by(SearchMiss.count.desc(), SearchMiss.last_seen.desc()).limit(limit)
+        ).scalars()
         for row in rows:
             click.echo(f"{row.count}\t{row.last_seen:%Y-%m-%d %H:%M}\t{row.query}")
 
@@ -109,6 +119,7 @@ def register_audit(app):
     def verify_command():
         """Walk the hash chain; exit 1 naming the first event that was edited or removed."""
         from app.administration import audit
+
         result = audit.verify()
         click.echo(result.summary(), err=not result.ok)
         if not result.ok:

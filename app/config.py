@@ -1,4 +1,5 @@
 """Settings read from environment variables, with safe defaults for the embedded mode."""
+
 import os
 import secrets
 from pathlib import Path
@@ -44,7 +45,7 @@ def database_url(instance_path):
     # Hosting platforms hand out postgres:// URLs; psycopg 3 is the driver we ship.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -3,6 +3,7 @@
 Views never look a request up by code alone; they go through request_for(), so an object outside the
 user's scope answers 404, exactly like one that does not exist.
 """
+
 from flask import abort
 from sqlalchemy import false, or_
 
@@ -47,8 +48,9 @@ def covers_province(province_id):
 
 def _approved_cover(service, province_id):
     """An approved (so not revoked) outsourcing of the service whose scope covers the province: the one rule."""
-    return db.select(Outsourcing.id).where(Outsourcing.service_id == service.id,
-                                           Outsourcing.status == "approved", covers_province(province_id))
+    return db.select(Outsourcing.id).where(
+        Outsourcing.service_id == service.id, Outsourcing.status == "approved", covers_province(province_id)
+    )
 
 
 def service_fileable_at(service, office):
@@ -64,8 +66,11 @@ def services_fileable_at(office):
     Passing the Service class makes _approved_cover() correlate on Service.id instead of one service's id."""
     if office is None or office.status != "active":
         return db.select(Service).where(false())
-    return db.select(Service).where(Service.is_active, Service.current_revision_id.is_not(None),
-                                    _approved_cover(Service, office.province_id).exists())
+    return db.select(Service).where(
+        Service.is_active,
+        Service.current_revision_id.is_not(None),
+        _approved_cover(Service, office.province_id).exists(),
+    )
 
 
 def offices_visible_to(user):

@@ -21,6 +21,7 @@ Rate limiting is switched off in the benchmark's server (50 clerks share one loo
 limited per address); nothing else differs from `bin/serve`. --durable-pg (the default) runs PostgreSQL with
 fsync and synchronous commit on, as in production; --fast-pg keeps the test suite's throw-away settings.
 """
+
 import argparse
 import http.client
 import math
@@ -50,6 +51,7 @@ TIMEOUT = 30
 
 # --- the server side ---------------------------------------------------------------------------------------
 
+
 def serve(port, threads):
     """Run in a child process: the real app under waitress, on loopback, rate limits off (see the docstring)."""
     import logging
@@ -57,11 +59,13 @@ def serve(port, threads):
     from waitress import serve as waitress_serve
 
     from app import create_app
+
     application = create_app({"RATELIMIT_ENABLED": False})
     logging.getLogger("panjereh").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.ERROR)
-    waitress_serve(application, host="127.0.0.1", port=port, threads=threads, connection_limit=400,
-                   channel_timeout=60, ident=None)
+    waitress_serve(
+        application, host="127.0.0.1", port=port, threads=threads, connection_limit=400, channel_timeout=60, ident=None
+    )
 
 
 def prepare(database_url, clerks):
@@ -74,30 +78,58 @@ def prepare(database_url, clerks):
     from app.catalogue.queries import publish_revision
     from app.extensions import db
     from app.models import Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User, new_public_id
+
     application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
     with application.app_context():
         upgrade()
         agency = Agency(code="7777", name="سازمان آزمون بار", connection_status="connected")
         service = Service(code=SERVICE_CODE, agency=agency)
-        revision = ServiceRevision(service=service, number=1, status="approved", title="صدور گواهی آزمون بار",
-                                   fee_rial=250_000, duration_days=5, form_definition=[
-                                       {"name": "plate", "type": "text", "label": "پلاک", "required": True,
-                                        "max_length": 20},
-                                       {"name": "reason", "type": "choice", "label": "دلیل", "required": True,
-                                        "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]]},
-                                       {"name": "note", "type": "textarea", "label": "توضیح", "required": False}])
+        revision = ServiceRevision(
+            service=service,
+            number=1,
+            status="approved",
+            title="صدور گواهی آزمون بار",
+            fee_rial=250_000,
+            duration_days=5,
+            form_definition=[
+                {"name": "plate", "type": "text", "label": "پلاک", "required": True, "max_length": 20},
+                {
+                    "name": "reason",
+                    "type": "choice",
+                    "label": "دلیل",
+                    "required": True,
+                    "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
+                },
+                {"name": "note", "type": "textarea", "label": "توضیح", "required": False},
+            ],
+        )
         db.session.add_all([agency, service, revision])
         db.session.flush()
         publish_revision(service, revision, [], [], [])
-        db.session.add(Outsourcing(public_id=new_public_id(), service=service, status="approved",
-                                   all_provinces=True, counter_fee_rial=60_000))
+        db.session.add(
+            Outsourcing(
+                public_id=new_public_id(),
+                service=service,
+                status="approved",
+                all_provinces=True,
+                counter_fee_rial=60_000,
+            )
+        )
         tehran = db.session.execute(db.select(Province).filter_by(code="23")).scalar_one()
         office = Office(code=OFFICE_CODE, name="دفتر پیشخوان آزمون بار", province=tehran)
         db.session.add(office)
         password = generate_password_hash(PASSWORD)  # one hash: scrypt per account would take minutes
         for n in range(clerks):
-            db.session.add(User(public_id=new_public_id(), role=Role.CLERK, username=f"clerk{n}",
-                                full_name=f"متصدی {n}", password_hash=password, office=office))
+            db.session.add(
+                User(
+                    public_id=new_public_id(),
+                    role=Role.CLERK,
+                    username=f"clerk{n}",
+                    full_name=f"متصدی {n}",
+                    password_hash=password,
+                    office=office,
+                )
+            )
         db.session.commit()
     with application.app_context():
         db.engine.dispose()
@@ -110,14 +142,26 @@ def free_port():
 
 
 def start_servers(database_url, processes, threads, workdir):
-    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY=secrets.token_hex(32), SMS_BACKEND="local",
-               UPLOAD_FOLDER=str(workdir / "uploads"), LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env = dict(
+        os.environ,
+        DATABASE_URL=database_url,
+        SECRET_KEY=secrets.token_hex(32),
+        SMS_BACKEND="local",
+        UPLOAD_FOLDER=str(workdir / "uploads"),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
     servers = []
     for _ in range(processes):
         port = free_port()
-        log = open(workdir / f"server-{port}.log", "w")
-        proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--threads", str(threads)],
-                                env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        log = open(workdir / f"server-{port}.log", "w")  # noqa: SIM115  (closed in stop_servers)
+        proc = subprocess.Popen(
+            [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=str(ROOT),
+        )
         servers.append((proc, port, log))
     for proc, port, _log in servers:
         deadline = time.monotonic() + 60
@@ -136,7 +180,7 @@ def start_servers(database_url, processes, threads, workdir):
 
 
 def stop_servers(servers):
-    for proc, _port, log in servers:
+    for proc, _port, _log in servers:
         proc.terminate()
     for proc, _port, log in servers:
         try:
@@ -148,13 +192,14 @@ def stop_servers(servers):
 
 # --- the client side: one simulated clerk ------------------------------------------------------------------
 
+
 class Failed(Exception):
     pass
 
 
 def national_code(rng):
     while True:
-        body = f"{rng.randrange(10 ** 9):09d}"
+        body = f"{rng.randrange(10**9):09d}"
         if len(set(body)) > 1:
             break
     r = sum(int(d) * (10 - i) for i, d in enumerate(body)) % 11
@@ -196,7 +241,7 @@ class Clerk:
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
                 self.cookies[name] = rest.split(";", 1)[0]
-        return response.status, dict((k.lower(), v) for k, v in response.getheaders()), data
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
 
     def expect(self, result, status, what):
         if result[0] != status:
@@ -216,9 +261,15 @@ class Clerk:
 
     def sign_in(self):
         page = self.expect(self.request("GET", "/staff/sign-in"), 200, "sign-in page")[2]
-        self.expect(self.request("POST", "/staff/sign-in", {
-            "csrf_token": self.field(page, "csrf_token"), "username": f"clerk{self.number}", "password": PASSWORD}),
-            302, "sign-in")
+        self.expect(
+            self.request(
+                "POST",
+                "/staff/sign-in",
+                {"csrf_token": self.field(page, "csrf_token"), "username": f"clerk{self.number}", "password": PASSWORD},
+            ),
+            302,
+            "sign-in",
+        )
 
     def file_one(self, think, double):
         """The whole counter path for one walk-in citizen; returns the acknowledged tracking code(s)."""
@@ -226,20 +277,48 @@ class Clerk:
         page = self.expect(self.request("GET", f"/counter/file/{SERVICE_CODE}"), 200, "start")[2]
         csrf = self.field(page, "csrf_token")
         self.think(think)
-        page = self.expect(self.request("POST", f"/counter/file/{SERVICE_CODE}/citizen", {
-            "csrf_token": csrf, "state": self.field(page, "state"), "national_code": national_code(rng),
-            "full_name": "شهروند آزمون", "mobile": f"0912{rng.randrange(10 ** 7):07d}", "consent_method": "paper",
-            "paper_number": str(rng.randrange(10 ** 6))}), 200, "citizen")[2]
+        page = self.expect(
+            self.request(
+                "POST",
+                f"/counter/file/{SERVICE_CODE}/citizen",
+                {
+                    "csrf_token": csrf,
+                    "state": self.field(page, "state"),
+                    "national_code": national_code(rng),
+                    "full_name": "شهروند آزمون",
+                    "mobile": f"0912{rng.randrange(10**7):07d}",
+                    "consent_method": "paper",
+                    "paper_number": str(rng.randrange(10**6)),
+                },
+            ),
+            200,
+            "citizen",
+        )[2]
         self.think(think)
-        page = self.expect(self.request("POST", f"/counter/file/{SERVICE_CODE}/form", {
-            "csrf_token": csrf, "state": self.field(page, "state"),
-            "plate": f"{rng.randrange(100)}ب{rng.randrange(1000)}",
-            "reason": rng.choice(["lost", "worn"]), "note": "ثبت در آزمون بار"}), 200, "form")[2]
+        page = self.expect(
+            self.request(
+                "POST",
+                f"/counter/file/{SERVICE_CODE}/form",
+                {
+                    "csrf_token": csrf,
+                    "state": self.field(page, "state"),
+                    "plate": f"{rng.randrange(100)}ب{rng.randrange(1000)}",
+                    "reason": rng.choice(["lost", "worn"]),
+                    "note": "ثبت در آزمون بار",
+                },
+            ),
+            200,
+            "form",
+        )[2]
         self.think(think)
-        submit = {"csrf_token": csrf, "state": self.field(page, "state"), "fees_seen": self.field(page, "fees_seen"),
-                  "method": "cash"}
+        submit = {
+            "csrf_token": csrf,
+            "state": self.field(page, "state"),
+            "fees_seen": self.field(page, "fees_seen"),
+            "method": "cash",
+        }
         if rng.random() < 0.5:
-            submit.update(method="card", reference=str(rng.randrange(10 ** 11, 10 ** 12)))
+            submit.update(method="card", reference=str(rng.randrange(10**11, 10**12)))
         path = f"/counter/file/{SERVICE_CODE}/submit"
         if not double:
             locations = [self.expect(self.request("POST", path, submit, kind="filing"), 303, "submit")[1]["location"]]
@@ -254,6 +333,7 @@ class Clerk:
                     errors.append(error)
                 finally:
                     conn.close()
+
             other = threading.Thread(target=second)
             other.start()
             try:
@@ -273,7 +353,7 @@ class Stats:
         self.lock = threading.Lock()
         self.times = {"filing": [], "page": []}
         self.errors = []
-        self.codes = []          # every acknowledged code (one per filing; double submits give one code twice)
+        self.codes = []  # every acknowledged code (one per filing; double submits give one code twice)
         self.doubles = 0
         self.double_mismatch = 0
 
@@ -312,10 +392,15 @@ def run_clerk(number, port, stats, start, clock, think, seed):
 def check_database(database_url, codes):
     """Every acknowledged code exactly once, each with one set of payments; nothing filed that nobody saw."""
     from sqlalchemy import create_engine, text
+
     engine = create_engine(database_url)
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT r.tracking_code, COUNT(p.id) FROM request r "
-                                 "LEFT JOIN payment p ON p.request_id = r.id GROUP BY r.id, r.tracking_code")).all()
+        rows = conn.execute(
+            text(
+                "SELECT r.tracking_code, COUNT(p.id) FROM request r "
+                "LEFT JOIN payment p ON p.request_id = r.id GROUP BY r.id, r.tracking_code"
+            )
+        ).all()
     engine.dispose()
     stored = {}
     for code, payments in rows:
@@ -333,6 +418,7 @@ def check_database(database_url, codes):
 
 # --- one run -----------------------------------------------------------------------------------------------
 
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -348,6 +434,7 @@ def run(db, args):
             database_url, processes = "sqlite:///" + str(workdir / "bench.sqlite3"), 1
         else:
             from tests.postgres import TemporaryPostgres
+
             server = TemporaryPostgres()
             database_url, processes = server.start(), args.processes
             if args.durable_pg:
@@ -362,9 +449,16 @@ def run(db, args):
             stats.times = {"filing": [], "page": []}
             clock["began"] = time.monotonic()
             clock["deadline"] = clock["began"] + args.duration
+
         start = threading.Barrier(args.clerks, action=go)
-        threads = [threading.Thread(target=run_clerk, daemon=True, args=(
-            n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n)) for n in range(args.clerks)]
+        threads = [
+            threading.Thread(
+                target=run_clerk,
+                daemon=True,
+                args=(n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n),
+            )
+            for n in range(args.clerks)
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -391,8 +485,10 @@ def make_durable(server):
     """Restart the throw-away cluster with production durability: fsync, synchronous commit, full pages."""
     data = server.root / "data"
     server._run("pg_ctl", "-D", str(data), "-m", "fast", "stop")
-    options = (f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-               "-c fsync=on -c synchronous_commit=on -c full_page_writes=on")
+    options = (
+        f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 -c max_connections=200 "
+        "-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+    )
     server._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(server.root / "log"), "-w", "start")
 
 
@@ -401,23 +497,35 @@ def report(db, args, processes, stats, elapsed, check, hung):
     ms = lambda s: f"{s * 1000:.1f}"  # noqa: E731
     filings = len(stats.codes)
     label = db if db == "sqlite" else f"postgresql ({'durable' if args.durable_pg else 'fsync off'})"
-    print(f"\n== {label}: {args.clerks} clerks, {processes} waitress process(es) x {args.threads} threads, "
-          f"{args.duration:.0f} s, think {args.think} s, {os.cpu_count()} CPUs ==")
+    print(
+        f"\n== {label}: {args.clerks} clerks, {processes} waitress process(es) x {args.threads} threads, "
+        f"{args.duration:.0f} s, think {args.think} s, {os.cpu_count()} CPUs =="
+    )
     print(f"filings acknowledged   {filings} ({filings / elapsed:.1f}/s; {stats.doubles} double-submitted)")
     print(f"pages                  {len(pages)} ({len(pages) / elapsed:.1f}/s)")
-    print(f"filing POST  p50/p95/max  {ms(statistics.median(filing)) if filing else '-'} / {ms(percentile(filing, 95))}"
-          f" / {ms(max(filing)) if filing else '-'} ms")
-    print(f"all pages    p50/p95/max  {ms(statistics.median(pages)) if pages else '-'} / {ms(percentile(pages, 95))}"
-          f" / {ms(max(pages)) if pages else '-'} ms")
+    print(
+        f"filing POST  p50/p95/max  {ms(statistics.median(filing)) if filing else '-'} / {ms(percentile(filing, 95))}"
+        f" / {ms(max(filing)) if filing else '-'} ms"
+    )
+    print(
+        f"all pages    p50/p95/max  {ms(statistics.median(pages)) if pages else '-'} / {ms(percentile(pages, 95))}"
+        f" / {ms(max(pages)) if pages else '-'} ms"
+    )
     print(f"errors                 {len(stats.errors)}" + (f" (hung clerks: {hung})" if hung else ""))
-    for line in sorted(set(e.split(": ", 1)[1] for e in stats.errors))[:8]:
+    for line in sorted({e.split(": ", 1)[1] for e in stats.errors})[:8]:
         print(f"    {line}")
     print(f"double submits with two different codes: {stats.double_mismatch}")
-    print(f"database: {check['stored']} requests; acknowledged {check['acknowledged']}, missing {check['missing']}, "
-          f"duplicates {check['duplicates']}, wrong payment sets {check['wrong_payment_sets']}, "
-          f"filed but never acknowledged {check['unacknowledged']}")
-    ok = not stats.errors and not hung and not stats.double_mismatch and not any(
-        check[k] for k in ("missing", "duplicates", "wrong_payment_sets"))
+    print(
+        f"database: {check['stored']} requests; acknowledged {check['acknowledged']}, missing {check['missing']}, "
+        f"duplicates {check['duplicates']}, wrong payment sets {check['wrong_payment_sets']}, "
+        f"filed but never acknowledged {check['unacknowledged']}"
+    )
+    ok = (
+        not stats.errors
+        and not hung
+        and not stats.double_mismatch
+        and not any(check[k] for k in ("missing", "duplicates", "wrong_payment_sets"))
+    )
     if db != "sqlite":
         goal = ok and filing and percentile(filing, 95) <= 0.100
         print("goal (p95 <= 100 ms, 0 errors, 0 duplicates): " + ("met" if goal else "NOT met"))
@@ -429,13 +537,22 @@ def main():
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--clerks", type=int, default=50)
     parser.add_argument("--duration", type=float, default=30, help="seconds of filing per database")
-    parser.add_argument("--processes", type=int, default=2,
-                        help="waitress processes on PostgreSQL (about one per core; the database needs CPU too)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=2,
+        help="waitress processes on PostgreSQL (about one per core; the database needs CPU too)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean pause between a clerk's pages, seconds (0: none)")
-    parser.add_argument("--fast-pg", dest="durable_pg", action="store_false",
-                        help="keep the test cluster's fsync=off instead of production durability")
+    parser.add_argument(
+        "--think", type=float, default=1.0, help="mean pause between a clerk's pages, seconds (0: none)"
+    )
+    parser.add_argument(
+        "--fast-pg",
+        dest="durable_pg",
+        action="store_false",
+        help="keep the test cluster's fsync=off instead of production durability",
+    )
     parser.add_argument("--seed", type=int, default=1405)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()

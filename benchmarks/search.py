@@ -8,6 +8,7 @@ every query of the mix is sent as GET /search?q=... through the app's test clien
 and rendering all count. The budget (DESIGN.md §5): p95 <= 30 ms at 10,000 services and at most twice the
 100-service figure.
 """
+
 import argparse
 import logging
 import random
@@ -24,28 +25,152 @@ sys.path.insert(0, str(ROOT))
 from flask_migrate import upgrade  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
 from app.catalogue.transfer import Source, import_catalogue  # noqa: E402
+from app.extensions import db  # noqa: E402
 
-VERBS = ["صدور", "تمدید", "ثبت", "استعلام", "پرداخت", "اعتراض به", "درخواست", "تعویض", "صدور المثنی", "لغو",
-         "تغییر", "انتقال", "پیگیری", "دریافت"]
-OBJECTS = ["پروانهٔ", "گواهی", "کارت", "مجوز", "سند", "پروندهٔ", "قرارداد", "بیمهٔ", "وام", "یارانهٔ", "مستمری",
-           "گذرنامهٔ", "گواهی‌نامهٔ", "شناسنامهٔ", "اشتراک", "انشعاب", "عوارض", "مالیات", "جریمهٔ", "معافیت"]
-QUALIFIERS = ["ساختمانی", "رانندگی", "کسب", "بهداشتی", "تجاری", "کشاورزی", "صنعتی", "آموزشی", "درمانی",
-              "بازنشستگی", "خودرو", "ملک", "آب", "برق", "گاز", "تلفن ثابت", "اینترنت", "حمل‌ونقل", "صادرات",
-              "واردات", "دام", "معدن", "گردشگری", "ورزشی", "فرهنگی"]
+VERBS = [
+    "صدور",
+    "تمدید",
+    "ثبت",
+    "استعلام",
+    "پرداخت",
+    "اعتراض به",
+    "درخواست",
+    "تعویض",
+    "صدور المثنی",
+    "لغو",
+    "تغییر",
+    "انتقال",
+    "پیگیری",
+    "دریافت",
+]
+OBJECTS = [
+    "پروانهٔ",
+    "گواهی",
+    "کارت",
+    "مجوز",
+    "سند",
+    "پروندهٔ",
+    "قرارداد",
+    "بیمهٔ",
+    "وام",
+    "یارانهٔ",
+    "مستمری",
+    "گذرنامهٔ",
+    "گواهی‌نامهٔ",
+    "شناسنامهٔ",
+    "اشتراک",
+    "انشعاب",
+    "عوارض",
+    "مالیات",
+    "جریمهٔ",
+    "معافیت",
+]
+QUALIFIERS = [
+    "ساختمانی",
+    "رانندگی",
+    "کسب",
+    "بهداشتی",
+    "تجاری",
+    "کشاورزی",
+    "صنعتی",
+    "آموزشی",
+    "درمانی",
+    "بازنشستگی",
+    "خودرو",
+    "ملک",
+    "آب",
+    "برق",
+    "گاز",
+    "تلفن ثابت",
+    "اینترنت",
+    "حمل‌ونقل",
+    "صادرات",
+    "واردات",
+    "دام",
+    "معدن",
+    "گردشگری",
+    "ورزشی",
+    "فرهنگی",
+]
 AUDIENCES = ["", "اشخاص حقیقی", "اشخاص حقوقی", "اتباع خارجی", "ایثارگران", "روستاییان"]
-WORDS = ("مدارک شناسایی اصل و کپی تصویر فرم تکمیل شده درخواست کتبی گواهی پرداخت فیش بانکی نامهٔ معرفی "
-         "تأییدیه استعلام اداره سامانه پیامک کد رهگیری بازدید کارشناس کمیسیون بررسی تحویل پستی حضوری برخط "
-         "شهرداری استانداری فرمانداری دادگستری بانک پلیس سازمان وزارت اداره کل").split()
+WORDS = [
+    "مدارک",
+    "شناسایی",
+    "اصل",
+    "و",
+    "کپی",
+    "تصویر",
+    "فرم",
+    "تکمیل",
+    "شده",
+    "درخواست",
+    "کتبی",
+    "گواهی",
+    "پرداخت",
+    "فیش",
+    "بانکی",
+    "نامهٔ",
+    "معرفی",
+    "تأییدیه",
+    "استعلام",
+    "اداره",
+    "سامانه",
+    "پیامک",
+    "کد",
+    "رهگیری",
+    "بازدید",
+    "کارشناس",
+    "کمیسیون",
+    "بررسی",
+    "تحویل",
+    "پستی",
+    "حضوری",
+    "برخط",
+    "شهرداری",
+    "استانداری",
+    "فرمانداری",
+    "دادگستری",
+    "بانک",
+    "پلیس",
+    "سازمان",
+    "وزارت",
+    "اداره",
+    "کل",
+]
 PROVINCES = ["تهران", "اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "خوزستان", "گیلان", "کرمان"]
 
 # The fixed mix: whole words, compounds in three spellings, prefixes as typed, typos, codes in Persian digits,
 # synonyms, several words, words no card has, and one letter.
-QUERIES = ["پروانه ساختمانی", "پروانه", "تمدید کارت", "گواهی نامه رانندگی", "گواهینامه", "گواهی‌نامه رانندگی",
-           "صدور", "مجوز کسب", "اعتراض", "۱۰۰۰۰۰۴۲", "۱۰۰۰۹۹۹۹", "پروا", "گذر", "پرونه", "بازنشستکی", "پاسپورت",
-           "یارانه", "بیمه بیکاری کارگران", "آب و برق", "مالیات ملک تهران", "هواپیمای مسافربری", "ک",
-           "استعلام سند خودرو", "جواز ساخت", "تعویض پلاک", "مستمری بازنشستگی روستاییان", "صدور المثنی شناسنامه"]
+QUERIES = [
+    "پروانه ساختمانی",
+    "پروانه",
+    "تمدید کارت",
+    "گواهی نامه رانندگی",
+    "گواهینامه",
+    "گواهی‌نامه رانندگی",
+    "صدور",
+    "مجوز کسب",
+    "اعتراض",
+    "۱۰۰۰۰۰۴۲",
+    "۱۰۰۰۹۹۹۹",
+    "پروا",
+    "گذر",
+    "پرونه",
+    "بازنشستکی",
+    "پاسپورت",
+    "یارانه",
+    "بیمه بیکاری کارگران",
+    "آب و برق",
+    "مالیات ملک تهران",
+    "هواپیمای مسافربری",
+    "ک",
+    "استعلام سند خودرو",
+    "جواز ساخت",
+    "تعویض پلاک",
+    "مستمری بازنشستگی روستاییان",
+    "صدور المثنی شناسنامه",
+]
 
 
 VERBOSE = False
@@ -53,8 +178,14 @@ VERBOSE = False
 
 def catalogue(size, seed=1405):
     rng = random.Random(seed)
-    agencies = [{"code": f"{1000 + n}", "name": f"سازمان {rng.choice(QUALIFIERS)} شمارهٔ {n}",
-                 "connection_status": rng.choice(["connected", "redirect", "not_connected"])} for n in range(40)]
+    agencies = [
+        {
+            "code": f"{1000 + n}",
+            "name": f"سازمان {rng.choice(QUALIFIERS)} شمارهٔ {n}",
+            "connection_status": rng.choice(["connected", "redirect", "not_connected"]),
+        }
+        for n in range(40)
+    ]
     titles = [f"{v} {o} {q}" for v in VERBS for o in OBJECTS for q in QUALIFIERS]
     rng.shuffle(titles)
     services = []
@@ -62,25 +193,36 @@ def catalogue(size, seed=1405):
         title = titles[n % len(titles)]
         if n >= len(titles):
             title += " " + AUDIENCES[1 + (n // len(titles)) % (len(AUDIENCES) - 1)]
-        services.append({
-            "code": f"{10000000 + n}", "title": title, "agency_code": rng.choice(agencies)["code"],
-            "summary": " ".join(rng.choices(WORDS, k=14)), "audience": rng.choice(AUDIENCES),
-            "keywords": rng.sample(QUALIFIERS, 2) + [rng.choice(OBJECTS).rstrip("ٔ")],
-            "documents": [" ".join(rng.choices(WORDS, k=4)) for _ in range(3)],
-            "conditions": [" ".join(rng.choices(WORDS, k=6))], "procedure": [" ".join(rng.choices(WORDS, k=5))],
-            "clusters": [rng.choice(QUALIFIERS)], "fee_rial": rng.randrange(0, 50_000_000, 10_000),
-            "duration_days": rng.randrange(0, 60), "yearly_volume": int(rng.paretovariate(1.2) * 1000),
-            "stages": {s: rng.choice(["electronic", "in_person"]) for s in ("information", "request", "production",
-                                                                           "delivery")},
-            "provinces": "all" if rng.random() < .8 else rng.sample(PROVINCES, 2),
-        })
+        services.append(
+            {
+                "code": f"{10000000 + n}",
+                "title": title,
+                "agency_code": rng.choice(agencies)["code"],
+                "summary": " ".join(rng.choices(WORDS, k=14)),
+                "audience": rng.choice(AUDIENCES),
+                "keywords": rng.sample(QUALIFIERS, 2) + [rng.choice(OBJECTS).rstrip("ٔ")],
+                "documents": [" ".join(rng.choices(WORDS, k=4)) for _ in range(3)],
+                "conditions": [" ".join(rng.choices(WORDS, k=6))],
+                "procedure": [" ".join(rng.choices(WORDS, k=5))],
+                "clusters": [rng.choice(QUALIFIERS)],
+                "fee_rial": rng.randrange(0, 50_000_000, 10_000),
+                "duration_days": rng.randrange(0, 60),
+                "yearly_volume": int(rng.paretovariate(1.2) * 1000),
+                "stages": {
+                    s: rng.choice(["electronic", "in_person"])
+                    for s in ("information", "request", "production", "delivery")
+                },
+                "provinces": "all" if rng.random() < 0.8 else rng.sample(PROVINCES, 2),
+            }
+        )
     synonyms = {"پاسپورت": ["گذرنامه"], "جواز": ["پروانه"], "ماشین": ["خودرو"], "پلاک": ["شماره گذاری خودرو"]}
     return {"agencies": agencies, "synonyms": synonyms, "services": services}
 
 
 def measure(url, size, rounds):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "LOG_LEVEL": "WARNING",
-                      "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "benchmark", "LOG_LEVEL": "WARNING", "RATELIMIT_ENABLED": False}
+    )
     with app.app_context():
         upgrade()
         started = time.perf_counter()
@@ -106,7 +248,7 @@ def measure(url, size, rounds):
     if VERBOSE:
         for query, values in sorted(per_query.items(), key=lambda item: -statistics.median(item[1])):
             print(f"    {statistics.median(values):7.1f} ms  {query}")
-    return loaded, statistics.median(timings), timings[int(len(timings) * .95) - 1]
+    return loaded, statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
 
 
 def run(backend, sizes, rounds):
@@ -120,6 +262,7 @@ def run(backend, sizes, rounds):
                 shutil.rmtree(folder, ignore_errors=True)
         else:
             from tests.postgres import TemporaryPostgres
+
             server = TemporaryPostgres()
             try:
                 results.append((size, *measure(server.start(), size, rounds)))

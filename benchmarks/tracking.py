@@ -6,6 +6,7 @@
 Prints p50/p95 of POST /track (code + national code → public timeline) per size and database.
 Goal (DESIGN.md §5): p95 ≤ 20 ms at 1,000,000 and ≤ 1.5× the 1,000 figure.
 """
+
 import argparse
 import random
 import shutil
@@ -18,14 +19,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import insert
 
-from app import create_app  # noqa: E402
-from app.extensions import db  # noqa: E402
-from app.core.identifiers import damm_digit  # noqa: E402
-from app.models import Request, RequestEvent, User, utcnow  # noqa: E402
-from tests import factories  # noqa: E402
+from app import create_app
+from app.core.identifiers import damm_digit
+from app.extensions import db
+from app.models import Request, RequestEvent, User, utcnow
+from tests import factories
 
 CITIZENS = 10_000
 BATCH = 20_000
@@ -34,7 +35,7 @@ BATCH = 20_000
 def _tracking_codes(rng, count, taken):
     codes = []
     while len(codes) < count:
-        body = str(rng.randint(10 ** 10, 10 ** 11 - 1))
+        body = str(rng.randint(10**10, 10**11 - 1))
         code = body + damm_digit(body)
         if code not in taken:
             taken.add(code)
@@ -52,13 +53,25 @@ class Store:
         service = factories.service(title="خدمت سنجش")
         self.service_id, self.revision_id, self.agency_id = service.id, service.current_revision_id, service.agency_id
         db.session.commit()
-        rows = [{"public_id": f"bench{i}", "role": "citizen", "national_code": factories.national_code(i + 1),
-                 "mobile": f"0912{i:07d}", "full_name": "", "is_active_account": True, "failed_logins": 0,
-                 "created_at": utcnow()} for i in range(CITIZENS)]
+        rows = [
+            {
+                "public_id": f"bench{i}",
+                "role": "citizen",
+                "national_code": factories.national_code(i + 1),
+                "mobile": f"0912{i:07d}",
+                "full_name": "",
+                "is_active_account": True,
+                "failed_logins": 0,
+                "created_at": utcnow(),
+            }
+            for i in range(CITIZENS)
+        ]
         db.session.execute(insert(User), rows)
         db.session.commit()
-        self.citizens = [(u.id, u.national_code) for u in db.session.execute(db.select(User).where(
-            User.public_id.like("bench%"))).scalars()]
+        self.citizens = [
+            (u.id, u.national_code)
+            for u in db.session.execute(db.select(User).where(User.public_id.like("bench%"))).scalars()
+        ]
 
     def grow_to(self, size):
         now = utcnow()
@@ -70,17 +83,47 @@ class Store:
                 user_id, national_code = self.citizens[(self.count + i) % len(self.citizens)]
                 owners.append((code, national_code))
                 when = now - timedelta(minutes=self.count + i)
-                requests.append({"tracking_code": code, "public_id": f"r{self.count + i}", "service_id": self.service_id,
-                                 "revision_id": self.revision_id, "form_version": 1, "agency_id": self.agency_id,
-                                 "applicant_id": user_id, "channel": "online", "consent_method": "",
-                                 "consent_reference": "", "status": "submitted", "answers": {}, "result_note": "",
-                                 "created_at": when, "updated_at": when, "submitted_at": when})
+                requests.append(
+                    {
+                        "tracking_code": code,
+                        "public_id": f"r{self.count + i}",
+                        "service_id": self.service_id,
+                        "revision_id": self.revision_id,
+                        "form_version": 1,
+                        "agency_id": self.agency_id,
+                        "applicant_id": user_id,
+                        "channel": "online",
+                        "consent_method": "",
+                        "consent_reference": "",
+                        "status": "submitted",
+                        "answers": {},
+                        "result_note": "",
+                        "created_at": when,
+                        "updated_at": when,
+                        "submitted_at": when,
+                    }
+                )
             db.session.execute(insert(Request), requests)
-            ids = dict(db.session.execute(db.select(Request.tracking_code, Request.id)
-                                          .where(Request.tracking_code.in_(codes))).all())
-            db.session.execute(insert(RequestEvent), [
-                {"request_id": ids[code], "action": "submit", "from_status": "draft", "to_status": "submitted",
-                 "actor_kind": "citizen", "message": "", "created_at": now} for code in codes])
+            ids = dict(
+                db.session.execute(
+                    db.select(Request.tracking_code, Request.id).where(Request.tracking_code.in_(codes))
+                ).all()
+            )
+            db.session.execute(
+                insert(RequestEvent),
+                [
+                    {
+                        "request_id": ids[code],
+                        "action": "submit",
+                        "from_status": "draft",
+                        "to_status": "submitted",
+                        "actor_kind": "citizen",
+                        "message": "",
+                        "created_at": now,
+                    }
+                    for code in codes
+                ],
+            )
             db.session.commit()
             self.count += n
             # Keep a uniform sample of stored (code, national code) pairs to look up.
@@ -101,8 +144,15 @@ def measure(client, samples, lookups, rng):
 
 
 def run(label, url, sizes, lookups):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     rng = random.Random(7)
     results = {}
     with app.app_context():
@@ -137,6 +187,7 @@ def main():
             shutil.rmtree(folder, ignore_errors=True)
     if args.db in ("postgresql", "both"):
         from tests.postgres import TemporaryPostgres
+
         try:
             server = TemporaryPostgres()
         except RuntimeError as error:

@@ -3,6 +3,7 @@
 MOBILE_OWNERSHIP_BACKEND=simulator (default) accepts every valid pair; a real backend is added here and
 selected by configuration.
 """
+
 from flask import current_app
 
 

@@ -3,6 +3,7 @@
 SMS_BACKEND=local (default): a simulator — messages stay in the outbox, are logged and listed at /_dev/sms.
 SMS_BACKEND=http: a gateway reached by HTTP POST (SMS_HTTP_URL, SMS_HTTP_TOKEN), JSON {"to", "text"}.
 """
+
 import json
 import logging
 import urllib.request
@@ -38,8 +39,12 @@ def _deliver_after_commit(message):
 
     @db.event.listens_for(db.session, "after_commit", once=True)
     def _post(_session):
-        request = urllib.request.Request(url, data=payload, method="POST", headers={
-            "Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            url,
+            data=payload,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=5):
                 pass

@@ -2,6 +2,7 @@
 
 Every change is audited with the agency's public code and what it looked like before and after.
 """
+
 from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import false, select, true
@@ -35,9 +36,15 @@ def agency_for(admin, code):
 
 
 def snapshot(agency):
-    return {"code": agency.code, "name": agency.name, "name_en": agency.name_en, "level": agency.level,
-            "province": agency.province.code if agency.province else None,
-            "connection_status": agency.connection_status, "website_url": agency.website_url}
+    return {
+        "code": agency.code,
+        "name": agency.name,
+        "name_en": agency.name_en,
+        "level": agency.level,
+        "province": agency.province.code if agency.province else None,
+        "connection_status": agency.connection_status,
+        "website_url": agency.website_url,
+    }
 
 
 def _check_admin(admin):
@@ -50,8 +57,9 @@ def _check_values(values):
         raise AgencyError(_("وضعیت اتصال را انتخاب کنید."), "connection_status")
 
 
-def create_agency(admin, code, name, name_en="", level="national", province=None, connection_status="not_connected",
-                  website_url=""):
+def create_agency(
+    admin, code, name, name_en="", level="national", province=None, connection_status="not_connected", website_url=""
+):
     """A provincial administrator creates only provincial agencies of their own province."""
     _check_admin(admin)
     audit.lock()
@@ -66,8 +74,15 @@ def create_agency(admin, code, name, name_en="", level="national", province=None
     _check_values({"connection_status": connection_status})
     if db.session.execute(select(Agency.id).where(Agency.code == code)).first():
         raise AgencyError(_("دستگاهی با این کد از قبل هست."), "code")
-    agency = Agency(code=code, name=name.strip(), name_en=(name_en or "").strip(), level=level, province=province,
-                    connection_status=connection_status, website_url=(website_url or "").strip())
+    agency = Agency(
+        code=code,
+        name=name.strip(),
+        name_en=(name_en or "").strip(),
+        level=level,
+        province=province,
+        connection_status=connection_status,
+        website_url=(website_url or "").strip(),
+    )
     db.session.add(agency)
     db.session.flush()
     audit.record(admin, "agency.create", "agency", agency.code, {}, snapshot(agency))

@@ -3,6 +3,7 @@
 Nothing here (or anywhere else) updates or deletes an AuditEvent; a change to a stored row breaks its hash,
 and a row removed from the middle breaks the next row's link.
 """
+
 import hashlib
 import json
 from dataclasses import dataclass
@@ -108,13 +109,24 @@ def lock():
 def record(actor, action, object_type, object_ref, before=None, after=None):
     """Append one event in the caller's transaction; the caller commits it with the change it describes."""
     prev_hash = _lock_head()
-    event = AuditEvent(created_at=utcnow(), actor_id=actor.id if actor is not None else None, action=action,
-                       object_type=object_type, object_ref=str(object_ref or "")[:64],
-                       before=_plain(before), after=_plain(after), prev_hash=prev_hash)
+    event = AuditEvent(
+        created_at=utcnow(),
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        object_type=object_type,
+        object_ref=str(object_ref or "")[:64],
+        before=_plain(before),
+        after=_plain(after),
+        prev_hash=prev_hash,
+    )
     event.hash = compute_hash(event)
     db.session.add(event)
-    db.session.execute(update(Setting).where(Setting.key == HEAD_KEY).values(value=event.hash)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(Setting)
+        .where(Setting.key == HEAD_KEY)
+        .values(value=event.hash)
+        .execution_options(synchronize_session=False)
+    )
     return event
 
 
@@ -138,15 +150,20 @@ def verify():
     rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)).scalars()
     for row in rows:
         if row.prev_hash != previous:
-            return Verification(False, count, row.id, "its prev_hash is not the hash of the event before it "
-                                                        "(an event was removed or edited)")
+            return Verification(
+                False,
+                count,
+                row.id,
+                "its prev_hash is not the hash of the event before it (an event was removed or edited)",
+            )
         if compute_hash(row) != row.hash:
             return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
         previous, count = row.hash, count + 1
     head = db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar_one_or_none() or ""
     if head != previous:
-        return Verification(False, count, None, "the newest event is not the one the head points at "
-                                                "(events were removed from the end)")
+        return Verification(
+            False, count, None, "the newest event is not the one the head points at (events were removed from the end)"
+        )
     return Verification(True, count)
 
 
@@ -154,8 +171,9 @@ def visible_to(admin):
     """The national administrator reads the whole log; a provincial one their own actions and the events about
     what they manage (their province's outsourcings, offices, agencies and staff)."""
     from app.administration import agencies, offices, outsourcing
-    from app.people import staff
     from app.models import Agency, Office, Outsourcing, Role, User
+    from app.people import staff
+
     query = select(AuditEvent)
     if admin is not None and admin.role == Role.NATIONAL_ADMIN:
         return query
@@ -167,9 +185,12 @@ def visible_to(admin):
         "agency": agencies.visible_to(admin).with_only_columns(Agency.code),
         "user": staff.visible_to(admin).with_only_columns(User.username),
     }
-    return query.where(or_(AuditEvent.actor_id == admin.id,
-                           *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs))
-                             for kind, refs in about.items()]))
+    return query.where(
+        or_(
+            AuditEvent.actor_id == admin.id,
+            *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs)) for kind, refs in about.items()],
+        )
+    )
 
 
 def events(admin, actor=None, action=None, object_type=None, since=None, until=None):

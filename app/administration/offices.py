@@ -3,6 +3,7 @@
 A provincial administrator manages only the offices of their province; the national administrator all of them.
 Every change is audited with what the office looked like before and after.
 """
+
 import math
 from dataclasses import dataclass
 
@@ -13,8 +14,8 @@ from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import joinedload
 
 from app.administration import audit
-from app.extensions import db
 from app.core.pagination import PAGE_SIZE, Page, paginate
+from app.extensions import db
 from app.models import County, Office, Role
 
 STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
@@ -32,6 +33,7 @@ class OfficeError(Exception):
 
 
 # --- administrators' scope -----------------------------------------------------------------------------
+
 
 def visible_to(admin):
     query = select(Office)
@@ -60,11 +62,16 @@ def managed(admin, province=None, status=None, page=1):
 
 def snapshot(office):
     return {
-        "code": office.code, "name": office.name,
+        "code": office.code,
+        "name": office.name,
         "province": office.province.code if office.province else None,
         "county": office.county.code if office.county else None,
-        "address": office.address, "phone": office.phone, "opening_hours": office.opening_hours,
-        "latitude": office.latitude, "longitude": office.longitude, "status": office.status,
+        "address": office.address,
+        "phone": office.phone,
+        "opening_hours": office.opening_hours,
+        "latitude": office.latitude,
+        "longitude": office.longitude,
+        "status": office.status,
     }
 
 
@@ -82,10 +89,12 @@ def _check(admin, office, values):
     latitude, longitude = values.get("latitude"), values.get("longitude")
     if (latitude is None) != (longitude is None):
         raise OfficeError(_("عرض و طول جغرافیایی را با هم وارد کنید یا هر دو را خالی بگذارید."), "latitude")
-    if latitude is not None and not (LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1]
-                                     and LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]):
-        raise OfficeError(_("این مختصات در ایران نیست؛ عرض جغرافیایی حدود ۲۵ تا ۴۰ و طول حدود ۴۴ تا ۶۳ است."),
-                          "latitude")
+    if latitude is not None and not (
+        LATITUDE_RANGE[0] <= latitude <= LATITUDE_RANGE[1] and LONGITUDE_RANGE[0] <= longitude <= LONGITUDE_RANGE[1]
+    ):
+        raise OfficeError(
+            _("این مختصات در ایران نیست؛ عرض جغرافیایی حدود ۲۵ تا ۴۰ و طول حدود ۴۴ تا ۶۳ است."), "latitude"
+        )
     taken = db.session.execute(select(Office.id).where(Office.code == values["code"])).scalar_one_or_none()
     if taken is not None and (office is None or taken != office.id):
         raise OfficeError(_("دفتری با این کد از قبل هست."), "code")
@@ -136,19 +145,24 @@ def set_status(admin, office, status):
         raise OfficeError(_("دفتر همین حالا در این وضعیت است."))
     before = snapshot(office)
     office.status = status
-    audit.record(admin, "office.suspend" if status == "suspended" else "office.activate", "office", office.code,
-                 before, snapshot(office))
+    audit.record(
+        admin,
+        "office.suspend" if status == "suspended" else "office.activate",
+        "office",
+        office.code,
+        before,
+        snapshot(office),
+    )
     return office
 
 
 # --- the public "find a counter office" page -----------------------------------------------------------
 
+
 @dataclass
 class Found:
     office: Office
     distance_km: float | None = None
-
-
 
 
 def distance_km(lat1, lng1, lat2, lng2):
@@ -168,8 +182,9 @@ def find(province=None, county=None, latitude=None, longitude=None, page=1, size
     elif province is not None:
         query = query.where(Office.province_id == province.id)
     if latitude is None or longitude is None:
-        found = paginate(query.options(joinedload(Office.province), joinedload(Office.county)).order_by(Office.code),
-                      page, size)
+        found = paginate(
+            query.options(joinedload(Office.province), joinedload(Office.county)).order_by(Office.code), page, size
+        )
         found.items = [Found(office) for office in found.items]
         return found
 
@@ -178,23 +193,40 @@ def find(province=None, county=None, latitude=None, longitude=None, page=1, size
     points = query.with_only_columns(Office.id, lat, lng).outerjoin(County, Office.county_id == County.id)
     located = []
     if province is None and county is None:  # nationwide: rank the offices around the visitor, not all of them
-        located = db.session.execute(points.where(
-            lat.between(latitude - NEAR_BOX_DEGREES, latitude + NEAR_BOX_DEGREES),
-            lng.between(longitude - NEAR_BOX_DEGREES, longitude + NEAR_BOX_DEGREES))).all()
+        located = db.session.execute(
+            points.where(
+                lat.between(latitude - NEAR_BOX_DEGREES, latitude + NEAR_BOX_DEGREES),
+                lng.between(longitude - NEAR_BOX_DEGREES, longitude + NEAR_BOX_DEGREES),
+            )
+        ).all()
     if not located:
         located = db.session.execute(points.where(lat.is_not(None))).all()
     ranked = sorted(((distance_km(latitude, longitude, la, lo), office_id) for office_id, la, lo in located))
     ids = [office_id for _d, office_id in ranked]
     # The rest (outside the box, or with no known place) follow in code order, so nothing filtered is hidden.
-    rest = db.session.execute(query.with_only_columns(Office.id).where(Office.id.not_in(ids) if ids else true())
-                              .order_by(Office.code)).scalars().all()
+    rest = (
+        db.session.execute(
+            query.with_only_columns(Office.id).where(Office.id.not_in(ids) if ids else true()).order_by(Office.code)
+        )
+        .scalars()
+        .all()
+    )
     distances = {office_id: km for km, office_id in ranked}
     ordered = ids + list(rest)
     total = len(ordered)
     pages = max((total + size - 1) // size, 1)
     page = min(max(page, 1), pages)
-    window = ordered[(page - 1) * size:page * size]
-    rows = {o.id: o for o in db.session.execute(
-        select(Office).where(Office.id.in_(window)).options(joinedload(Office.province), joinedload(Office.county))
-    ).scalars()} if window else {}
+    window = ordered[(page - 1) * size : page * size]
+    rows = (
+        {
+            o.id: o
+            for o in db.session.execute(
+                select(Office)
+                .where(Office.id.in_(window))
+                .options(joinedload(Office.province), joinedload(Office.county))
+            ).scalars()
+        }
+        if window
+        else {}
+    )
     return Page([Found(rows[i], distances.get(i)) for i in window], total, page, pages)

@@ -4,6 +4,7 @@ Every step is an OutsourcingDecision row with its reason and an audit event. Whe
 office is permissions.service_fileable_at(), which looks only at approved rows: revoking stops new filings and
 leaves filed requests as they are.
 """
+
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,10 +12,10 @@ from sqlalchemy import case, false, select, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.administration import audit
+from app.core.persian import format_rial, persian_digits_enabled
 from app.extensions import db
 from app.models import Office, Outsourcing, OutsourcingDecision, Province, Role, Service, Setting, new_public_id, utcnow
 from app.permissions import offices_fileable_for
-from app.core.persian import format_rial, persian_digits_enabled
 
 FEE_CAP_KEY = "counter_fee_cap_rial"
 # Used until the national administrator sets a cap; a low default keeps an unset installation cheap for citizens.
@@ -49,6 +50,7 @@ class OutsourcingError(Exception):
 
 # --- the fee cap ---------------------------------------------------------------------------------------
 
+
 def fee_cap():
     value = db.session.execute(select(Setting.value).where(Setting.key == FEE_CAP_KEY)).scalar_one_or_none()
     try:
@@ -69,8 +71,14 @@ def set_fee_cap(admin, amount):
         row = Setting(key=FEE_CAP_KEY)
         db.session.add(row)
     row.value = str(amount)
-    audit.record(admin, "setting.fee_cap", "setting", FEE_CAP_KEY, {"counter_fee_cap_rial": before},
-                 {"counter_fee_cap_rial": amount})
+    audit.record(
+        admin,
+        "setting.fee_cap",
+        "setting",
+        FEE_CAP_KEY,
+        {"counter_fee_cap_rial": before},
+        {"counter_fee_cap_rial": amount},
+    )
     return amount
 
 
@@ -84,17 +92,26 @@ def _checked_fee(fee):
     fee = _checked_amount(fee, "counter_fee_rial")
     cap = fee_cap()
     if fee > cap:
-        raise OutsourcingError(_("کارمزد نباید از سقف تعیین‌شده (%(cap)s) بیشتر باشد.",
-                                 cap=format_rial(cap, persian=persian_digits_enabled())), "counter_fee_rial")
+        raise OutsourcingError(
+            _(
+                "کارمزد نباید از سقف تعیین‌شده (%(cap)s) بیشتر باشد.",
+                cap=format_rial(cap, persian=persian_digits_enabled()),
+            ),
+            "counter_fee_rial",
+        )
     return fee
 
 
 # --- who sees and decides what -------------------------------------------------------------------------
 
+
 def _within_province(province_id):
     """A scope of listed provinces that are all this one (an all-provinces scope is the national admin's)."""
-    return (~Outsourcing.all_provinces & Outsourcing.provinces.any(Province.id == province_id)
-            & ~Outsourcing.provinces.any(Province.id != province_id))
+    return (
+        ~Outsourcing.all_provinces
+        & Outsourcing.provinces.any(Province.id == province_id)
+        & ~Outsourcing.provinces.any(Province.id != province_id)
+    )
 
 
 def visible_to(user):
@@ -113,10 +130,11 @@ def visible_to(user):
 
 def outsourcing_for(user, public_id):
     """The outsourcing with this public id if the user may see it; otherwise 404, as if it did not exist."""
-    found = db.session.execute(visible_to(user).where(Outsourcing.public_id == public_id)
-                               .options(selectinload(Outsourcing.provinces),
-                                        joinedload(Outsourcing.service).joinedload(Service.agency))
-                               ).scalar_one_or_none()
+    found = db.session.execute(
+        visible_to(user)
+        .where(Outsourcing.public_id == public_id)
+        .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
+    ).scalar_one_or_none()
     if found is None:
         abort(404)
     return found
@@ -125,9 +143,12 @@ def outsourcing_for(user, public_id):
 def listing(user, status):
     """Outsourcings in one status that the user sees, oldest first for the queue and newest first otherwise."""
     order = Outsourcing.created_at.asc() if status == "pending" else Outsourcing.decided_at.desc()
-    query = (visible_to(user).where(Outsourcing.status == status)
-             .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
-             .order_by(order, Outsourcing.id))
+    query = (
+        visible_to(user)
+        .where(Outsourcing.status == status)
+        .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
+        .order_by(order, Outsourcing.id)
+    )
     return db.session.execute(query).scalars().all()
 
 
@@ -136,16 +157,20 @@ def may_decide(admin, outsourcing):
         return False
     if admin.role == Role.NATIONAL_ADMIN:
         return True
-    return (not outsourcing.all_provinces and bool(outsourcing.provinces)
-            and all(p.id == admin.province_id for p in outsourcing.provinces))
+    return (
+        not outsourcing.all_provinces
+        and bool(outsourcing.provinces)
+        and all(p.id == admin.province_id for p in outsourcing.provinces)
+    )
 
 
 def _check_decider(admin, outsourcing):
     if admin is None or admin.role not in ADMINS:
         raise OutsourcingError(_("فقط مدیران سامانه دربارهٔ واگذاری تصمیم می‌گیرند."))
     if not may_decide(admin, outsourcing):
-        raise OutsourcingError(_("تصمیم دربارهٔ واگذاری‌ای که استان‌های دیگر یا همهٔ کشور را در بر می‌گیرد "
-                                 "با مدیر ملی سامانه است."))
+        raise OutsourcingError(
+            _("تصمیم دربارهٔ واگذاری‌ای که استان‌های دیگر یا همهٔ کشور را در بر می‌گیرد با مدیر ملی سامانه است.")
+        )
 
 
 def snapshot(outsourcing):
@@ -161,10 +186,14 @@ def snapshot(outsourcing):
 
 # --- proposing -----------------------------------------------------------------------------------------
 
+
 def _overlap(service, all_provinces, province_ids, exclude=None):
     """An approved outsourcing of the service sharing a province with this scope: one fee per office and service."""
-    query = (select(Outsourcing).where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
-             .options(selectinload(Outsourcing.provinces)))
+    query = (
+        select(Outsourcing)
+        .where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
+        .options(selectinload(Outsourcing.provinces))
+    )
     for row in db.session.execute(query).scalars():
         if exclude is not None and row.id == exclude.id:
             continue
@@ -189,24 +218,37 @@ def propose(service, manager, all_provinces=True, provinces=(), counter_fee_rial
     note = (note or "").strip()
     if len(note) > MAX_TEXT:
         raise OutsourcingError(_("توضیح طولانی‌تر از حد مجاز است."), "note")
-    pending = db.session.execute(select(Outsourcing.id).where(Outsourcing.service_id == service.id,
-                                                              Outsourcing.status == "pending").limit(1)).first()
+    pending = db.session.execute(
+        select(Outsourcing.id).where(Outsourcing.service_id == service.id, Outsourcing.status == "pending").limit(1)
+    ).first()
     if pending:
-        raise OutsourcingError(_("برای این خدمت پیشنهادی در انتظار تصمیم هست؛ تا تصمیم دربارهٔ آن، "
-                                 "پیشنهاد تازه ممکن نیست."))
+        raise OutsourcingError(
+            _("برای این خدمت پیشنهادی در انتظار تصمیم هست؛ تا تصمیم دربارهٔ آن، پیشنهاد تازه ممکن نیست.")
+        )
     if _overlap(service, all_provinces, {p.id for p in provinces}):
-        raise OutsourcingError(_("این خدمت در همهٔ یا بخشی از این استان‌ها از قبل به پیشخوان واگذار شده است."),
-                               "provinces")
-    row = Outsourcing(public_id=new_public_id(), service=service, all_provinces=all_provinces, provinces=provinces,
-                      counter_fee_rial=fee, note=note, status="pending", proposed_by_id=manager.id)
+        raise OutsourcingError(
+            _("این خدمت در همهٔ یا بخشی از این استان‌ها از قبل به پیشخوان واگذار شده است."), "provinces"
+        )
+    row = Outsourcing(
+        public_id=new_public_id(),
+        service=service,
+        all_provinces=all_provinces,
+        provinces=provinces,
+        counter_fee_rial=fee,
+        note=note,
+        status="pending",
+        proposed_by_id=manager.id,
+    )
     db.session.add(row)
-    db.session.add(OutsourcingDecision(outsourcing=row, action="propose", counter_fee_rial=fee, reason=note,
-                                       actor=manager))
+    db.session.add(
+        OutsourcingDecision(outsourcing=row, action="propose", counter_fee_rial=fee, reason=note, actor=manager)
+    )
     audit.record(manager, "outsourcing.propose", "outsourcing", row.public_id, {}, snapshot(row))
     return row
 
 
 # --- deciding ------------------------------------------------------------------------------------------
+
 
 def _reason(reason, missing=None):
     """The reason, stripped; `missing` is the message when one is required."""
@@ -230,8 +272,15 @@ def _begin(outsourcing, admin, expected, wrong_status):
 
 def _decided(outsourcing, admin, action, reason, before):
     outsourcing.decided_at = utcnow()
-    db.session.add(OutsourcingDecision(outsourcing=outsourcing, action=action, reason=reason, actor=admin,
-                                       counter_fee_rial=outsourcing.counter_fee_rial))
+    db.session.add(
+        OutsourcingDecision(
+            outsourcing=outsourcing,
+            action=action,
+            reason=reason,
+            actor=admin,
+            counter_fee_rial=outsourcing.counter_fee_rial,
+        )
+    )
     audit.record(admin, "outsourcing." + action, "outsourcing", outsourcing.public_id, before, snapshot(outsourcing))
     return outsourcing
 
@@ -245,8 +294,12 @@ def approve(outsourcing, admin, reason=""):
     reason = _reason(reason)
     _checked_fee(outsourcing.counter_fee_rial)  # the cap may have been lowered since the proposal
     if _overlap(outsourcing.service, outsourcing.all_provinces, {p.id for p in outsourcing.provinces}, outsourcing):
-        raise OutsourcingError(_("این خدمت در همهٔ یا بخشی از این استان‌ها از قبل به پیشخوان واگذار شده است؛ "
-                                 "پیشنهاد را رد کنید یا واگذاری فعلی را لغو کنید."))
+        raise OutsourcingError(
+            _(
+                "این خدمت در همهٔ یا بخشی از این استان‌ها از قبل به پیشخوان واگذار شده است؛ "
+                "پیشنهاد را رد کنید یا واگذاری فعلی را لغو کنید."
+            )
+        )
     outsourcing.status = "approved"
     return _decided(outsourcing, admin, "approve", reason, before)
 
@@ -277,20 +330,36 @@ def change_fee(outsourcing, admin, fee, reason):
 
 
 def decisions(outsourcing):
-    query = (select(OutsourcingDecision).where(OutsourcingDecision.outsourcing_id == outsourcing.id)
-             .options(joinedload(OutsourcingDecision.actor)).order_by(OutsourcingDecision.id))
+    query = (
+        select(OutsourcingDecision)
+        .where(OutsourcingDecision.outsourcing_id == outsourcing.id)
+        .options(joinedload(OutsourcingDecision.actor))
+        .order_by(OutsourcingDecision.id)
+    )
     return db.session.execute(query).scalars().all()
 
 
 # --- the agency manager's view -------------------------------------------------------------------------
 
+
 def agency_services(manager):
     """(service, its outsourcings newest first) for every service of the manager's agency."""
-    services = db.session.execute(select(Service).where(Service.agency_id == manager.agency_id,
-                                                        Service.current_revision_id.is_not(None))
-                                  .order_by(Service.code)).scalars().all()
-    rows = db.session.execute(visible_to(manager).options(selectinload(Outsourcing.provinces))
-                              .order_by(Outsourcing.id.desc())).scalars().all()
+    services = (
+        db.session.execute(
+            select(Service)
+            .where(Service.agency_id == manager.agency_id, Service.current_revision_id.is_not(None))
+            .order_by(Service.code)
+        )
+        .scalars()
+        .all()
+    )
+    rows = (
+        db.session.execute(
+            visible_to(manager).options(selectinload(Outsourcing.provinces)).order_by(Outsourcing.id.desc())
+        )
+        .scalars()
+        .all()
+    )
     by_service = {}
     for row in rows:
         by_service.setdefault(row.service_id, []).append(row)
@@ -299,14 +368,18 @@ def agency_services(manager):
 
 def manager_service(manager, code):
     """One of the manager's agency's services by its code; 404 for any other."""
-    found = db.session.execute(select(Service).where(Service.code == code, Service.agency_id == manager.agency_id,
-                                                     Service.current_revision_id.is_not(None))).scalar_one_or_none()
+    found = db.session.execute(
+        select(Service).where(
+            Service.code == code, Service.agency_id == manager.agency_id, Service.current_revision_id.is_not(None)
+        )
+    ).scalar_one_or_none()
     if found is None:
         abort(404)
     return found
 
 
 # --- where citizens can go -----------------------------------------------------------------------------
+
 
 def offices_for_service(service, province=None, limit=5, county=None):
     """Active offices where the service can be filed (the filing rule itself), in the province when given,

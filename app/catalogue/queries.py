@@ -1,6 +1,7 @@
 """Catalogue queries and rules every mode reads: clusters, life events, agencies, services by code or by place,
 publishing a revision (and keeping the search index in step), a card's history and the difference between
 two revisions, and the visitor's place (province and county)."""
+
 import math
 from dataclasses import dataclass
 
@@ -9,24 +10,52 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.search import index as search_index
-from app.extensions import db
 from app.core.pagination import paginate
+from app.extensions import db
+from app.models import (
+    Agency,
+    Cluster,
+    County,
+    LifeEvent,
+    Outsourcing,
+    Province,
+    Service,
+    ServiceRevision,
+    service_cluster,
+    service_life_event,
+    service_province,
+)
 from app.permissions import covers_province
-from app.models import (Agency, Cluster, County, LifeEvent, Outsourcing, Province, Service, ServiceRevision,
-    service_cluster, service_life_event, service_province)
-
 
 SERVICE_TYPES = {"G2C": _l("دولت به شهروند"), "G2B": _l("دولت به کسب‌وکار"), "G2G": _l("دولت به دولت")}
-LEVELS = {"national": _l("ملی"), "provincial": _l("استانی"), "county": _l("شهرستانی"), "municipal": _l("شهری"),
-          "rural": _l("روستایی")}
+LEVELS = {
+    "national": _l("ملی"),
+    "provincial": _l("استانی"),
+    "county": _l("شهرستانی"),
+    "municipal": _l("شهری"),
+    "rural": _l("روستایی"),
+}
 NATURES = {"sovereign": _l("حاکمیتی"), "operational": _l("تصدی‌گری")}
-CHANNELS = {"web": _l("وبگاه"), "app": _l("برنامهٔ تلفن همراه"), "sms": _l("پیامک"), "ivr": _l("تلفن گویا"),
-            "counter": _l("دفتر پیشخوان دولت"), "in_person": _l("مراجعهٔ حضوری")}
-STAGES = {"information": _l("اطلاع‌رسانی"), "request": _l("درخواست"), "production": _l("پردازش و صدور"),
-          "delivery": _l("تحویل")}
+CHANNELS = {
+    "web": _l("وبگاه"),
+    "app": _l("برنامهٔ تلفن همراه"),
+    "sms": _l("پیامک"),
+    "ivr": _l("تلفن گویا"),
+    "counter": _l("دفتر پیشخوان دولت"),
+    "in_person": _l("مراجعهٔ حضوری"),
+}
+STAGES = {
+    "information": _l("اطلاع‌رسانی"),
+    "request": _l("درخواست"),
+    "production": _l("پردازش و صدور"),
+    "delivery": _l("تحویل"),
+}
 STAGE_MODES = {"electronic": _l("الکترونیکی"), "in_person": _l("حضوری")}
-CONNECTION_STATUSES = {"connected": _l("متصل به پنجره"), "redirect": _l("فقط ارجاع به سامانهٔ دستگاه"),
-                       "not_connected": _l("هنوز متصل نشده")}
+CONNECTION_STATUSES = {
+    "connected": _l("متصل به پنجره"),
+    "redirect": _l("فقط ارجاع به سامانهٔ دستگاه"),
+    "not_connected": _l("هنوز متصل نشده"),
+}
 AGENCY_LEVELS = {"national": _l("ملی"), "provincial": _l("استانی")}
 
 # Persian alphabetical order; Unicode code points put پ چ ژ گ after every Arabic letter.
@@ -38,11 +67,12 @@ def persian_sort_key(text):
     return [_ORDER.get(ch, 100 + ord(ch)) for ch in text or ""]
 
 
-
-
 def _published():
-    return (select(Service).options(joinedload(Service.agency), joinedload(Service.current_revision))
-            .where(Service.is_active, Service.current_revision_id.is_not(None)))
+    return (
+        select(Service)
+        .options(joinedload(Service.agency), joinedload(Service.current_revision))
+        .where(Service.is_active, Service.current_revision_id.is_not(None))
+    )
 
 
 def _by_volume(query):
@@ -50,6 +80,7 @@ def _by_volume(query):
 
 
 # --- lists ---------------------------------------------------------------------------------------------
+
 
 def clusters():
     return db.session.execute(select(Cluster).order_by(Cluster.position, Cluster.name)).scalars().all()
@@ -93,6 +124,7 @@ def life_event_services(event, page=1):
 
 # --- agencies ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class AgencySummary:
     agency: Agency
@@ -102,14 +134,21 @@ class AgencySummary:
 
 def agencies_with_counts():
     """Every agency with its number of published services and of fully electronic ones, alphabetical."""
-    counts = (select(Service.agency_id, func.count().label("services"),
-                     func.sum(case((Service.fully_electronic, 1), else_=0)).label("electronic"))
-              .where(Service.is_active, Service.current_revision_id.is_not(None))
-              .group_by(Service.agency_id).subquery())
+    counts = (
+        select(
+            Service.agency_id,
+            func.count().label("services"),
+            func.sum(case((Service.fully_electronic, 1), else_=0)).label("electronic"),
+        )
+        .where(Service.is_active, Service.current_revision_id.is_not(None))
+        .group_by(Service.agency_id)
+        .subquery()
+    )
     rows = db.session.execute(
         select(Agency, func.coalesce(counts.c.services, 0), func.coalesce(counts.c.electronic, 0))
         .options(joinedload(Agency.parent), joinedload(Agency.province))
-        .outerjoin(counts, counts.c.agency_id == Agency.id)).all()
+        .outerjoin(counts, counts.c.agency_id == Agency.id)
+    ).all()
     summaries = [AgencySummary(agency, int(services), int(electronic)) for agency, services, electronic in rows]
     return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
 
@@ -130,20 +169,29 @@ def agency_services(agency, page=1):
 
 def agency_counts(agency):
     services, electronic = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Service.fully_electronic, 1), else_=0)), 0))
-        .where(Service.agency_id == agency.id, Service.is_active, Service.current_revision_id.is_not(None))).one()
+        select(func.count(), func.coalesce(func.sum(case((Service.fully_electronic, 1), else_=0)), 0)).where(
+            Service.agency_id == agency.id, Service.is_active, Service.current_revision_id.is_not(None)
+        )
+    ).one()
     return int(services), int(electronic)
 
 
 # --- one service ---------------------------------------------------------------------------------------
 
+
 def service_by_code(code):
     """The active service with this public code and a published card, or None."""
-    query = (select(Service).options(joinedload(Service.agency).joinedload(Agency.parent),
-                                     joinedload(Service.current_revision),
-                                     selectinload(Service.clusters), selectinload(Service.life_events),
-                                     selectinload(Service.provinces))
-             .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None)))
+    query = (
+        select(Service)
+        .options(
+            joinedload(Service.agency).joinedload(Agency.parent),
+            joinedload(Service.current_revision),
+            selectinload(Service.clusters),
+            selectinload(Service.life_events),
+            selectinload(Service.provinces),
+        )
+        .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
+    )
     return db.session.execute(query).unique().scalar_one_or_none()
 
 
@@ -156,15 +204,23 @@ def related_services(service, limit=5):
     by_event = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id.in_(event_ids))
     by_cluster = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id.in_(cluster_ids))
     shares_event = Service.id.in_(by_event)
-    query = (_published().where(Service.id != service.id, or_(shares_event, Service.id.in_(by_cluster)))
-             .order_by(case((shares_event, 0), else_=1), Service.yearly_volume.desc(), Service.code).limit(limit))
+    query = (
+        _published()
+        .where(Service.id != service.id, or_(shares_event, Service.id.in_(by_cluster)))
+        .order_by(case((shares_event, 0), else_=1), Service.yearly_volume.desc(), Service.code)
+        .limit(limit)
+    )
     return db.session.execute(query).unique().scalars().all()
 
 
 def counter_offer(service, province):
     """The approved outsourcing that lets counter offices in this province (or anywhere) file the service."""
-    query = (select(Outsourcing).where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
-             .order_by(Outsourcing.id.desc()).limit(1))
+    query = (
+        select(Outsourcing)
+        .where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
+        .order_by(Outsourcing.id.desc())
+        .limit(1)
+    )
     if province is not None:
         query = query.where(covers_province(province.id))
     return db.session.execute(query).scalar_one_or_none()
@@ -199,11 +255,14 @@ def publish_revision(service, revision, provinces, clusters, life_events, reinde
 
 # --- history -------------------------------------------------------------------------------------------
 
+
 def approved_revisions(service):
     """Approved revisions, newest first."""
-    query = (select(ServiceRevision)
-             .where(ServiceRevision.service_id == service.id, ServiceRevision.status == "approved")
-             .order_by(ServiceRevision.number.desc()))
+    query = (
+        select(ServiceRevision)
+        .where(ServiceRevision.service_id == service.id, ServiceRevision.status == "approved")
+        .order_by(ServiceRevision.number.desc())
+    )
     return db.session.execute(query).scalars().all()
 
 
@@ -275,11 +334,14 @@ def revision_diff(old, new):
 def history(service):
     """(revision, changes since the one before) for every approved revision, newest first."""
     revisions = approved_revisions(service)
-    return [(revision, revision_diff(older, revision) if older is not None else None)
-            for revision, older in zip(revisions, revisions[1:] + [None])]
+    return [
+        (revision, revision_diff(older, revision) if older is not None else None)
+        for revision, older in zip(revisions, revisions[1:] + [None])
+    ]
 
 
 # --- the visitor's place -------------------------------------------------------------------------------
+
 
 def provinces():
     return sorted(db.session.execute(select(Province)).scalars().all(), key=lambda p: persian_sort_key(p.name))
@@ -302,13 +364,17 @@ def county_by_code(code):
 
 def nearest_county(latitude, longitude):
     """The county whose seat is closest (great-circle distance) to a point, or None without coordinates."""
-    counties = db.session.execute(select(County).where(County.latitude.is_not(None),
-                                                       County.longitude.is_not(None))).scalars().all()
+    counties = (
+        db.session.execute(select(County).where(County.latitude.is_not(None), County.longitude.is_not(None)))
+        .scalars()
+        .all()
+    )
 
     def distance(county):
         la1, lo1, la2, lo2 = map(math.radians, (latitude, longitude, county.latitude, county.longitude))
         h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
         return 2 * math.asin(min(1.0, math.sqrt(h)))
+
     return min(counties, key=distance, default=None)
 
 

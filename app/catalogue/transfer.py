@@ -9,6 +9,7 @@ Formats (the same for import and export, so a round trip changes nothing):
 An import is one transaction: every row is checked first, and any error (row number, field, reason) means
 nothing is written. A changed card gets a new approved revision; an unchanged one gets nothing.
 """
+
 import csv
 import hashlib
 import io
@@ -24,20 +25,42 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue import queries as catalogue
 from app.catalogue.search import index as search_index
+from app.core.persian import ZWNJ, fold_digits
 from app.extensions import db
 from app.models import Agency, Cluster, LifeEvent, Province, Service, ServiceRevision, Synonym, utcnow
-from app.core.persian import ZWNJ, fold_digits
 
-SERVICE_FIELDS = ("code", "title", "summary", "agency_code", "agency_name", "parent_agency_code", "type", "level",
-                  "nature", "audience", "clusters", "life_events", "keywords", "conditions", "documents",
-                  "procedure", "fee_rial", "duration_days", "in_person_visits", "channels", "stages", "online_url",
-                  "provinces", "yearly_volume", "form")
+SERVICE_FIELDS = (
+    "code",
+    "title",
+    "summary",
+    "agency_code",
+    "agency_name",
+    "parent_agency_code",
+    "type",
+    "level",
+    "nature",
+    "audience",
+    "clusters",
+    "life_events",
+    "keywords",
+    "conditions",
+    "documents",
+    "procedure",
+    "fee_rial",
+    "duration_days",
+    "in_person_visits",
+    "channels",
+    "stages",
+    "online_url",
+    "provinces",
+    "yearly_volume",
+    "form",
+)
 STAGE_COLUMNS = tuple("stage_" + stage for stage in catalogue.STAGES)
 CSV_COLUMNS = tuple(c for f in SERVICE_FIELDS for c in (STAGE_COLUMNS if f == "stages" else (f,)))
 LIST_FIELDS = ("clusters", "life_events", "keywords", "conditions", "documents", "procedure", "channels")
 TEXT_LISTS = ("keywords", "conditions", "documents", "procedure")
-COUNTS = {"fee_rial": 2 ** 63 - 1, "yearly_volume": 2 ** 63 - 1, "duration_days": 2 ** 31 - 1,
-          "in_person_visits": 2 ** 31 - 1}
+COUNTS = {"fee_rial": 2**63 - 1, "yearly_volume": 2**63 - 1, "duration_days": 2**31 - 1, "in_person_visits": 2**31 - 1}
 ALL_PROVINCES = {"all", "همه", "همهاستانها", "سراسرکشور", "*"}
 URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
 CODE = re.compile(r"[0-9]{1,20}")
@@ -47,9 +70,10 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 # --- reporting ----------------------------------------------------------------------------------------------
 
+
 @dataclass
 class RowError:
-    row: int          # 1-based position in its section; for CSV the data row (line 2 of the file is row 1)
+    row: int  # 1-based position in its section; for CSV the data row (line 2 of the file is row 1)
     field: str
     reason: str
     section: str = "services"
@@ -81,13 +105,19 @@ class Summary:
 
     @property
     def rows_created(self):
-        return (self.created + self.agencies_created + self.clusters_created + self.life_events_created
-                + self.synonyms_added)
+        return (
+            self.created
+            + self.agencies_created
+            + self.clusters_created
+            + self.life_events_created
+            + self.synonyms_added
+        )
 
 
 @dataclass
 class Source:
     """What a file holds, before any checking."""
+
     services: list
     agencies: list = field(default_factory=list)
     clusters: list = field(default_factory=list)
@@ -99,8 +129,9 @@ class Source:
         if isinstance(data, list):
             return cls(services=data)
         if not isinstance(data, dict) or not isinstance(data.get("services", []), list):
-            raise ImportFailed([RowError(0, "services",
-                                         _("فایل باید آرایه‌ای از خدمت‌ها یا شیئی با کلید services باشد."))])
+            raise ImportFailed(
+                [RowError(0, "services", _("فایل باید آرایه‌ای از خدمت‌ها یا شیئی با کلید services باشد."))]
+            )
         errors = []
         for key in ("agencies", "clusters", "life_events"):
             if not isinstance(data.get(key) or [], list):
@@ -109,12 +140,17 @@ class Source:
             errors.append(RowError(0, "synonyms", _("باید شیئی از واژه به فهرست هم‌معنی‌ها باشد."), "synonyms"))
         if errors:
             raise ImportFailed(errors)
-        return cls(services=data.get("services", []), agencies=data.get("agencies") or [],
-                   clusters=data.get("clusters") or [], life_events=data.get("life_events") or [],
-                   synonyms=data.get("synonyms") or {})
+        return cls(
+            services=data.get("services", []),
+            agencies=data.get("agencies") or [],
+            clusters=data.get("clusters") or [],
+            life_events=data.get("life_events") or [],
+            synonyms=data.get("synonyms") or {},
+        )
 
 
 # --- reading files ------------------------------------------------------------------------------------------
+
 
 def read_path(path):
     """Read a .json or .csv file into a Source; unreadable files raise ImportFailed."""
@@ -129,14 +165,27 @@ def read_path(path):
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ImportFailed([RowError(0, "", _("فایل باید با کدگذاری UTF-8 ذخیره شده باشد (بایت %(at)s).",
-                                               at=error.start))]) from None
+        raise ImportFailed(
+            [RowError(0, "", _("فایل باید با کدگذاری UTF-8 ذخیره شده باشد (بایت %(at)s).", at=error.start))]
+        ) from None
     if suffix == ".json":
         try:
             data = json.loads(content)
         except json.JSONDecodeError as error:
-            raise ImportFailed([RowError(0, "", _("JSON نامعتبر در سطر %(line)s ستون %(col)s: %(msg)s",
-                                                   line=error.lineno, col=error.colno, msg=error.msg))]) from None
+            raise ImportFailed(
+                [
+                    RowError(
+                        0,
+                        "",
+                        _(
+                            "JSON نامعتبر در سطر %(line)s ستون %(col)s: %(msg)s",
+                            line=error.lineno,
+                            col=error.colno,
+                            msg=error.msg,
+                        ),
+                    )
+                ]
+            ) from None
         return Source.from_data(data)
     return _read_csv(content)
 
@@ -216,8 +265,11 @@ def clean_text(value):
     if value is None:
         return ""
     text = str(value).translate(_ARABIC_LETTERS)
-    text = "".join(ch for ch in text
-                   if ch == ZWNJ or ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn"))
+    text = "".join(
+        ch
+        for ch in text
+        if ch == ZWNJ or ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
+    )
     words = (re.sub(ZWNJ + "+", ZWNJ, word).strip(ZWNJ) for word in text.split())
     return " ".join(word for word in words if word)
 
@@ -228,10 +280,45 @@ def name_key(text):
 
 
 _LATIN = {
-    "ا": "a", "آ": "a", "أ": "a", "إ": "e", "ب": "b", "پ": "p", "ت": "t", "ث": "s", "ج": "j", "چ": "ch", "ح": "h",
-    "خ": "kh", "د": "d", "ذ": "z", "ر": "r", "ز": "z", "ژ": "zh", "س": "s", "ش": "sh", "ص": "s", "ض": "z",
-    "ط": "t", "ظ": "z", "ع": "", "غ": "gh", "ف": "f", "ق": "gh", "ک": "k", "گ": "g", "ل": "l", "م": "m", "ن": "n",
-    "و": "v", "ه": "h", "ی": "y", "ئ": "y", "ء": "", "ة": "h", "ؤ": "o",
+    "ا": "a",
+    "آ": "a",
+    "أ": "a",
+    "إ": "e",
+    "ب": "b",
+    "پ": "p",
+    "ت": "t",
+    "ث": "s",
+    "ج": "j",
+    "چ": "ch",
+    "ح": "h",
+    "خ": "kh",
+    "د": "d",
+    "ذ": "z",
+    "ر": "r",
+    "ز": "z",
+    "ژ": "zh",
+    "س": "s",
+    "ش": "sh",
+    "ص": "s",
+    "ض": "z",
+    "ط": "t",
+    "ظ": "z",
+    "ع": "",
+    "غ": "gh",
+    "ف": "f",
+    "ق": "gh",
+    "ک": "k",
+    "گ": "g",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "و": "v",
+    "ه": "h",
+    "ی": "y",
+    "ئ": "y",
+    "ء": "",
+    "ة": "h",
+    "ؤ": "o",
 }
 
 
@@ -262,16 +349,35 @@ def _choice(value, choices, default, aliases=None):
     return (aliases or {}).get(key) or (aliases or {}).get(lowered)
 
 
-STAGE_ALIASES = {"online": "electronic", "الکترونیک": "electronic", "الکترونیکی": "electronic",
-                 "غیرحضوری": "electronic", "برخط": "electronic", "inperson": "in_person", "offline": "in_person",
-                 "حضوری": "in_person"}
-CHANNEL_ALIASES = {"website": "web", "وب": "web", "وبگاه": "web", "سامانه": "web", "mobile": "app",
-                   "اپلیکیشن": "app", "پیامک": "sms", "تلفنگویا": "ivr", "پیشخوان": "counter",
-                   "دفترپیشخوان": "counter", "دفاترپیشخوان": "counter", "حضوری": "in_person", "inperson": "in_person"}
+STAGE_ALIASES = {
+    "online": "electronic",
+    "الکترونیک": "electronic",
+    "الکترونیکی": "electronic",
+    "غیرحضوری": "electronic",
+    "برخط": "electronic",
+    "inperson": "in_person",
+    "offline": "in_person",
+    "حضوری": "in_person",
+}
+CHANNEL_ALIASES = {
+    "website": "web",
+    "وب": "web",
+    "وبگاه": "web",
+    "سامانه": "web",
+    "mobile": "app",
+    "اپلیکیشن": "app",
+    "پیامک": "sms",
+    "تلفنگویا": "ivr",
+    "پیشخوان": "counter",
+    "دفترپیشخوان": "counter",
+    "دفاترپیشخوان": "counter",
+    "حضوری": "in_person",
+    "inperson": "in_person",
+}
 
 
 def _means_all(value):
-    """"all", "همه", "سراسر کشور": offered in every province."""
+    """ "all", "همه", "سراسر کشور": offered in every province."""
     return isinstance(value, str) and (value.strip().lower() in ALL_PROVINCES or name_key(value) in ALL_PROVINCES)
 
 
@@ -303,6 +409,7 @@ def _texts(value):
 
 # --- the plan: everything checked before anything is written -------------------------------------------------
 
+
 class _Catalogue:
     """What the database already holds, looked up once."""
 
@@ -311,16 +418,24 @@ class _Catalogue:
         self.provinces = db.session.execute(select(Province)).scalars().all()
         self.province_keys = {}
         for province in self.provinces:
-            for key in (name_key(province.name), province.code, province.slug, province.name_en.casefold(),
-                        name_key(province.name_en)):
+            for key in (
+                name_key(province.name),
+                province.code,
+                province.slug,
+                province.name_en.casefold(),
+                name_key(province.name_en),
+            ):
                 self.province_keys[key] = province
         self.clusters = {c.slug: c for c in db.session.execute(select(Cluster)).scalars()}
         self.life_events = {e.slug: e for e in db.session.execute(select(LifeEvent)).scalars()}
 
     def province(self, text):
         text = clean_text(text)
-        return (self.province_keys.get(name_key(text)) or self.province_keys.get(text.casefold())
-                or self.province_keys.get(fold_digits(text)))
+        return (
+            self.province_keys.get(name_key(text))
+            or self.province_keys.get(text.casefold())
+            or self.province_keys.get(fold_digits(text))
+        )
 
 
 class _Topics:
@@ -360,8 +475,8 @@ class _Checker:
         self.known = _Catalogue()
         self.clusters = _Topics(self.known.clusters)
         self.life_events = _Topics(self.known.life_events)
-        self.agencies = {}   # code -> dict of fields given by the file
-        self.services = []   # (row number, cleaned card)
+        self.agencies = {}  # code -> dict of fields given by the file
+        self.services = []  # (row number, cleaned card)
         self.synonyms = []
         self.ignored = set()
         self.topic_rows = {}  # "clusters" / "life_events" -> their cleaned top-level rows
@@ -417,8 +532,12 @@ class _Checker:
                 continue
             code = fold_digits(clean_text(row.get("code")))
             if not AGENCY_CODE.fullmatch(code):
-                self.error(number, "code", _("کد دستگاه لازم است و فقط حروف لاتین، رقم، نقطه و خط تیره "
-                                             "(تا ۳۲ نویسه) می‌پذیرد."), "agencies")
+                self.error(
+                    number,
+                    "code",
+                    _("کد دستگاه لازم است و فقط حروف لاتین، رقم، نقطه و خط تیره (تا ۳۲ نویسه) می‌پذیرد."),
+                    "agencies",
+                )
                 continue
             if code in codes:
                 self.error(number, "code", _("این کد دستگاه دوبار آمده است."), "agencies")
@@ -445,11 +564,19 @@ class _Checker:
             elif "province" in row:
                 entry["province"] = None
             if row.get("connection_status") not in (None, ""):
-                status = _choice(row.get("connection_status"), catalogue.CONNECTION_STATUSES, "not_connected",
-                                 {"redirectonly": "redirect", "notconnected": "not_connected"})
+                status = _choice(
+                    row.get("connection_status"),
+                    catalogue.CONNECTION_STATUSES,
+                    "not_connected",
+                    {"redirectonly": "redirect", "notconnected": "not_connected"},
+                )
                 if status is None:
-                    self.error(number, "connection_status",
-                               _("وضعیت اتصال باید connected یا redirect یا not_connected باشد."), "agencies")
+                    self.error(
+                        number,
+                        "connection_status",
+                        _("وضعیت اتصال باید connected یا redirect یا not_connected باشد."),
+                        "agencies",
+                    )
                 entry["connection_status"] = status
             if row.get("website_url") is not None:
                 url = clean_text(row.get("website_url"))
@@ -519,9 +646,11 @@ class _Checker:
         elif agency not in self.known.agencies and "name" not in self.agencies.get(agency, {}):
             self.error(number, "agency_name", _("دستگاه %(code)s تازه است؛ نام آن را بنویسید.", code=agency))
         card["agency_code"] = agency
-        for name, choices, default, aliases in (("type", catalogue.SERVICE_TYPES, "G2C", None),
-                                                ("level", catalogue.LEVELS, "national", None),
-                                                ("nature", catalogue.NATURES, "sovereign", None)):
+        for name, choices, default, aliases in (
+            ("type", catalogue.SERVICE_TYPES, "G2C", None),
+            ("level", catalogue.LEVELS, "national", None),
+            ("nature", catalogue.NATURES, "sovereign", None),
+        ):
             value = _choice(row.get(name), choices, default, aliases)
             if value is None:
                 self.error(number, name, _("مقدار مجاز: %(choices)s", choices=", ".join(choices)))
@@ -544,8 +673,15 @@ class _Checker:
         for item in card["channels"]:
             channel = _choice(item, catalogue.CHANNELS, None, CHANNEL_ALIASES)
             if channel is None:
-                self.error(number, "channels", _("راه دریافت «%(value)s» شناخته نیست؛ مجاز: %(choices)s",
-                                                 value=item, choices=", ".join(catalogue.CHANNELS)))
+                self.error(
+                    number,
+                    "channels",
+                    _(
+                        "راه دریافت «%(value)s» شناخته نیست؛ مجاز: %(choices)s",
+                        value=item,
+                        choices=", ".join(catalogue.CHANNELS),
+                    ),
+                )
             elif channel not in channels:
                 channels.append(channel)
         card["channels"] = channels
@@ -582,8 +718,15 @@ class _Checker:
                 stages.setdefault(column.removeprefix("stage_"), row[column])
         for name in stages:
             if name not in catalogue.STAGES:
-                self.error(number, "stages", _("مرحلهٔ «%(name)s» شناخته نیست؛ مراحل: %(choices)s",
-                                               name=name, choices=", ".join(catalogue.STAGES)))
+                self.error(
+                    number,
+                    "stages",
+                    _(
+                        "مرحلهٔ «%(name)s» شناخته نیست؛ مراحل: %(choices)s",
+                        name=name,
+                        choices=", ".join(catalogue.STAGES),
+                    ),
+                )
         for name in catalogue.STAGES:
             value = _choice(stages.get(name), catalogue.STAGE_MODES, "in_person", STAGE_ALIASES)
             if value is None:
@@ -627,10 +770,30 @@ class _Checker:
 
 # --- applying -----------------------------------------------------------------------------------------------
 
-REVISION_FIELDS = ("title", "summary", "service_type", "level", "nature", "audience", "keywords", "conditions",
-                   "documents", "procedure", "channels", "cluster_slugs", "life_event_slugs", "province_codes",
-                   "offered_everywhere", "fee_rial", "duration_days", "in_person_visits", *STAGE_COLUMNS,
-                   "online_url", "yearly_volume", "form_definition")
+REVISION_FIELDS = (
+    "title",
+    "summary",
+    "service_type",
+    "level",
+    "nature",
+    "audience",
+    "keywords",
+    "conditions",
+    "documents",
+    "procedure",
+    "channels",
+    "cluster_slugs",
+    "life_event_slugs",
+    "province_codes",
+    "offered_everywhere",
+    "fee_rial",
+    "duration_days",
+    "in_person_visits",
+    *STAGE_COLUMNS,
+    "online_url",
+    "yearly_volume",
+    "form_definition",
+)
 
 
 def _revision_values(card):
@@ -651,27 +814,43 @@ def import_catalogue(source, on_row=None):
     summary = Summary(ignored_fields=checker.ignored)
     with db.session.no_autoflush:
         clusters = _apply_topics(Cluster, checker.topic_rows["clusters"], checker.clusters, summary, "clusters_created")
-        events = _apply_topics(LifeEvent, checker.topic_rows["life_events"], checker.life_events, summary,
-                               "life_events_created")
+        events = _apply_topics(
+            LifeEvent, checker.topic_rows["life_events"], checker.life_events, summary, "life_events_created"
+        )
         agencies, renamed = _apply_agencies(checker, summary)
     db.session.flush()
     provinces = {p.code: p for p in checker.known.provinces}
     codes = [card["code"] for _, card in checker.services]
     existing = {}
     for start in range(0, len(codes), 1000):
-        existing.update((s.code, s) for s in db.session.execute(
-            select(Service).options(joinedload(Service.current_revision), joinedload(Service.agency),
-                                    selectinload(Service.clusters), selectinload(Service.life_events),
-                                    selectinload(Service.provinces))
-            .where(Service.code.in_(codes[start:start + 1000]))).unique().scalars())
-    numbers = dict(db.session.execute(select(ServiceRevision.service_id, func.max(ServiceRevision.number))
-                                      .group_by(ServiceRevision.service_id)).all())
+        existing.update(
+            (s.code, s)
+            for s in db.session.execute(
+                select(Service)
+                .options(
+                    joinedload(Service.current_revision),
+                    joinedload(Service.agency),
+                    selectinload(Service.clusters),
+                    selectinload(Service.life_events),
+                    selectinload(Service.provinces),
+                )
+                .where(Service.code.in_(codes[start : start + 1000]))
+            )
+            .unique()
+            .scalars()
+        )
+    numbers = dict(
+        db.session.execute(
+            select(ServiceRevision.service_id, func.max(ServiceRevision.number)).group_by(ServiceRevision.service_id)
+        ).all()
+    )
     changed = []
     # Flushed in batches, not before every query a relationship makes: a 10,000-card file stays fast.
     with db.session.no_autoflush:
         for index, (_row, card) in enumerate(checker.services, start=1):
-            _apply_service(existing.get(card["code"]), card, agencies, provinces, clusters, events, numbers,
-                           summary, changed)
+            _apply_service(
+                existing.get(card["code"]), card, agencies, provinces, clusters, events, numbers, summary, changed
+            )
             if on_row:
                 on_row()
             if index % 500 == 0:
@@ -715,14 +894,22 @@ def _apply_agencies(checker, summary):
         if agency is None:
             if "name" not in entry:
                 continue  # only named by rows that failed; check() has reported them
-            agency = Agency(code=code, name=entry["name"], name_en="", level="national",
-                            connection_status="not_connected", website_url="")
+            agency = Agency(
+                code=code,
+                name=entry["name"],
+                name_en="",
+                level="national",
+                connection_status="not_connected",
+                website_url="",
+            )
             db.session.add(agency)
             agencies[code] = agency
             summary.agencies_created += 1
         else:
-            changed = any(entry.get(k, getattr(agency, k)) != getattr(agency, k)
-                          for k in ("name", "name_en", "level", "connection_status", "website_url"))
+            changed = any(
+                entry.get(k, getattr(agency, k)) != getattr(agency, k)
+                for k in ("name", "name_en", "level", "connection_status", "website_url")
+            )
             if "province" in entry and entry["province"] is not agency.province:
                 changed = True
             if changed:
@@ -767,14 +954,20 @@ def _apply_service(service, card, agencies, provinces, clusters, events, numbers
     form_version = 1
     if current is not None:
         form_version = current.form_version + (current.form_definition != values["form_definition"])
-    revision = ServiceRevision(service=service, number=number, status="approved", decided_at=utcnow(),
-                               form_version=form_version, **values)
+    revision = ServiceRevision(
+        service=service, number=number, status="approved", decided_at=utcnow(), form_version=form_version, **values
+    )
     db.session.add(revision)
     if service.id is not None:
         numbers[service.id] = number
-    catalogue.publish_revision(service, revision, [provinces[c] for c in card["province_codes"]],
-                               [clusters[s] for s in card["cluster_slugs"]],
-                               [events[s] for s in card["life_event_slugs"]], reindex=False)
+    catalogue.publish_revision(
+        service,
+        revision,
+        [provinces[c] for c in card["province_codes"]],
+        [clusters[s] for s in card["cluster_slugs"]],
+        [events[s] for s in card["life_event_slugs"]],
+        reindex=False,
+    )
     changed.append(service)
 
 
@@ -790,6 +983,7 @@ def _apply_synonyms(pairs, summary):
 
 
 # --- export -------------------------------------------------------------------------------------------------
+
 
 def _province_names():
     return {p.code: p.name for p in db.session.execute(select(Province)).scalars()}
@@ -830,25 +1024,42 @@ def service_row(service, province_names=None):
 
 
 def _published_services():
-    query = (select(Service).options(joinedload(Service.current_revision), joinedload(Service.agency)
-                                     .joinedload(Agency.parent))
-             .where(Service.is_active, Service.current_revision_id.is_not(None)).order_by(Service.code))
+    query = (
+        select(Service)
+        .options(joinedload(Service.current_revision), joinedload(Service.agency).joinedload(Agency.parent))
+        .where(Service.is_active, Service.current_revision_id.is_not(None))
+        .order_by(Service.code)
+    )
     return db.session.execute(query).unique().scalars()
 
 
 def export_data():
     """The whole catalogue in the JSON object format."""
-    agencies = db.session.execute(select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province))
-                                  .order_by(Agency.code)).unique().scalars()
+    agencies = (
+        db.session.execute(
+            select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province)).order_by(Agency.code)
+        )
+        .unique()
+        .scalars()
+    )
     names = _province_names()
     synonyms = {}
     for term, synonym in db.session.execute(select(Synonym.term, Synonym.synonym).order_by(Synonym.term, Synonym.id)):
         synonyms.setdefault(term, []).append(synonym)
     return {
-        "agencies": [{"code": a.code, "name": a.name, "name_en": a.name_en,
-                      "parent_code": a.parent.code if a.parent else "", "level": a.level,
-                      "province": a.province.name if a.province else "", "connection_status": a.connection_status,
-                      "website_url": a.website_url} for a in agencies],
+        "agencies": [
+            {
+                "code": a.code,
+                "name": a.name,
+                "name_en": a.name_en,
+                "parent_code": a.parent.code if a.parent else "",
+                "level": a.level,
+                "province": a.province.name if a.province else "",
+                "connection_status": a.connection_status,
+                "website_url": a.website_url,
+            }
+            for a in agencies
+        ],
         "clusters": [{"slug": c.slug, "name": c.name, "name_en": c.name_en} for c in catalogue.clusters()],
         "life_events": [{"slug": e.slug, "name": e.name, "name_en": e.name_en} for e in catalogue.life_events()],
         "synonyms": synonyms,

@@ -1,4 +1,5 @@
 """Static files under content-hashed URLs, precompressed, cached for a year as immutable."""
+
 import gzip
 import hashlib
 import mimetypes
@@ -49,6 +50,7 @@ class Manifest:
                 return match.group(0)
             resolved = posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
             return f"url({self.url(resolved)})"
+
         return CSS_URL.sub(hashed, text)
 
     def _add(self, name, body, suffix):

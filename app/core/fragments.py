@@ -4,6 +4,7 @@ whole page, so the fragment can never drift from the page.
 Macros a block uses must be imported inside that block: a block rendered alone does not run the
 template's top-level statements.
 """
+
 from flask import current_app, render_template, request
 
 

@@ -1,4 +1,5 @@
 """Operations: the health check used by load balancers and monitoring."""
+
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 

@@ -1,4 +1,5 @@
 """Locale choice (Persian by default, English second) and the language switch."""
+
 from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 

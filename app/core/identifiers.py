@@ -103,12 +103,7 @@ def damm_digit(digits: str) -> str:
 
 
 def is_valid_tracking_code(code: str) -> bool:
-    return (
-        len(code) == TRACKING_CODE_LENGTH
-        and code.isascii()
-        and code.isdigit()
-        and damm_digit(code) == "0"
-    )
+    return len(code) == TRACKING_CODE_LENGTH and code.isascii() and code.isdigit() and damm_digit(code) == "0"
 
 
 def new_tracking_code() -> str:

@@ -1,4 +1,5 @@
 """One page of a list query: the items, the total and where we are, for every paginated list."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select

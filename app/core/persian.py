@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,10 +20,18 @@ _TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
 
 _STORAGE_MAP = str.maketrans(
     {
-        "ي": "ی", "ى": "ی", "ك": "ک", "ة": "ه", "أ": "ا", "إ": "ا", "ٱ": "ا", "ؤ": "و",
+        "ي": "ی",
+        "ى": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
         # Diacritics are stripped, so "خانهٔ" becomes "خانه"; fold the precomposed ۀ the same way.
         "ۀ": "ه",
-        "\u0640": None, "\u0670": None,
+        "\u0640": None,
+        "\u0670": None,
         **{chr(c): None for c in range(0x064B, 0x0660)},
     }
 )
@@ -109,7 +117,7 @@ def format_toman(rial, *, persian: bool = True) -> str:
 def to_tehran(dt: datetime) -> datetime:
     """Stored datetimes are UTC; naive ones are taken to be UTC too."""
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
+        dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(TEHRAN)
 
 

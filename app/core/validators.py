@@ -1,14 +1,20 @@
 """WTForms validators that check identifiers and replace field data with the canonical form."""
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
-from app.core.identifiers import (InvalidIdentifier, clean_legal_id, clean_mobile, clean_national_code,
-    clean_postal_code, clean_tracking_code)
+from app.core.identifiers import (
+    InvalidIdentifier,
+    clean_legal_id,
+    clean_mobile,
+    clean_national_code,
+    clean_postal_code,
+    clean_tracking_code,
+)
 from app.core.persian import fold_digits
 
 

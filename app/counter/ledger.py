@@ -8,10 +8,11 @@ delete it; after an office's day is closed no counter request can be filed at th
 clerk sees why and files again the next day). The refusal sits in a flush hook, below every channel, so no
 code path can add a counter filing to a closed day; a filing that raced the close is shown as such.
 """
+
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import jdatetime
 from flask_babel import gettext as _
@@ -20,9 +21,9 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app.core.persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
 from app.extensions import db
 from app.models import DayClose, Outsourcing, Payment, Request, User
-from app.core.persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
 from app.permissions import covers_province
 
 KINDS = ("government_fee", "counter_fee")
@@ -45,6 +46,7 @@ CLOSED_MESSAGE = _l("دفتر روزانهٔ امروز این دفتر بسته
 
 # --- fees ----------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Fees:
     government: int
@@ -63,8 +65,10 @@ class Fees:
 def fees_for(service, office):
     """The card's government fee and the counter fee of the approved outsourcing that covers the office."""
     revision = service.current_revision
-    return Fees(government=int(revision.fee_rial or 0) if revision else 0,
-                counter=counter_fees([service.id], office).get(service.id, 0))
+    return Fees(
+        government=int(revision.fee_rial or 0) if revision else 0,
+        counter=counter_fees([service.id], office).get(service.id, 0),
+    )
 
 
 def counter_fees(service_ids, office):
@@ -74,19 +78,28 @@ def counter_fees(service_ids, office):
     (outsourcing.py allows only one approved outsourcing per service and province anyway)."""
     if not service_ids:
         return {}
-    rows = db.session.execute(select(Outsourcing.service_id, Outsourcing.counter_fee_rial)
-                              .where(Outsourcing.service_id.in_(service_ids), Outsourcing.status == "approved",
-                                     covers_province(office.province_id))
-                              .order_by(Outsourcing.id)).all()
+    rows = db.session.execute(
+        select(Outsourcing.service_id, Outsourcing.counter_fee_rial)
+        .where(
+            Outsourcing.service_id.in_(service_ids),
+            Outsourcing.status == "approved",
+            covers_province(office.province_id),
+        )
+        .order_by(Outsourcing.id)
+    ).all()
     return {service_id: int(fee or 0) for service_id, fee in rows}  # later rows win
 
 
 def payments_for(fees, method, reference, office, clerk):
     """One Payment per fee that is not zero; a free service files with no payment rows at all."""
     reference = reference if method == "card" else ""
-    return [Payment(kind=kind, amount_rial=amount, method=method, reference=reference, office_id=office.id,
-                    clerk_id=clerk.id)
-            for kind, amount in (("government_fee", fees.government), ("counter_fee", fees.counter)) if amount > 0]
+    return [
+        Payment(
+            kind=kind, amount_rial=amount, method=method, reference=reference, office_id=office.id, clerk_id=clerk.id
+        )
+        for kind, amount in (("government_fee", fees.government), ("counter_fee", fees.counter))
+        if amount > 0
+    ]
 
 
 def clean_card_reference(value):
@@ -101,6 +114,7 @@ def clean_card_reference(value):
 
 # --- days ----------------------------------------------------------------------------------------------
 
+
 def tehran_today():
     return datetime.now(TEHRAN).date()
 
@@ -109,12 +123,12 @@ def day_bounds(day):
     """[start, end) of a Tehran day in naive UTC, the way timestamps are stored."""
     start = datetime.combine(day, time.min, tzinfo=TEHRAN)
     end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=TEHRAN)
-    return (start.astimezone(timezone.utc).replace(tzinfo=None), end.astimezone(timezone.utc).replace(tzinfo=None))
+    return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
 
 
 def day_of(moment):
     """The Tehran day of a stored (naive UTC) timestamp."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(TEHRAN).date()
+    return moment.replace(tzinfo=UTC).astimezone(TEHRAN).date()
 
 
 def day_param(day):
@@ -148,9 +162,11 @@ def parse_month(text):
 
 # --- figures -------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Figures:
     """Requests filed and money taken, by fee kind and payment method."""
+
     requests: int = 0
     amounts: dict = field(default_factory=dict)  # "government_fee:cash" -> rial
 
@@ -159,8 +175,11 @@ class Figures:
         self.amounts[key] = self.amounts.get(key, 0) + amount
 
     def amount(self, kind=None, method=None):
-        return sum(value for key, value in self.amounts.items()
-                   if (kind is None or key.split(":")[0] == kind) and (method is None or key.split(":")[1] == method))
+        return sum(
+            value
+            for key, value in self.amounts.items()
+            if (kind is None or key.split(":")[0] == kind) and (method is None or key.split(":")[1] == method)
+        )
 
     @property
     def total(self):
@@ -185,8 +204,8 @@ class ClerkLine:
 class DayLedger:
     office: object
     day: date
-    clerks: list       # ClerkLine, by name: live figures, or the closed snapshot for a closed day
-    totals: Figures    # the office's figures shown (snapshot for a closed day)
+    clerks: list  # ClerkLine, by name: live figures, or the closed snapshot for a closed day
+    totals: Figures  # the office's figures shown (snapshot for a closed day)
     close: DayClose | None = None
     late: Figures | None = None  # filed after the close (only when a filing raced the close)
 
@@ -201,11 +220,16 @@ class DayLedger:
 
 def _rows(office, start, end):
     """(request id, submitted_at, clerk id, kind, method, amount) of the office's counter filings in [start, end)."""
-    query = (select(Request.id, Request.submitted_at, Request.filed_by_id, Payment.kind, Payment.method,
-                    Payment.amount_rial)
-             .outerjoin(Payment, Payment.request_id == Request.id)
-             .where(Request.office_id == office.id, Request.channel == "counter",
-                    Request.submitted_at >= start, Request.submitted_at < end))
+    query = (
+        select(Request.id, Request.submitted_at, Request.filed_by_id, Payment.kind, Payment.method, Payment.amount_rial)
+        .outerjoin(Payment, Payment.request_id == Request.id)
+        .where(
+            Request.office_id == office.id,
+            Request.channel == "counter",
+            Request.submitted_at >= start,
+            Request.submitted_at < end,
+        )
+    )
     return db.session.execute(query).all()
 
 
@@ -261,9 +285,13 @@ def day_ledger(office, day):
     frozen = Figures.from_dict(snapshot.get("office", {}))
     late = None
     if totals != frozen:
-        late = Figures(requests=totals.requests - frozen.requests,
-                       amounts={k: totals.amounts.get(k, 0) - frozen.amounts.get(k, 0)
-                                for k in set(totals.amounts) | set(frozen.amounts)})
+        late = Figures(
+            requests=totals.requests - frozen.requests,
+            amounts={
+                k: totals.amounts.get(k, 0) - frozen.amounts.get(k, 0)
+                for k in set(totals.amounts) | set(frozen.amounts)
+            },
+        )
     return DayLedger(office, day, frozen_lines, frozen, close, late)
 
 
@@ -281,10 +309,20 @@ def close_day(office, day, counted_cash, note, manager):
     note = (note or "").strip()
     if difference and not note:
         raise LedgerError(_("نقد شمرده‌شده با دفتر فرق دارد؛ علت اختلاف را در یادداشت بنویسید."), field="note")
-    snapshot = {"office": totals.to_dict(),
-                "clerks": [{"id": line.clerk_id, "name": line.name, **line.figures.to_dict()} for line in lines]}
-    close = DayClose(office_id=office.id, day=day, expected_cash_rial=expected, counted_cash_rial=counted_cash,
-                     difference_rial=difference, note=note, totals=snapshot, closed_by_id=manager.id)
+    snapshot = {
+        "office": totals.to_dict(),
+        "clerks": [{"id": line.clerk_id, "name": line.name, **line.figures.to_dict()} for line in lines],
+    }
+    close = DayClose(
+        office_id=office.id,
+        day=day,
+        expected_cash_rial=expected,
+        counted_cash_rial=counted_cash,
+        difference_rial=difference,
+        note=note,
+        totals=snapshot,
+        closed_by_id=manager.id,
+    )
     db.session.add(close)
     try:
         db.session.commit()
@@ -313,13 +351,15 @@ def _no_filing_on_a_closed_day(session, _context, _instances):
         if office_id is None:
             continue
         with session.no_autoflush:
-            closed = session.execute(select(DayClose.id).filter_by(office_id=office_id,
-                                                                   day=day_of(obj.submitted_at))).first()
+            closed = session.execute(
+                select(DayClose.id).filter_by(office_id=office_id, day=day_of(obj.submitted_at))
+            ).first()
         if closed is not None:
             raise DayClosed(str(CLOSED_MESSAGE))
 
 
 # --- month and CSV -------------------------------------------------------------------------------------
+
 
 @dataclass
 class MonthDay:
@@ -341,8 +381,12 @@ def month_ledger(office, first, last):
             figures.requests += 1
         if kind is not None:
             figures.add(kind, method, amount)
-    closes = {c.day: c for c in db.session.execute(
-        select(DayClose).where(DayClose.office_id == office.id, DayClose.day >= first, DayClose.day <= last)).scalars()}
+    closes = {
+        c.day: c
+        for c in db.session.execute(
+            select(DayClose).where(DayClose.office_id == office.id, DayClose.day >= first, DayClose.day <= last)
+        ).scalars()
+    }
     days, day = [], first
     while day <= last:
         days.append(MonthDay(day, by_day.get(day, Figures()), closes.get(day)))
@@ -370,14 +414,33 @@ def _csv(header, rows):
 def day_csv(office, day):
     """Every counter request of the day with its fees, and a total line."""
     start, end = day_bounds(day)
-    requests = db.session.execute(
-        select(Request).options(joinedload(Request.service), joinedload(Request.filed_by),
-                                selectinload(Request.payments))
-        .where(Request.office_id == office.id, Request.channel == "counter",
-               Request.submitted_at >= start, Request.submitted_at < end)
-        .order_by(Request.submitted_at, Request.id)).scalars().all()
-    header = [_("زمان"), _("کد رهگیری"), _("کد خدمت"), _("خدمت"), _("متصدی"), _("تعرفهٔ دولتی (ریال)"),
-              _("کارمزد پیشخوان (ریال)"), _("شیوهٔ پرداخت"), _("شمارهٔ مرجع"), _("جمع (ریال)")]
+    requests = (
+        db.session.execute(
+            select(Request)
+            .options(joinedload(Request.service), joinedload(Request.filed_by), selectinload(Request.payments))
+            .where(
+                Request.office_id == office.id,
+                Request.channel == "counter",
+                Request.submitted_at >= start,
+                Request.submitted_at < end,
+            )
+            .order_by(Request.submitted_at, Request.id)
+        )
+        .scalars()
+        .all()
+    )
+    header = [
+        _("زمان"),
+        _("کد رهگیری"),
+        _("کد خدمت"),
+        _("خدمت"),
+        _("متصدی"),
+        _("تعرفهٔ دولتی (ریال)"),
+        _("کارمزد پیشخوان (ریال)"),
+        _("شیوهٔ پرداخت"),
+        _("شمارهٔ مرجع"),
+        _("جمع (ریال)"),
+    ]
     rows, government, counter = [], 0, 0
     for found in requests:
         fees = {p.kind: p for p in found.payments}
@@ -385,28 +448,64 @@ def day_csv(office, day):
         ctr = fees["counter_fee"].amount_rial if "counter_fee" in fees else 0
         first = next(iter(fees.values()), None)
         government, counter = government + gov, counter + ctr
-        rows.append([jalali_datetime(found.submitted_at, persian=False), found.tracking_code, found.service.code,
-                     found.service.title, found.filed_by.full_name if found.filed_by else "", gov, ctr,
-                     method_label(first.method) if first else "", first.reference if first else "", gov + ctr])
-    rows.append([_("جمع"), "", "", _("%(n)s درخواست", n=len(requests)), "", government, counter, "", "",
-                 government + counter])
+        rows.append(
+            [
+                jalali_datetime(found.submitted_at, persian=False),
+                found.tracking_code,
+                found.service.code,
+                found.service.title,
+                found.filed_by.full_name if found.filed_by else "",
+                gov,
+                ctr,
+                method_label(first.method) if first else "",
+                first.reference if first else "",
+                gov + ctr,
+            ]
+        )
+    rows.append(
+        [_("جمع"), "", "", _("%(n)s درخواست", n=len(requests)), "", government, counter, "", "", government + counter]
+    )
     return _csv(header, rows)
 
 
 def month_csv(office, first, last):
-    header = [_("تاریخ"), _("درخواست‌ها"), _("تعرفهٔ دولتی نقد"), _("تعرفهٔ دولتی کارت"), _("کارمزد نقد"),
-              _("کارمزد کارت"), _("جمع نقد"), _("جمع کارت"), _("جمع کل"), _("بسته شده"), _("نقد مورد انتظار"),
-              _("نقد شمرده‌شده"), _("اختلاف"), _("یادداشت")]
+    header = [
+        _("تاریخ"),
+        _("درخواست‌ها"),
+        _("تعرفهٔ دولتی نقد"),
+        _("تعرفهٔ دولتی کارت"),
+        _("کارمزد نقد"),
+        _("کارمزد کارت"),
+        _("جمع نقد"),
+        _("جمع کارت"),
+        _("جمع کل"),
+        _("بسته شده"),
+        _("نقد مورد انتظار"),
+        _("نقد شمرده‌شده"),
+        _("اختلاف"),
+        _("یادداشت"),
+    ]
     rows = []
     for line in month_ledger(office, first, last):
         f, close = line.figures, line.close
-        rows.append([jalali_date(line.day, persian=False), f.requests,
-                     f.amount("government_fee", "cash"), f.amount("government_fee", "card"),
-                     f.amount("counter_fee", "cash"), f.amount("counter_fee", "card"),
-                     f.amount(method="cash"), f.amount(method="card"), f.total,
-                     _("بله") if close else _("خیر"),
-                     close.expected_cash_rial if close else "", close.counted_cash_rial if close else "",
-                     close.difference_rial if close else "", close.note if close else ""])
+        rows.append(
+            [
+                jalali_date(line.day, persian=False),
+                f.requests,
+                f.amount("government_fee", "cash"),
+                f.amount("government_fee", "card"),
+                f.amount("counter_fee", "cash"),
+                f.amount("counter_fee", "card"),
+                f.amount(method="cash"),
+                f.amount(method="card"),
+                f.total,
+                _("بله") if close else _("خیر"),
+                close.expected_cash_rial if close else "",
+                close.counted_cash_rial if close else "",
+                close.difference_rial if close else "",
+                close.note if close else "",
+            ]
+        )
     return _csv(header, rows)
 
 
@@ -416,4 +515,3 @@ def method_label(method):
 
 def kind_label(kind):
     return {"government_fee": _("تعرفهٔ دولتی"), "counter_fee": _("کارمزد پیشخوان")}.get(kind, kind)
-

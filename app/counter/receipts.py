@@ -1,4 +1,5 @@
 """What a counter receipt prints besides the request: the public tracking address and its QR code."""
+
 import segno
 from flask import current_app, request, url_for
 from flask_babel import gettext as _

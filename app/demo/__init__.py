@@ -3,13 +3,14 @@
 Idempotent: the importer leaves unchanged cards alone and every other row is looked up by its public code
 first, so a second run adds nothing.
 """
+
 import json
 from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
-from app.extensions import db
 from app.catalogue.transfer import Source, import_catalogue
+from app.extensions import db
 from app.models import Agency, Office, Province, Role, User, new_public_id
 
 DATA = Path(__file__).with_name("demo.json")
@@ -42,9 +43,18 @@ def load():
     loader = _Loader()
     loader.created = summary.rows_created
     provinces = {p.code: p for p in db.session.execute(db.select(Province)).scalars()}
-    offices = [loader.get_or_create(Office, {"code": o["code"]}, name=o["name"], province=provinces[o["province"]],
-                                    address=o["address"], phone=o["phone"], opening_hours=o["opening_hours"])
-               for o in data["offices"]]
+    offices = [
+        loader.get_or_create(
+            Office,
+            {"code": o["code"]},
+            name=o["name"],
+            province=provinces[o["province"]],
+            address=o["address"],
+            phone=o["phone"],
+            opening_hours=o["opening_hours"],
+        )
+        for o in data["offices"]
+    ]
     agency = db.session.execute(db.select(Agency).filter_by(code="1002")).scalar_one()
     _load_accounts(loader, offices[0], agency, provinces["23"])
     loader.created += _pending_proposal(provinces["23"])
@@ -54,9 +64,14 @@ def load():
 
 def _load_accounts(loader, office, agency, province):
     password = generate_password_hash(DEMO_PASSWORD)
-    loader.get_or_create(User, {"national_code": DEMO_CITIZEN["national_code"]}, role=Role.CITIZEN,
-                         mobile=DEMO_CITIZEN["mobile"], full_name=DEMO_CITIZEN["full_name"],
-                         public_id=new_public_id())
+    loader.get_or_create(
+        User,
+        {"national_code": DEMO_CITIZEN["national_code"]},
+        role=Role.CITIZEN,
+        mobile=DEMO_CITIZEN["mobile"],
+        full_name=DEMO_CITIZEN["full_name"],
+        public_id=new_public_id(),
+    )
     staff = [
         ("clerk", Role.CLERK, "علی رضایی", {"office": office}),
         ("office-manager", Role.OFFICE_MANAGER, "زهرا کریمی", {"office": office}),
@@ -66,28 +81,50 @@ def _load_accounts(loader, office, agency, province):
         ("admin", Role.NATIONAL_ADMIN, "سارا نوری", {}),
     ]
     for username, role, name, scope in staff:
-        loader.get_or_create(User, {"username": username}, role=role, full_name=name, password_hash=password,
-                             public_id=new_public_id(), **scope)
+        loader.get_or_create(
+            User,
+            {"username": username},
+            role=role,
+            full_name=name,
+            password_hash=password,
+            public_id=new_public_id(),
+            **scope,
+        )
 
 
 def _pending_proposal(tehran):
     """One proposal waiting in the administrators' queue: the traffic police offer car transfers at Tehran's
     counters. Made through the rules (so it has its decision row and audit event); skipped once the service has any."""
-    from app.models import Outsourcing, Service
     from app.administration.outsourcing import propose
+    from app.models import Outsourcing, Service
+
     service = db.session.execute(db.select(Service).filter_by(code="10020002")).scalar_one_or_none()
     manager = db.session.execute(db.select(User).filter_by(username="agency-manager")).scalar_one_or_none()
-    if service is None or manager is None or db.session.execute(
-            db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first():
+    if (
+        service is None
+        or manager is None
+        or db.session.execute(db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first()
+    ):
         return 0
-    propose(service, manager, all_provinces=False, provinces=[tehran], counter_fee_rial=120_000,
-            note="درخواست‌های نقل‌وانتقال خودرو در تهران زیاد است؛ دفاتر پیشخوان تهران می‌توانند آن را ثبت کنند.")
+    propose(
+        service,
+        manager,
+        all_provinces=False,
+        provinces=[tehran],
+        counter_fee_rial=120_000,
+        note="درخواست‌های نقل‌وانتقال خودرو در تهران زیاد است؛ دفاتر پیشخوان تهران می‌توانند آن را ثبت کنند.",
+    )
     return 1
 
 
 # Services the demo clerk (office 11001, Tehran) can file at once: code -> (counter fee in rials, Tehran only?).
-COUNTER_SERVICES = {"10010001": (150_000, False), "10010002": (150_000, False), "10020001": (200_000, True),
-                    "10050001": (100_000, False), "10060001": (120_000, False)}
+COUNTER_SERVICES = {
+    "10010001": (150_000, False),
+    "10010002": (150_000, False),
+    "10020001": (200_000, True),
+    "10050001": (100_000, False),
+    "10060001": (120_000, False),
+}
 
 
 def _counter_services(tehran):
@@ -95,18 +132,28 @@ def _counter_services(tehran):
     and an audit event like a real one; a service that already has any outsourcing is left alone."""
     from app.administration import audit, outsourcing
     from app.models import Outsourcing, OutsourcingDecision, Service
+
     admin = db.session.execute(db.select(User).filter_by(username="admin")).scalar_one_or_none()
     if admin is None:
         return 0
     created = 0
     for code, (fee, tehran_only) in COUNTER_SERVICES.items():
         service = db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
-        if service is None or db.session.execute(
-                db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first():
+        if (
+            service is None
+            or db.session.execute(db.select(Outsourcing.id).filter_by(service_id=service.id).limit(1)).first()
+        ):
             continue
         note = "داده‌های نمایشی: این خدمت در دفاتر پیشخوان قابل ثبت است."
-        row = Outsourcing(public_id=new_public_id(), service=service, all_provinces=not tehran_only,
-                          provinces=[tehran] if tehran_only else [], counter_fee_rial=fee, note=note, status="pending")
+        row = Outsourcing(
+            public_id=new_public_id(),
+            service=service,
+            all_provinces=not tehran_only,
+            provinces=[tehran] if tehran_only else [],
+            counter_fee_rial=fee,
+            note=note,
+            status="pending",
+        )
         db.session.add(row)
         db.session.add(OutsourcingDecision(outsourcing=row, action="propose", counter_fee_rial=fee, reason=note))
         db.session.flush()

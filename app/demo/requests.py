@@ -1,8 +1,9 @@
 """Demo requests for the demo citizen, in the states an officer meets every day, filed through the real path."""
-from app.requests import workflow
+
 from app.extensions import db
-from app.requests.filing import Filing, file_request
 from app.models import Request, Service, User
+from app.requests import workflow
+from app.requests.filing import Filing, file_request
 
 # (service code, answers, actions the traffic police officer takes afterwards)
 STORIES = [
@@ -22,13 +23,24 @@ def load(citizen_national_code, officer_username):
         service = db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
         if service is None:
             continue
-        request = file_request(Filing(service=service, applicant=citizen, actor=citizen,
-                                      answers={"description": "درخواست نمونه برای نمایش سامانه."},
-                                      idempotency_key=f"demo-request-{index}"))
+        request = file_request(
+            Filing(
+                service=service,
+                applicant=citizen,
+                actor=citizen,
+                answers={"description": "درخواست نمونه برای نمایش سامانه."},
+                idempotency_key=f"demo-request-{index}",
+            )
+        )
         for action in actions:
             name, text = action if isinstance(action, tuple) else (action, "")
-            workflow.advance(request, name, officer, message=text if name != "deliver" else "",
-                             result_note=text if name == "deliver" else None)
+            workflow.advance(
+                request,
+                name,
+                officer,
+                message=text if name != "deliver" else "",
+                result_note=text if name == "deliver" else None,
+            )
         db.session.commit()
         created += 1
     return created

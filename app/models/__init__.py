@@ -1,8 +1,19 @@
 """The one model shared by every mode."""
+
 from app.models.audit import AuditEvent
 from app.models.base import new_public_id, utcnow
-from app.models.catalogue import (Agency, Cluster, County, LifeEvent, Province, Service, ServiceRevision,
-    service_cluster, service_life_event, service_province)
+from app.models.catalogue import (
+    Agency,
+    Cluster,
+    County,
+    LifeEvent,
+    Province,
+    Service,
+    ServiceRevision,
+    service_cluster,
+    service_life_event,
+    service_province,
+)
 from app.models.ledger import DayClose
 from app.models.messaging import OtpChallenge, SmsMessage
 from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
@@ -11,7 +22,34 @@ from app.models.requests import Attachment, Payment, Request, RequestEvent
 from app.models.search import SearchMiss, SearchTerm, Synonym
 
 __all__ = [
-    "Agency", "Attachment", "AuditEvent", "Cluster", "County", "DayClose", "LifeEvent", "Office", "OtpChallenge", "Outsourcing",
-    "OutsourcingDecision", "Payment", "Province", "Request", "RequestEvent", "Role", "SearchMiss", "SearchTerm", "Service", "ServiceRevision",
-    "Setting", "SmsMessage", "Synonym", "User", "new_public_id", "outsourcing_province", "service_cluster", "service_life_event", "service_province", "utcnow",
+    "Agency",
+    "Attachment",
+    "AuditEvent",
+    "Cluster",
+    "County",
+    "DayClose",
+    "LifeEvent",
+    "Office",
+    "OtpChallenge",
+    "Outsourcing",
+    "OutsourcingDecision",
+    "Payment",
+    "Province",
+    "Request",
+    "RequestEvent",
+    "Role",
+    "SearchMiss",
+    "SearchTerm",
+    "Service",
+    "ServiceRevision",
+    "Setting",
+    "SmsMessage",
+    "Synonym",
+    "User",
+    "new_public_id",
+    "outsourcing_province",
+    "service_cluster",
+    "service_life_event",
+    "service_province",
+    "utcnow",
 ]

@@ -1,4 +1,5 @@
 """The append-only audit log; each row carries the hash of the one before it."""
+
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 

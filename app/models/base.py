@@ -1,6 +1,7 @@
 """Column helpers shared by every model module."""
+
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Integer
 from sqlalchemy.orm import mapped_column
@@ -8,7 +9,7 @@ from sqlalchemy.orm import mapped_column
 
 def utcnow():
     """Naive UTC: both SQLite and PostgreSQL store it the same way; display converts to Tehran."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def pk():

@@ -1,8 +1,20 @@
 """The catalogue: provinces and counties, agencies, service cards and their revisions, clusters, life events."""
+
 from datetime import datetime
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Column, DateTime, ForeignKey, Integer, String, Table,
-                        Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -65,17 +77,20 @@ class LifeEvent(db.Model):
 # The three link tables mirror the *current approved* revision so that browsing by cluster,
 # life event or province is an indexed join; each revision keeps its own lists for history.
 service_cluster = Table(
-    "service_cluster", db.Model.metadata,
+    "service_cluster",
+    db.Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("cluster_id", ForeignKey("cluster.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 service_life_event = Table(
-    "service_life_event", db.Model.metadata,
+    "service_life_event",
+    db.Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("life_event_id", ForeignKey("life_event.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 service_province = Table(
-    "service_province", db.Model.metadata,
+    "service_province",
+    db.Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("province_id", ForeignKey("province.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -83,11 +98,13 @@ service_province = Table(
 
 class Service(db.Model):
     """A government service; its card's content lives in ServiceRevision, the current one linked here."""
+
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(20), unique=True)  # digits, the public identifier
     agency_id: Mapped[int] = mapped_column(ForeignKey("agency.id"), index=True)
     current_revision_id: Mapped[int | None] = mapped_column(
-        ForeignKey("service_revision.id", use_alter=True), index=True)
+        ForeignKey("service_revision.id", use_alter=True), index=True
+    )
     # Denormalised from the current revision for ordering and listing without a join.
     title: Mapped[str] = mapped_column(String(300), default="")
     yearly_volume: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
@@ -97,8 +114,9 @@ class Service(db.Model):
     created_at = created_at()
 
     agency: Mapped[Agency] = relationship()
-    current_revision: Mapped["ServiceRevision | None"] = relationship(foreign_keys=[current_revision_id],
-                                                                      post_update=True)
+    current_revision: Mapped["ServiceRevision | None"] = relationship(
+        foreign_keys=[current_revision_id], post_update=True
+    )
     clusters: Mapped[list[Cluster]] = relationship(secondary=service_cluster)
     life_events: Mapped[list[LifeEvent]] = relationship(secondary=service_life_event)
     provinces: Mapped[list[Province]] = relationship(secondary=service_province)
@@ -106,6 +124,7 @@ class Service(db.Model):
 
 class ServiceRevision(db.Model):
     """One version of a service card. Requests point at the revision they were filed under."""
+
     STATUSES = ("draft", "pending", "approved", "rejected")
     STAGES = ("information", "request", "production", "delivery")
     __table_args__ = (UniqueConstraint("service_id", "number"),)
@@ -116,9 +135,9 @@ class ServiceRevision(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    service_type: Mapped[str] = mapped_column(String(4), default="G2C")      # G2C | G2B | G2G
-    level: Mapped[str] = mapped_column(String(12), default="national")      # national … rural
-    nature: Mapped[str] = mapped_column(String(12), default="sovereign")    # sovereign | operational
+    service_type: Mapped[str] = mapped_column(String(4), default="G2C")  # G2C | G2B | G2G
+    level: Mapped[str] = mapped_column(String(12), default="national")  # national … rural
+    nature: Mapped[str] = mapped_column(String(12), default="sovereign")  # sovereign | operational
     audience: Mapped[str] = mapped_column(String(300), default="")
     keywords: Mapped[list] = mapped_column(JSON, default=list)
     conditions: Mapped[list] = mapped_column(JSON, default=list)

@@ -1,4 +1,5 @@
 """The counter's day ledger: one closing row per office and Tehran calendar day, never changed once written."""
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Text, UniqueConstraint
@@ -14,6 +15,7 @@ class DayClose(db.Model):
     `day` is the Tehran civil date (stored Gregorian; shown Jalali). `totals` keeps the ledger's figures as they
     were at closing, so the closed day reads the same forever even if a filing raced the close.
     """
+
     __table_args__ = (UniqueConstraint("office_id", "day"),)
     id: Mapped[int] = pk()
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))  # the unique (office, day) index serves lookups

@@ -1,4 +1,5 @@
 """Messages to people: the SMS outbox and one-time codes (sign-in, counter consent)."""
+
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
@@ -10,6 +11,7 @@ from app.models.base import created_at, pk
 
 class SmsMessage(db.Model):
     """Every SMS the app sends; the local backend stops here, a gateway backend also delivers it."""
+
     id: Mapped[int] = pk()
     mobile: Mapped[str] = mapped_column(String(11), index=True)
     body: Mapped[str] = mapped_column(Text)
@@ -21,6 +23,7 @@ class SmsMessage(db.Model):
 
 class OtpChallenge(db.Model):
     """A one-time code sent to a mobile; only its hash is kept, with the count of wrong tries."""
+
     id: Mapped[int] = pk()
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     purpose: Mapped[str] = mapped_column(String(20), default="sign_in")  # sign_in | counter_consent

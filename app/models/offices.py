@@ -1,4 +1,5 @@
 """Counter offices and the outsourcing of services to them, with every decision kept."""
+
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, String, Table, Text
@@ -27,7 +28,8 @@ class Office(db.Model):
 
 
 outsourcing_province = Table(
-    "outsourcing_province", db.Model.metadata,
+    "outsourcing_province",
+    db.Model.metadata,
     Column("outsourcing_id", ForeignKey("outsourcing.id", ondelete="CASCADE"), primary_key=True),
     Column("province_id", ForeignKey("province.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
@@ -35,6 +37,7 @@ outsourcing_province = Table(
 
 class Outsourcing(db.Model):
     """An agency's proposal to let counter offices file one of its services; the latest decision rules."""
+
     STATUSES = ("pending", "approved", "rejected", "revoked")
     id: Mapped[int] = pk()
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
@@ -50,11 +53,13 @@ class Outsourcing(db.Model):
     service = relationship("Service")
     provinces = relationship("Province", secondary=outsourcing_province)
     decisions: Mapped[list["OutsourcingDecision"]] = relationship(
-        back_populates="outsourcing", order_by="OutsourcingDecision.id")
+        back_populates="outsourcing", order_by="OutsourcingDecision.id"
+    )
 
 
 class OutsourcingDecision(db.Model):
     """Proposal, approval, rejection, revocation or fee change: each a row with its reason."""
+
     id: Mapped[int] = pk()
     outsourcing_id: Mapped[int] = mapped_column(ForeignKey("outsourcing.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(16))  # propose | approve | reject | revoke | change_fee
@@ -69,5 +74,6 @@ class OutsourcingDecision(db.Model):
 
 class Setting(db.Model):
     """Small national settings an administrator changes (e.g. the counter fee cap)."""
+
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")

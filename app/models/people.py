@@ -1,4 +1,5 @@
 """People: citizens and staff in one User table, each with one role and the scope it acts in."""
+
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -39,8 +40,8 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20), default=Role.CITIZEN, index=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
     national_code: Mapped[str | None] = mapped_column(String(10), unique=True)  # citizens
-    mobile: Mapped[str | None] = mapped_column(String(11), index=True)          # canonical 09…
-    username: Mapped[str | None] = mapped_column(String(64), unique=True)       # staff
+    mobile: Mapped[str | None] = mapped_column(String(11), index=True)  # canonical 09…
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)  # staff
     password_hash: Mapped[str | None] = mapped_column(String(255))
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)

@@ -1,4 +1,5 @@
 """Requests filed online, at a counter or by API, their events, attachments and payments."""
+
 from datetime import datetime
 
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -30,7 +31,7 @@ class Request(db.Model):
     channel: Mapped[str] = mapped_column(String(8), default="online")
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the clerk, for counter filings
-    consent_method: Mapped[str] = mapped_column(String(12), default="")     # otp | paper
+    consent_method: Mapped[str] = mapped_column(String(12), default="")  # otp | paper
     consent_reference: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -55,6 +56,7 @@ class Request(db.Model):
 
 class RequestEvent(db.Model):
     """One step of a request's life: a state change or a message. The citizen's timeline is these rows."""
+
     id: Mapped[int] = pk()
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(24))
@@ -93,10 +95,13 @@ class Attachment(db.Model):
 
 class Payment(db.Model):
     """One fee taken for a request: government fee or counter fee, with how it was paid."""
+
     KINDS = ("government_fee", "counter_fee")
     METHODS = ("cash", "card", "online")
-    __table_args__ = (UniqueConstraint("request_id", "kind"),
-                      Index("ix_payment_office_created", "office_id", "created_at"))
+    __table_args__ = (
+        UniqueConstraint("request_id", "kind"),
+        Index("ix_payment_office_created", "office_id", "created_at"),
+    )
     id: Mapped[int] = pk()
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(16))

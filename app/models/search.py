@@ -3,6 +3,7 @@
 The full-text index itself (FTS5 on SQLite, a tsvector table on PostgreSQL) is created by hand in migration
 0002 and is not part of the model; include_name() keeps Alembic from comparing or autogenerating it.
 """
+
 from datetime import datetime
 
 from sqlalchemy import DateTime, Integer, String, UniqueConstraint
@@ -30,6 +31,7 @@ def include_name(name, type_, parent_names):
 
 class Synonym(db.Model):
     """term -> synonym, both in search-normalised form; search reads a term and its synonyms as one group."""
+
     __table_args__ = (UniqueConstraint("term", "synonym"),)
     id: Mapped[int] = pk()
     term: Mapped[str] = mapped_column(String(100))
@@ -39,6 +41,7 @@ class Synonym(db.Model):
 
 class SearchMiss(db.Model):
     """A normalised query that found no service, for administrators to add synonyms or cards."""
+
     id: Mapped[int] = pk()
     query: Mapped[str] = mapped_column(String(200), unique=True)
     count: Mapped[int] = mapped_column(Integer, default=1)
@@ -53,5 +56,6 @@ class SearchTerm(db.Model):
     locale and a C-locale database has no Persian letters; the folding loses nothing that matters, since
     candidates are checked against the real term afterwards.
     """
+
     term: Mapped[str] = mapped_column(String(64), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), default="")

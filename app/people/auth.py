@@ -1,4 +1,5 @@
 """Who is signed in and what they may open: role checks for views, staff passwords with lockout."""
+
 from datetime import timedelta
 from functools import wraps
 
@@ -13,6 +14,7 @@ from app.models import User, utcnow
 
 def role_required(*roles):
     """Signed in with one of these roles; anyone else gets 404 (the page does not exist for them)."""
+
     def decorator(view):
         @wraps(view)
         @login_required
@@ -20,7 +22,9 @@ def role_required(*roles):
             if current_user.role not in roles:
                 abort(404)
             return view(*args, **kwargs)
+
         return wrapped
+
     return decorator
 
 
@@ -55,6 +59,7 @@ def authenticate_staff(username, password):
 
 def sign_in(user):
     from flask import session
+
     session.clear()  # a fresh session at every sign-in (no fixation)
     session.permanent = True
     user.last_login_at = utcnow()
@@ -70,7 +75,8 @@ def landing_endpoint(user):
         "agency_manager": "desk.inbox",
         "clerk": "counter.home",
         "office_manager": "counter.home",
-        "provincial_admin": "admin.home", "national_admin": "admin.home",
+        "provincial_admin": "admin.home",
+        "national_admin": "admin.home",
     }.get(user.role, "public.home")
 
 
@@ -78,5 +84,8 @@ def init_app(app):
     app.jinja_env.globals["home_endpoint"] = landing_endpoint
     login_manager.login_view = "account.sign_in"
     login_manager.login_message = None
-    login_manager.blueprint_login_views = {"desk": "account.staff_sign_in", "counter": "account.staff_sign_in",
-                                           "admin": "account.staff_sign_in"}
+    login_manager.blueprint_login_views = {
+        "desk": "account.staff_sign_in",
+        "counter": "account.staff_sign_in",
+        "admin": "account.staff_sign_in",
+    }

@@ -1,4 +1,5 @@
 """One-time codes sent by SMS: 6 digits, 2 minutes, single use, 5 wrong tries, re-sendable after 60 seconds."""
+
 import hashlib
 import hmac
 import secrets
@@ -9,9 +10,9 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from app.adapters import sms
+from app.core.persian import local_number
 from app.extensions import db
 from app.models import OtpChallenge, new_public_id, utcnow
-from app.core.persian import local_number
 
 LIFETIME = timedelta(minutes=2)
 RESEND_AFTER = timedelta(seconds=60)
@@ -37,18 +38,27 @@ def seconds_until_resend(challenge):
 def send_code(national_code, mobile, purpose="sign_in", text=None):
     """Send a new code to mobile; refused within 60 seconds of the previous one for the same mobile."""
     latest = db.session.execute(
-        db.select(OtpChallenge).filter_by(mobile=mobile, purpose=purpose)
-        .order_by(OtpChallenge.sent_at.desc()).limit(1)).scalar_one_or_none()
+        db.select(OtpChallenge).filter_by(mobile=mobile, purpose=purpose).order_by(OtpChallenge.sent_at.desc()).limit(1)
+    ).scalar_one_or_none()
     if latest is not None and seconds_until_resend(latest):
         wait = seconds_until_resend(latest)
-        raise OtpError(_("کد قبلی همین الان فرستاده شد. %(n)s ثانیهٔ دیگر می‌توانید دوباره درخواست کنید.", n=local_number(wait)),
-                       retry_in=wait)
+        raise OtpError(
+            _("کد قبلی همین الان فرستاده شد. %(n)s ثانیهٔ دیگر می‌توانید دوباره درخواست کنید.", n=local_number(wait)),
+            retry_in=wait,
+        )
     if latest is not None and latest.consumed_at is None:
         latest.consumed_at = utcnow()  # a new code replaces the old one
-    code = f"{secrets.randbelow(10 ** 6):06d}"
+    code = f"{secrets.randbelow(10**6):06d}"
     now = utcnow()
-    challenge = OtpChallenge(public_id=new_public_id(), purpose=purpose, national_code=national_code, mobile=mobile,
-                             code_hash="", sent_at=now, expires_at=now + LIFETIME)
+    challenge = OtpChallenge(
+        public_id=new_public_id(),
+        purpose=purpose,
+        national_code=national_code,
+        mobile=mobile,
+        code_hash="",
+        sent_at=now,
+        expires_at=now + LIFETIME,
+    )
     challenge.code_hash = _digest(challenge.public_id, code)
     db.session.add(challenge)
     body = (text or _("کد ورود شما به پنجره: %(code)s\nاین کد را به هیچ‌کس ندهید.")) % {"code": code}
@@ -65,15 +75,18 @@ def verify(challenge, code):
     if challenge.attempts >= MAX_WRONG_TRIES:
         raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
     if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, (code or "").strip())):
-        used = db.session.execute(update(OtpChallenge)
-                                  .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
-                                  .values(consumed_at=utcnow()))
+        used = db.session.execute(
+            update(OtpChallenge)
+            .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
+            .values(consumed_at=utcnow())
+        )
         if used.rowcount == 1:
             db.session.refresh(challenge)
             return
         raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
-    db.session.execute(update(OtpChallenge).where(OtpChallenge.id == challenge.id)
-                       .values(attempts=OtpChallenge.attempts + 1))
+    db.session.execute(
+        update(OtpChallenge).where(OtpChallenge.id == challenge.id).values(attempts=OtpChallenge.attempts + 1)
+    )
     db.session.commit()
     db.session.refresh(challenge)
     left = MAX_WRONG_TRIES - challenge.attempts

@@ -5,6 +5,7 @@ officers and agency managers, a province for provincial administrators. A provin
 only counter and agency staff within their province; administrators' accounts are the national
 administrator's. Every change is audited with before/after (never a password or its hash).
 """
+
 import secrets
 
 from flask import abort
@@ -53,10 +54,15 @@ def visible_to(admin):
         return query
     if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
         province = admin.province_id
-        return query.where(or_(
-            and_(User.role.in_((Role.CLERK, Role.OFFICE_MANAGER)), User.office.has(Office.province_id == province)),
-            and_(User.role.in_((Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)),
-                 User.agency.has(Agency.province_id == province))))
+        return query.where(
+            or_(
+                and_(User.role.in_((Role.CLERK, Role.OFFICE_MANAGER)), User.office.has(Office.province_id == province)),
+                and_(
+                    User.role.in_((Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)),
+                    User.agency.has(Agency.province_id == province),
+                ),
+            )
+        )
     return query.where(false())
 
 
@@ -78,11 +84,15 @@ def listing(admin, role=None, query_text=""):
 
 
 def snapshot(user):
-    return {"username": user.username, "full_name": user.full_name, "role": user.role,
-            "office": user.office.code if user.office else None,
-            "agency": user.agency.code if user.agency else None,
-            "province": user.province.code if user.province else None,
-            "active": user.is_active_account}
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "office": user.office.code if user.office else None,
+        "agency": user.agency.code if user.agency else None,
+        "province": user.province.code if user.province else None,
+        "active": user.is_active_account,
+    }
 
 
 def new_password():
@@ -132,8 +142,16 @@ def create_account(admin, username, full_name, role, office=None, agency=None, p
     if db.session.execute(select(User.id).where(User.username == username)).first():
         raise StaffError(_("این نام کاربری از قبل گرفته شده است."), "username")
     password = new_password()
-    user = User(public_id=new_public_id(), username=username, full_name=(full_name or "").strip(), role=role,
-                office=office, agency=agency, province=province, password_hash=generate_password_hash(password))
+    user = User(
+        public_id=new_public_id(),
+        username=username,
+        full_name=(full_name or "").strip(),
+        role=role,
+        office=office,
+        agency=agency,
+        province=province,
+        password_hash=generate_password_hash(password),
+    )
     db.session.add(user)
     db.session.flush()
     audit.record(admin, "user.create", "user", username, {}, snapshot(user))
@@ -163,8 +181,7 @@ def set_active(admin, user, active):
         raise StaffError(_("حساب همین حالا در این وضعیت است."))
     before = snapshot(user)
     user.is_active_account = active
-    audit.record(admin, "user.activate" if active else "user.deactivate", "user", user.username, before,
-                 snapshot(user))
+    audit.record(admin, "user.activate" if active else "user.deactivate", "user", user.username, before, snapshot(user))
     return user
 
 

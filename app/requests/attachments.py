@@ -1,4 +1,5 @@
 """Uploaded files: kind checked by content (magic bytes), size limits, random names under instance/."""
+
 import hashlib
 import os
 import secrets
@@ -7,8 +8,8 @@ from pathlib import Path
 from flask import current_app, send_file
 from flask_babel import gettext as _
 
-from app.models import Attachment, new_public_id
 from app.core.persian import local_number
+from app.models import Attachment, new_public_id
 
 # The first bytes of each kind we accept; a file's name and declared type are never trusted.
 SIGNATURES = {
@@ -81,9 +82,17 @@ def store(upload, spec=None, *, field_name="", kind="applicant", uploaded_by=Non
             digest.update(chunk)
             target.write(chunk)
     name = os.path.basename(upload.filename or "") or f"file.{file_kind}"
-    return Attachment(public_id=new_public_id(), kind=kind, field_name=field_name, original_name=name[:255],
-                      content_type=CONTENT_TYPES[file_kind], size=size, sha256=digest.hexdigest(),
-                      storage_name=storage_name, uploaded_by=uploaded_by)
+    return Attachment(
+        public_id=new_public_id(),
+        kind=kind,
+        field_name=field_name,
+        original_name=name[:255],
+        content_type=CONTENT_TYPES[file_kind],
+        size=size,
+        sha256=digest.hexdigest(),
+        storage_name=storage_name,
+        uploaded_by=uploaded_by,
+    )
 
 
 def discard(attachments):
@@ -97,5 +106,10 @@ def discard(attachments):
 
 def download(attachment):
     """Always as a download, with its own content type and nosniff (set globally)."""
-    return send_file(folder() / attachment.storage_name, mimetype=attachment.content_type, as_attachment=True,
-                     download_name=attachment.original_name, max_age=0)
+    return send_file(
+        folder() / attachment.storage_name,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.original_name,
+        max_age=0,
+    )

@@ -1,17 +1,18 @@
 """The one filing path: every request, online, at a counter or through the API, is created here."""
+
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from app.requests import workflow
 from app.adapters import sms
-from app.requests.attachments import discard
-from app.extensions import db
-from app.requests.formdefs import definition_for, validate_answers
 from app.core.identifiers import format_tracking_code, new_tracking_code
+from app.extensions import db
 from app.models import Request, new_public_id
 from app.permissions import service_fileable_at
+from app.requests import workflow
+from app.requests.attachments import discard
+from app.requests.formdefs import definition_for, validate_answers
 
 
 class FilingError(Exception):
@@ -24,6 +25,7 @@ class FilingError(Exception):
 @dataclass
 class Filing:
     """Everything that is filed together; payments and attachments ride in the same transaction."""
+
     service: object
     applicant: object
     answers: dict
@@ -96,9 +98,15 @@ def _write(filing, revision):
         payment.request = request
         db.session.add(payment)
     if filing.applicant.mobile:
-        sms.send(filing.applicant.mobile, _("پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
-                                            title=filing.service.title, code=format_tracking_code(request.tracking_code)),
-                 purpose="tracking")
+        sms.send(
+            filing.applicant.mobile,
+            _(
+                "پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
+                title=filing.service.title,
+                code=format_tracking_code(request.tracking_code),
+            ),
+            purpose="tracking",
+        )
     return request
 
 
@@ -120,9 +128,15 @@ def save_draft(service, applicant, answers, draft=None, files=()):
 
     A draft keeps what was typed as typed (raw form values); only submission turns answers canonical."""
     if draft is None:
-        draft = Request(public_id=new_public_id(), status="draft", service=service,
-                        revision=service.current_revision, agency_id=service.agency_id, applicant=applicant,
-                        form_version=service.current_revision.form_version)
+        draft = Request(
+            public_id=new_public_id(),
+            status="draft",
+            service=service,
+            revision=service.current_revision,
+            agency_id=service.agency_id,
+            applicant=applicant,
+            form_version=service.current_revision.form_version,
+        )
         db.session.add(draft)
     elif draft.status != "draft":
         raise FilingError(_("این درخواست دیگر پیش‌نویس نیست."))

@@ -7,6 +7,7 @@ Types: text, textarea, number, amount, national_code, mobile, postal_code, date,
 address (province + county + text) and file. Answers are stored as JSON with canonical values (digits folded,
 identifiers cleaned, dates as ISO Gregorian) and shown back through display_answers().
 """
+
 import re
 from datetime import date
 
@@ -15,16 +16,29 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.requests import attachments
 from app.core import validators as identifier_validators
 from app.core.persian import fold_digits, jalali_date, local_number, normalize, parse_jalali_date
+from app.requests import attachments
 
-TYPES = ("text", "textarea", "number", "amount", "national_code", "mobile", "postal_code", "date", "choice",
-         "multi_choice", "yes_no", "address", "file")
+TYPES = (
+    "text",
+    "textarea",
+    "number",
+    "amount",
+    "national_code",
+    "mobile",
+    "postal_code",
+    "date",
+    "choice",
+    "multi_choice",
+    "yes_no",
+    "address",
+    "file",
+)
 YES_NO = [("yes", _l("بله")), ("no", _l("خیر"))]
 FILE_KINDS = ("pdf", "jpeg", "png")
 _SEPARATORS = re.compile(r"[\s,٬،_]")
@@ -116,15 +130,20 @@ def _field(spec, provinces):
     required = _required(spec)
     common = {"label": label, "description": hint}
     if kind in ("text", "textarea"):
-        length = Length(max=int(spec.get("max_length") or (4000 if kind == "textarea" else 200)),
-                        message=_l("این متن طولانی‌تر از حد مجاز است."))
+        length = Length(
+            max=int(spec.get("max_length") or (4000 if kind == "textarea" else 200)),
+            message=_l("این متن طولانی‌تر از حد مجاز است."),
+        )
         cls = TextAreaField if kind == "textarea" else StringField
         return cls(validators=[required, length], **common)
     if kind in ("number", "amount"):
         return StringField(validators=[required, WholeNumber(spec.get("min", 0), spec.get("max"))], **common)
     if kind in ("national_code", "mobile", "postal_code"):
-        validator = {"national_code": identifier_validators.NationalCode, "mobile": identifier_validators.Mobile,
-                     "postal_code": identifier_validators.PostalCode}[kind]()
+        validator = {
+            "national_code": identifier_validators.NationalCode,
+            "mobile": identifier_validators.Mobile,
+            "postal_code": identifier_validators.PostalCode,
+        }[kind]()
         return StringField(validators=[required, validator], **common)
     if kind == "date":
         return StringField(validators=[required, _jalali_date], **common)
@@ -150,20 +169,25 @@ def _address_fields(spec, provinces):
     required = bool(spec.get("required"))
     choose = [("", _l("انتخاب کنید"))]
     return {
-        "province": ChoiceSelectField(_l("%(label)s — استان", label=label), choices=_options(choose + provinces),
-                                validators=[_required({**spec, "label": _l("استان")})], validate_choice=True),
-        "county": StringField(_l("شهرستان"),
-                              validators=[_required({**spec, "label": _l("شهرستان")}),
-                                          Length(max=80)]),
-        "text": TextAreaField(_l("نشانی دقیق"), description=spec.get("hint", ""),
-                              validators=[InputRequired(message=_l("نشانی را وارد کنید.")) if required
-                                          else Optional(), Length(max=500)]),
+        "province": ChoiceSelectField(
+            _l("%(label)s — استان", label=label),
+            choices=_options(choose + provinces),
+            validators=[_required({**spec, "label": _l("استان")})],
+            validate_choice=True,
+        ),
+        "county": StringField(_l("شهرستان"), validators=[_required({**spec, "label": _l("شهرستان")}), Length(max=80)]),
+        "text": TextAreaField(
+            _l("نشانی دقیق"),
+            description=spec.get("hint", ""),
+            validators=[InputRequired(message=_l("نشانی را وارد کنید.")) if required else Optional(), Length(max=500)],
+        ),
     }
 
 
 def _province_choices():
     from app.extensions import db
     from app.models import Province
+
     return [(p.code, p.name) for p in db.session.execute(db.select(Province).order_by(Province.name)).scalars()]
 
 
@@ -193,8 +217,11 @@ def build_form(definition, formdata=None, answers=None, raw=False, base=Form):
 
 def raw_answers(form, definition):
     """What the person typed, as typed, for a draft: nothing is refused until they submit."""
-    return {name: field.data for name, field in form._fields.items()
-            if not isinstance(field, FileField) and field.data not in (None, "", [])}
+    return {
+        name: field.data
+        for name, field in form._fields.items()
+        if not isinstance(field, FileField) and field.data not in (None, "", [])
+    }
 
 
 def _form_data(definition, answers):
@@ -230,8 +257,9 @@ def answers_from(form, definition):
         if kind == "file":
             continue
         if kind == "address":
-            parts = {part: normalize(getattr(form, f"{name}__{part}").data or "") for part in ("province", "county",
-                                                                                                  "text")}
+            parts = {
+                part: normalize(getattr(form, f"{name}__{part}").data or "") for part in ("province", "county", "text")
+            }
             if any(parts.values()):
                 answers[name] = parts
             continue
@@ -267,6 +295,7 @@ def validate_answers(definition, answers):
 def display_answers(definition, answers):
     """(label, text) pairs for showing what was filed, in the definition's order."""
     from app.core.persian import format_number, persian_digits_enabled, to_persian_digits
+
     rows = []
     provinces = None
     for spec in definition:
@@ -274,7 +303,7 @@ def display_answers(definition, answers):
         if value in (None, "", []) or spec["type"] == "file":
             continue
         kind, text = spec["type"], value
-        choices = dict((str(k), v) for k, v in spec.get("choices", []))
+        choices = {str(k): v for k, v in spec.get("choices", [])}
         if kind in ("number", "amount"):
             text = format_number(value, persian=persian_digits_enabled())
             if kind == "amount":
@@ -289,8 +318,9 @@ def display_answers(definition, answers):
             text = _("بله") if value else _("خیر")
         elif kind == "address":
             provinces = provinces if provinces is not None else dict(_province_choices())
-            text = "، ".join(filter(None, [provinces.get(value.get("province"), ""), value.get("county", ""),
-                                          value.get("text", "")]))
+            text = "، ".join(
+                filter(None, [provinces.get(value.get("province"), ""), value.get("county", ""), value.get("text", "")])
+            )
         if persian_digits_enabled():
             text = to_persian_digits(text)
         rows.append((spec.get("label", spec["name"]), text))
@@ -306,6 +336,7 @@ def check_files(form, definition, attached=(), attached_bytes=0):
     a request's files together stay under REQUEST_ATTACHMENTS_MAX_MB. Field errors go next to their fields;
     the return value is (ok, message about the total or None)."""
     from flask import current_app
+
     ok, total = True, attached_bytes
     for spec in file_fields(definition):
         field = form[spec["name"]]
@@ -321,10 +352,23 @@ def check_files(form, definition, attached=(), attached_bytes=0):
 
 
 DEFAULT_DEFINITION = [
-    {"name": "description", "type": "textarea", "label": _l("شرح درخواست"), "required": True, "max_length": 2000,
-     "hint": _l("آنچه از این خدمت می‌خواهید را کوتاه بنویسید.")},
-    {"name": "document", "type": "file", "label": _l("مدارک"), "required": False, "accept": list(FILE_KINDS),
-     "max_size_mb": 5, "hint": _l("پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۵ مگابایت.")},
+    {
+        "name": "description",
+        "type": "textarea",
+        "label": _l("شرح درخواست"),
+        "required": True,
+        "max_length": 2000,
+        "hint": _l("آنچه از این خدمت می‌خواهید را کوتاه بنویسید."),
+    },
+    {
+        "name": "document",
+        "type": "file",
+        "label": _l("مدارک"),
+        "required": False,
+        "accept": list(FILE_KINDS),
+        "max_size_mb": 5,
+        "hint": _l("پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۵ مگابایت."),
+    },
 ]
 
 

@@ -2,6 +2,7 @@
 
 Online, counter, desk and API all call advance(); none changes Request.status itself.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,7 +34,7 @@ DECIDED_STATES = ("approved", "rejected", "delivered", "withdrawn")
 class Transition:
     action: str
     sources: tuple
-    target: str | None      # None: the state does not change (a message)
+    target: str | None  # None: the state does not change (a message)
     actors: tuple
     label: object
     needs_message: bool = False
@@ -43,17 +44,36 @@ class Transition:
 TRANSITIONS = (
     Transition("submit", ("draft",), "submitted", (CITIZEN, CLERK, SYSTEM), _l("ثبت درخواست")),
     Transition("take", ("submitted", "resubmitted"), "in_review", (OFFICER,), _l("شروع بررسی")),
-    Transition("ask_info", ("in_review",), "needs_info", (OFFICER,), _l("درخواست اطلاعات یا مدرک"),
-               needs_message=True,
-               notify=_l("پنجره: برای درخواست %(code)s اطلاعات یا مدرکی لازم است. به صفحهٔ درخواست سر بزنید.")),
-    Transition("answer", ("needs_info",), "resubmitted", (CITIZEN,), _l("پاسخ و ارسال دوباره"),
-               needs_message=True),
-    Transition("approve", ("in_review",), "approved", (OFFICER,), _l("تأیید"),
-               notify=_l("پنجره: درخواست %(code)s تأیید شد.")),
-    Transition("reject", ("in_review",), "rejected", (OFFICER,), _l("رد درخواست"), needs_message=True,
-               notify=_l("پنجره: درخواست %(code)s رد شد. دلیل را در صفحهٔ درخواست ببینید.")),
-    Transition("deliver", ("approved",), "delivered", (OFFICER,), _l("تحویل نتیجه"),
-               notify=_l("پنجره: نتیجهٔ درخواست %(code)s آماده است.")),
+    Transition(
+        "ask_info",
+        ("in_review",),
+        "needs_info",
+        (OFFICER,),
+        _l("درخواست اطلاعات یا مدرک"),
+        needs_message=True,
+        notify=_l("پنجره: برای درخواست %(code)s اطلاعات یا مدرکی لازم است. به صفحهٔ درخواست سر بزنید."),
+    ),
+    Transition("answer", ("needs_info",), "resubmitted", (CITIZEN,), _l("پاسخ و ارسال دوباره"), needs_message=True),
+    Transition(
+        "approve", ("in_review",), "approved", (OFFICER,), _l("تأیید"), notify=_l("پنجره: درخواست %(code)s تأیید شد.")
+    ),
+    Transition(
+        "reject",
+        ("in_review",),
+        "rejected",
+        (OFFICER,),
+        _l("رد درخواست"),
+        needs_message=True,
+        notify=_l("پنجره: درخواست %(code)s رد شد. دلیل را در صفحهٔ درخواست ببینید."),
+    ),
+    Transition(
+        "deliver",
+        ("approved",),
+        "delivered",
+        (OFFICER,),
+        _l("تحویل نتیجه"),
+        notify=_l("پنجره: نتیجهٔ درخواست %(code)s آماده است."),
+    ),
     Transition("withdraw", OPEN_STATES, "withdrawn", (CITIZEN,), _l("انصراف از درخواست")),
     Transition("message", OPEN_STATES + ("approved",), None, (CITIZEN, OFFICER), _l("پیام"), needs_message=True),
 )
@@ -113,9 +133,16 @@ def advance(request, action, user, message="", attachments=(), result_note=None)
         if transition.target == "delivered":
             request.delivered_at = now
             request.result_note = (result_note or "").strip()
-    event = RequestEvent(request=request, action=action, from_status=source,
-                         to_status=transition.target or source, actor=user, actor_kind=_event_actor(kind, request),
-                         message=message or (result_note or "").strip(), created_at=now)
+    event = RequestEvent(
+        request=request,
+        action=action,
+        from_status=source,
+        to_status=transition.target or source,
+        actor=user,
+        actor_kind=_event_actor(kind, request),
+        message=message or (result_note or "").strip(),
+        created_at=now,
+    )
     db.session.add(event)
     for attachment in attachments:
         attachment.request = request

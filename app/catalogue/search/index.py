@@ -6,15 +6,16 @@ agency, clusters, life events, the provinces when not offered everywhere, code) 
 conditions, documents, procedure).
 Query and index go through the same words() so that they always agree.
 """
+
 from functools import lru_cache
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.persian import normalize_for_search
 from app.extensions import db
 from app.models import Agency, SearchTerm, Service, Setting
-from app.core.persian import normalize_for_search
 
 # Raise when words() or the fields change: `flask catalogue reindex` (and seed-demo) rebuild an index
 # whose recorded version differs.
@@ -51,7 +52,7 @@ def joined(parts):
     extra = []
     for size in (2, 3):
         for start in range(len(parts) - size + 1):
-            extra.append((JOINED + "".join(parts[start:start + size]))[:MAX_TERM])
+            extra.append((JOINED + "".join(parts[start : start + size]))[:MAX_TERM])
     return extra
 
 
@@ -113,8 +114,12 @@ def _tsvector(terms):
 def _tsvectors(doc):
     """The whole card (for the index) and the title, title + keywords, title + keywords + meta (for ranking)."""
     title, keywords, meta = doc["title"], doc["keywords"], doc["meta"]
-    return {"document": _tsvector(title + keywords + meta + doc["body"]), "title": _tsvector(title),
-            "title_keywords": _tsvector(title + keywords), "title_keywords_meta": _tsvector(title + keywords + meta)}
+    return {
+        "document": _tsvector(title + keywords + meta + doc["body"]),
+        "title": _tsvector(title),
+        "title_keywords": _tsvector(title + keywords),
+        "title_keywords_meta": _tsvector(title + keywords + meta),
+    }
 
 
 def _quote(term):
@@ -122,11 +127,17 @@ def _quote(term):
 
 
 def _services_with_cards(ids):
-    query = (select(Service)
-             .options(joinedload(Service.current_revision), joinedload(Service.agency).joinedload(Agency.parent),
-                      selectinload(Service.clusters), selectinload(Service.life_events),
-                      selectinload(Service.provinces))
-             .where(Service.id.in_(ids)))
+    query = (
+        select(Service)
+        .options(
+            joinedload(Service.current_revision),
+            joinedload(Service.agency).joinedload(Agency.parent),
+            selectinload(Service.clusters),
+            selectinload(Service.life_events),
+            selectinload(Service.provinces),
+        )
+        .where(Service.id.in_(ids))
+    )
     return db.session.execute(query).unique().scalars().all()
 
 
@@ -147,15 +158,21 @@ def index_services(services):
     docs = [(s.id, document(s)) for s in live]
     if _dialect() == "postgresql":
         db.session.execute(
-            text("INSERT INTO service_search (service_id, document, title, title_keywords, title_keywords_meta) "
-                 "VALUES (:id, CAST(:document AS tsvector), CAST(:title AS tsvector), "
-                 "CAST(:title_keywords AS tsvector), CAST(:title_keywords_meta AS tsvector))"),
-            [{"id": sid, **_tsvectors(doc)} for sid, doc in docs])
+            text(
+                "INSERT INTO service_search (service_id, document, title, title_keywords, title_keywords_meta) "
+                "VALUES (:id, CAST(:document AS tsvector), CAST(:title AS tsvector), "
+                "CAST(:title_keywords AS tsvector), CAST(:title_keywords_meta AS tsvector))"
+            ),
+            [{"id": sid, **_tsvectors(doc)} for sid, doc in docs],
+        )
     else:
         db.session.execute(
-            text("INSERT INTO service_search (rowid, title, keywords, meta, body) "
-                 "VALUES (:id, :title, :keywords, :meta, :body)"),
-            [{"id": sid, **{field: " ".join(doc[field]) for field in FIELDS}} for sid, doc in docs])
+            text(
+                "INSERT INTO service_search (rowid, title, keywords, meta, body) "
+                "VALUES (:id, :title, :keywords, :meta, :body)"
+            ),
+            [{"id": sid, **{field: " ".join(doc[field]) for field in FIELDS}} for sid, doc in docs],
+        )
     # The vocabulary holds the spellings people type: joined terms without their mark.
     _add_vocabulary({term.lstrip(JOINED) for _, doc in docs for field in FIELDS for term in doc[field]})
 
@@ -168,10 +185,12 @@ def remove_services(ids):
         db.session.execute(text("DELETE FROM service_search WHERE service_id = ANY(:ids)"), {"ids": ids})
     else:
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start:start + BATCH]
+            chunk = ids[start : start + BATCH]
             names = ", ".join(f":i{n}" for n in range(len(chunk)))
-            db.session.execute(text(f"DELETE FROM service_search WHERE rowid IN ({names})"),
-                               {f"i{n}": value for n, value in enumerate(chunk)})
+            db.session.execute(
+                text(f"DELETE FROM service_search WHERE rowid IN ({names})"),
+                {f"i{n}": value for n, value in enumerate(chunk)},
+            )
 
 
 def _add_vocabulary(terms):
@@ -182,31 +201,41 @@ def _add_vocabulary(terms):
     insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
     statement = insert(SearchTerm).on_conflict_do_nothing(index_elements=["term"])
     for start in range(0, len(rows), 5000):
-        db.session.execute(statement, rows[start:start + 5000])
+        db.session.execute(statement, rows[start : start + 5000])
 
 
 def index_agency_services(agency):
     """Re-index an agency's services (and those of its child agencies) after its name changed."""
     child_ids = select(Agency.id).where(Agency.parent_id == agency.id)
-    ids = db.session.execute(select(Service.id).where(
-        (Service.agency_id == agency.id) | Service.agency_id.in_(child_ids))).scalars().all()
+    ids = (
+        db.session.execute(
+            select(Service.id).where((Service.agency_id == agency.id) | Service.agency_id.in_(child_ids))
+        )
+        .scalars()
+        .all()
+    )
     reindex_ids(ids)
 
 
 def reindex_ids(ids):
     ids = list(ids)
     for start in range(0, len(ids), BATCH):
-        index_services(_services_with_cards(ids[start:start + BATCH]))
+        index_services(_services_with_cards(ids[start : start + BATCH]))
 
 
 def rebuild(progress=None):
     """Empty the index and the vocabulary and index every published card again; returns how many."""
     db.session.execute(text("DELETE FROM service_search"))
     db.session.execute(delete(SearchTerm))
-    ids = db.session.execute(select(Service.id).where(Service.is_active, Service.current_revision_id.is_not(None))
-                             .order_by(Service.id)).scalars().all()
+    ids = (
+        db.session.execute(
+            select(Service.id).where(Service.is_active, Service.current_revision_id.is_not(None)).order_by(Service.id)
+        )
+        .scalars()
+        .all()
+    )
     for start in range(0, len(ids), BATCH):
-        chunk = _services_with_cards(ids[start:start + BATCH])
+        chunk = _services_with_cards(ids[start : start + BATCH])
         index_services(chunk)
         if progress:
             progress(len(chunk))

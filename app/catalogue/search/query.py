@@ -12,6 +12,7 @@ How a query is read (search_index.words() folds query and cards the same way):
 - when few cards have every word, cards with all but one of them follow (rarer words and stronger fields
   first); a query that finds nothing is logged.
 """
+
 import logging
 import math
 from contextlib import contextmanager
@@ -23,10 +24,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
+from app.catalogue.search.index import JOINED, trigram_key, words
+from app.core.persian import normalize
 from app.extensions import db
 from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
-from app.core.persian import normalize
-from app.catalogue.search.index import JOINED, trigram_key, words
 
 log = logging.getLogger("panjereh")
 
@@ -37,17 +38,52 @@ TYPO_MIN_LENGTH = 5
 TRIGRAM_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
 # Little words that carry no subject; a short one is kept only as the word being typed (the last).
-STOPWORDS = frozenset("و در به از با برای که را یا تا این آن ها های ی بر هم".split())
+STOPWORDS = frozenset(
+    ["و", "در", "به", "از", "با", "برای", "که", "را", "یا", "تا", "این", "آن", "ها", "های", "ی", "بر", "هم"]
+)
 # How people phrase a question around the service they want ("چطور گواهینامه بگیرم"): never a subject.
-FILLERS = frozenset("چگونه چطور چطوری نحوه روش طریقه راهنما راهنمای میخواهم خواهم میخوام می کجا چیست "
-                    "چه چی است هست باید گرفتن بگیرم کردن کنم شدن دادن بدهم لطفا".split())
+FILLERS = frozenset(
+    [
+        "چگونه",
+        "چطور",
+        "چطوری",
+        "نحوه",
+        "روش",
+        "طریقه",
+        "راهنما",
+        "راهنمای",
+        "میخواهم",
+        "خواهم",
+        "میخوام",
+        "می",
+        "کجا",
+        "چیست",
+        "چه",
+        "چی",
+        "است",
+        "هست",
+        "باید",
+        "گرفتن",
+        "بگیرم",
+        "کردن",
+        "کنم",
+        "شدن",
+        "دادن",
+        "بدهم",
+        "لطفا",
+    ]
+)
 _PERSIAN_ALPHABET = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 _LATIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 TITLE = ("title",)
 
 # Rank tiers, highest first: which fields must hold every clause, and whether prefixes count.
-TIERS = ((6, TITLE, False), (5, TITLE, True), (4, ("title", "keywords"), True),
-         (3, ("title", "keywords", "meta"), True))
+TIERS = (
+    (6, TITLE, False),
+    (5, TITLE, True),
+    (4, ("title", "keywords"), True),
+    (3, ("title", "keywords", "meta"), True),
+)
 # For cards with only some of the words: where each word was found.
 FIELD_STRENGTH = ((4, TITLE), (3, ("title", "keywords")), (2, ("title", "keywords", "meta")), (1, None))
 
@@ -59,15 +95,16 @@ class Results:
     page: int
     pages: int
     corrections: dict = field(default_factory=dict)  # word typed -> indexed word searched instead
-    ignored: list = field(default_factory=list)       # words no card contains
-    partial: bool = False                             # some results lack a word of the query
-    full: int = 0                                     # how many results have every word (they come first)
-    first_partial: int | None = None                  # index on this page where partial matches start
+    ignored: list = field(default_factory=list)  # words no card contains
+    partial: bool = False  # some results lack a word of the query
+    full: int = 0  # how many results have every word (they come first)
+    first_partial: int | None = None  # index on this page where partial matches start
 
 
 @dataclass(frozen=True)
 class Alternative:
     """One way to satisfy a clause: every term must occur; the last may be a prefix."""
+
     terms: tuple
     prefix: bool = False
 
@@ -85,13 +122,14 @@ def clean_query(raw):
 
 # --- reading the query ----------------------------------------------------------------------------------
 
+
 def _synonym_groups(query_words):
     """Synonym groups touching any 1-3 word span of the query, keyed by the solid form of each member, so
     that spacing and ZWNJ do not matter ("توان‌خواهان", "توان خواهان" and "توانخواهان" are one key)."""
     solids = set()
     for size in (1, 2, 3):
         for start in range(len(query_words) - size + 1):
-            solids.add("".join(query_words[start:start + size]))
+            solids.add("".join(query_words[start : start + size]))
     if not solids:
         return {}
     solids = sorted(solids)
@@ -141,7 +179,7 @@ def plan(query):
             span = range(start, start + size)
             if covered & set(span):
                 continue
-            part = query_words[start:start + size]
+            part = query_words[start : start + size]
             group = groups.get("".join(part))
             if group:
                 covered.update(span)
@@ -164,7 +202,7 @@ def plan(query):
         # The card may write solid what the query spaced: "گواهی نامه" -> "گواهینامه".
         for size in (2, 3):
             for start in range(max(0, i - size + 1), min(i, len(query_words) - size) + 1):
-                solid = "".join(query_words[start:start + size])
+                solid = "".join(query_words[start : start + size])
                 alternatives.append(Alternative((solid,), prefix=start + size - 1 == last and prefix))
         alternatives += _group_alternatives(groups.get(word, ()))
         clauses.append(Clause(word, _unique(alternatives)))
@@ -191,6 +229,7 @@ def _unique(alternatives):
 
 # --- typo tolerance -------------------------------------------------------------------------------------
 
+
 def within_one_edit(a, b):
     """Damerau-Levenshtein (optimal string alignment) distance of at most one."""
     if a == b:
@@ -208,7 +247,7 @@ def within_one_edit(a, b):
     i = 0
     while i < len(a) and a[i] == b[i]:
         i += 1
-    return a[i:] == b[i + 1:]
+    return a[i:] == b[i + 1 :]
 
 
 def _edits(word):
@@ -232,21 +271,31 @@ def corrections_for(word):
         # loses no candidate. Below eight letters that bound is so low that the index would return a large
         # share of the vocabulary, and the word's few one-edit spellings are cheaper to look up directly.
         threshold = (len(word) - 4) / (len(word) + 4) - 0.03
-        db.session.execute(text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"),
-                           {"value": f"{threshold:.3f}"})
-        rows = db.session.execute(
-            text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest"),
-            {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1}).scalars().all()
+        db.session.execute(
+            text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"), {"value": f"{threshold:.3f}"}
+        )
+        rows = (
+            db.session.execute(
+                text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest"),
+                {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1},
+            )
+            .scalars()
+            .all()
+        )
     else:
         candidates = sorted(_edits(word))
         rows = []
         for start in range(0, len(candidates), 900):
-            rows += db.session.execute(select(SearchTerm.term)
-                                       .where(SearchTerm.term.in_(candidates[start:start + 900]))).scalars().all()
+            rows += (
+                db.session.execute(select(SearchTerm.term).where(SearchTerm.term.in_(candidates[start : start + 900])))
+                .scalars()
+                .all()
+            )
     return sorted({term for term in rows if term != word and within_one_edit(word, term)})
 
 
 # --- the two query languages ------------------------------------------------------------------------------
+
 
 def _dialect():
     return db.session.get_bind().dialect.name
@@ -254,6 +303,7 @@ def _dialect():
 
 class _Fts5:
     """SQLite: FTS5 query syntax over service_search(title, keywords, meta, body)."""
+
     id_column = "rowid"
     joins = ""
     row_predicate = None  # FTS5 answers a MATCH for the whole table: ranks use `id IN (matches)`
@@ -279,10 +329,15 @@ class _Fts5:
 class _TsQuery:
     """PostgreSQL: tsquery syntax. Fields are not in the query but in which tsvector it is tested against:
     service_search keeps the whole card (indexed) and the title, title + keywords and title + keywords + meta."""
+
     id_column = "service_id"
     joins = " LEFT JOIN service_search ss ON ss.service_id = s.id"
-    COLUMNS = {None: "document", TITLE: "title", ("title", "keywords"): "title_keywords",
-               ("title", "keywords", "meta"): "title_keywords_meta"}
+    COLUMNS = {
+        None: "document",
+        TITLE: "title",
+        ("title", "keywords"): "title_keywords",
+        ("title", "keywords", "meta"): "title_keywords_meta",
+    }
 
     @classmethod
     def row_predicate(cls, param, fields):
@@ -316,8 +371,10 @@ def _render_clause(syntax, clause, fields=None, prefixes=True):
     parts = []
     for alternative in clause.alternatives:
         last = len(alternative.terms) - 1
-        terms = [syntax.term(term, prefixes and alternative.prefix and i == last, fields)
-                 for i, term in enumerate(alternative.terms)]
+        terms = [
+            syntax.term(term, prefixes and alternative.prefix and i == last, fields)
+            for i, term in enumerate(alternative.terms)
+        ]
         parts.append(terms[0] if len(terms) == 1 else syntax.both(terms))
     return syntax.either(parts) if parts else None
 
@@ -357,8 +414,10 @@ class _Sql:
         """`s.id IN (ids whose index entry matches)`, for databases that cannot test one row (FTS5)."""
         if expression is None:
             return "1 = 0"
-        return (f"s.id IN (SELECT {self.syntax.id_column} FROM service_search "
-                f"WHERE {self.syntax.predicate(self.bind(expression))})")
+        return (
+            f"s.id IN (SELECT {self.syntax.id_column} FROM service_search "
+            f"WHERE {self.syntax.predicate(self.bind(expression))})"
+        )
 
     def ranking(self, expression, fields=None):
         """Whether a candidate matches in these fields, for ordering: per row where the database can."""
@@ -377,10 +436,13 @@ def _exists(syntax, expression):
 
 # --- running it -----------------------------------------------------------------------------------------
 
+
 def _frequency_sql(syntax, sql, clause):
     # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
-    return (f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
-            f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits)")
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
+        f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits)"
+    )
 
 
 def _frequency(syntax, clause):
@@ -395,8 +457,9 @@ def _weights(syntax, clauses):
     sql = _Sql(syntax)
     sql.params["live"] = True
     counts = ", ".join(_frequency_sql(syntax, sql, clause) for clause in clauses)
-    statement = (f"SELECT (SELECT COUNT(*) FROM service WHERE is_active = :live AND current_revision_id IS NOT NULL), "
-                 f"{counts}")
+    statement = (
+        f"SELECT (SELECT COUNT(*) FROM service WHERE is_active = :live AND current_revision_id IS NOT NULL), {counts}"
+    )
     documents, *frequencies = db.session.execute(text(statement), sql.params).one()
     return [round(math.log((max(documents, 1) + 1) / (frequency + 0.5)) + 0.1, 4) for frequency in frequencies]
 
@@ -423,8 +486,10 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
             return [], 0, 0
         source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE"
     by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
-    tiers = " ".join(f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
-                     for rank, fields, prefixes in TIERS)
+    tiers = " ".join(
+        f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
+        for rank, fields, prefixes in TIERS
+    )
     order = [f"(CASE WHEN {by_code} THEN 1 ELSE 0 END) DESC"]
     complete, score = "1", "0"
     if weights is None:
@@ -433,19 +498,25 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
         complete = f"CASE WHEN {sql.ranking(_render(syntax, clauses))} THEN 1 ELSE 0 END"
         scores = []
         for clause, weight in zip(clauses, weights):
-            cases = " ".join(f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}"
-                             for rank, fields in FIELD_STRENGTH)
+            cases = " ".join(
+                f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}"
+                for rank, fields in FIELD_STRENGTH
+            )
             scores.append(f"(CASE {cases} ELSE 0 END) * :{sql.bind(weight)}")
         score = " + ".join(scores)
         order += ["complete DESC", "(CASE WHEN complete = 1 THEN tier ELSE 0 END) DESC", "score DESC"]
     order += ["s.volume DESC", "s.code"]
     # The inner query finds the candidates and computes their ranks; the outer one orders and counts them.
-    inner = (f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
-             f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
-             f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL")
+    inner = (
+        f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
+        f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
+        f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL"
+    )
     sql.params["live"] = True
-    statement = (f"SELECT id, COUNT(*) OVER () AS total, SUM(complete) OVER () AS full_total FROM ({inner}) AS s "
-                 f"ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset")
+    statement = (
+        f"SELECT id, COUNT(*) OVER () AS total, SUM(complete) OVER () AS full_total FROM ({inner}) AS s "
+        f"ORDER BY {', '.join(order)} LIMIT :limit OFFSET :offset"
+    )
     sql.params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     rows = db.session.execute(text(statement), sql.params).all()
     if rows:
@@ -462,9 +533,14 @@ def _load(ids):
         return []
     # A result line needs the title, the agency's name and whether the request stage is online: nothing more
     # of the card is loaded (its JSON lists are most of the cost).
-    query = (select(Service).options(joinedload(Service.agency).load_only(Agency.code, Agency.name),
-                                     joinedload(Service.current_revision).load_only(ServiceRevision.stage_request))
-             .where(Service.id.in_(ids)))
+    query = (
+        select(Service)
+        .options(
+            joinedload(Service.agency).load_only(Agency.code, Agency.name),
+            joinedload(Service.current_revision).load_only(ServiceRevision.stage_request),
+        )
+        .where(Service.id.in_(ids))
+    )
     by_id = {s.id: s for s in db.session.execute(query).unique().scalars()}
     return [by_id[i] for i in ids if i in by_id]
 
@@ -499,8 +575,12 @@ def _repair(syntax, clauses):
 # primary key to feed a merge join; a parallel worker costs more to start than these queries take; and a plan
 # cached for a statement psycopg has prepared cannot see how selective this query's words are. So, for these
 # statements only (see _through_the_indexes):
-_PLANNER = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0",
-            "plan_cache_mode": "force_custom_plan"}
+_PLANNER = {
+    "enable_seqscan": "off",
+    "enable_indexscan": "off",
+    "max_parallel_workers_per_gather": "0",
+    "plan_cache_mode": "force_custom_plan",
+}
 _SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
 _SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER)
 
@@ -564,10 +644,15 @@ def _by_initial(letter, page):
     index this would expand to most of its terms; a scan of the titles is cheaper and finds the same."""
     initials = {letter, "آ"} if letter == "ا" else {letter}
     patterns = [p for ch in sorted(initials) for p in (f"{ch}%", f"% {ch}%", f"%\u200c{ch}%")]
-    query = (select(Service.id, func.count().over().label("total"))
-             .where(Service.is_active, Service.current_revision_id.is_not(None),
-                    or_(*[Service.title.like(p) for p in patterns]))
-             .order_by(Service.yearly_volume.desc(), Service.code).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
+    query = (
+        select(Service.id, func.count().over().label("total"))
+        .where(
+            Service.is_active, Service.current_revision_id.is_not(None), or_(*[Service.title.like(p) for p in patterns])
+        )
+        .order_by(Service.yearly_volume.desc(), Service.code)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
     rows = db.session.execute(query).all()
     total = rows[0].total if rows else 0
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
@@ -592,8 +677,9 @@ def _search(clauses, codes, page):
     first_partial = full - (page - 1) * PAGE_SIZE if full < total else None
     if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
         first_partial = None
-    return Results(_load(ids), total, page, pages if total else 0, corrections, ignored, full < total, full,
-                   first_partial)
+    return Results(
+        _load(ids), total, page, pages if total else 0, corrections, ignored, full < total, full, first_partial
+    )
 
 
 def record_search_miss(normalised):
@@ -605,7 +691,8 @@ def record_search_miss(normalised):
     insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
     statement = insert(SearchMiss).values(query=normalised, count=1, first_seen=now, last_seen=now)
     statement = statement.on_conflict_do_update(
-        index_elements=["query"], set_={"count": SearchMiss.count + 1, "last_seen": now})
+        index_elements=["query"], set_={"count": SearchMiss.count + 1, "last_seen": now}
+    )
     try:
         with db.session.begin_nested():
             db.session.execute(statement)

@@ -1,4 +1,5 @@
 """Account pages: citizen sign-in, applying, drafts, my requests, the request page; staff sign-in."""
+
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -6,19 +7,26 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.requests import attachments, workflow
-from app.catalogue import queries as catalogue
-from app.people import otp
 from app.adapters import ownership, sms
+from app.catalogue import queries as catalogue
+from app.core.identifiers import InvalidIdentifier, clean_mobile
+from app.extensions import db, limiter
+from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
+from app.people import otp
 from app.people.auth import SignInError, authenticate_staff, landing_endpoint, role_required
 from app.people.auth import sign_in as start_session
-from app.extensions import db, limiter
-from app.requests.filing import Filing, FilingError, existing_for_key, file_request, save_draft
-from app.requests.formdefs import (answers_from, build_form, check_files, definition_for, display_answers,
-    file_fields, raw_answers)
-from app.core.identifiers import InvalidIdentifier, clean_mobile
-from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
 from app.permissions import request_for, requests_visible_to
+from app.requests import attachments, workflow
+from app.requests.filing import Filing, FilingError, existing_for_key, file_request, save_draft
+from app.requests.formdefs import (
+    answers_from,
+    build_form,
+    check_files,
+    definition_for,
+    display_answers,
+    file_fields,
+    raw_answers,
+)
 from app.web.account import bp
 from app.web.account.forms import ApplyControls, CodeForm, RequestActionForm, SignInForm, StaffSignInForm
 
@@ -36,6 +44,7 @@ def _safe_next(default):
 
 
 # --- citizen sign-in -------------------------------------------------------------------------------
+
 
 @bp.route("/account/sign-in", methods=["GET", "POST"])
 @limiter.limit("20 per 10 minutes", methods=["POST"])
@@ -63,12 +72,13 @@ def sign_in():
     return redirect(url_for(".verify"))
 
 
-
 def _recent_challenge(national_code, mobile):
     return db.session.execute(
-        db.select(OtpChallenge).filter_by(national_code=national_code, mobile=mobile, purpose="sign_in",
-                                          consumed_at=None)
-        .order_by(OtpChallenge.sent_at.desc()).limit(1)).scalar_one_or_none()
+        db.select(OtpChallenge)
+        .filter_by(national_code=national_code, mobile=mobile, purpose="sign_in", consumed_at=None)
+        .order_by(OtpChallenge.sent_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def _session_challenge():
@@ -98,8 +108,13 @@ def verify():
             return redirect(target)
     if form.errors:
         status = 400
-    return render_template("account/verify.html", form=form, challenge=challenge,
-                           wait=otp.seconds_until_resend(challenge), simulator=sms.is_simulator()), status
+    return render_template(
+        "account/verify.html",
+        form=form,
+        challenge=challenge,
+        wait=otp.seconds_until_resend(challenge),
+        simulator=sms.is_simulator(),
+    ), status
 
 
 @bp.post("/account/sign-in/resend")
@@ -139,6 +154,7 @@ def sign_out():
 
 # --- staff sign-in ---------------------------------------------------------------------------------
 
+
 @bp.route("/staff/sign-in", methods=["GET", "POST"])
 @limiter.limit("20 per 10 minutes", methods=["POST"])
 def staff_sign_in():
@@ -155,6 +171,7 @@ def staff_sign_in():
 
 
 # --- applying and drafts ---------------------------------------------------------------------------
+
 
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
 @role_required(Role.CITIZEN)
@@ -175,8 +192,13 @@ def apply(code):
         return redirect(url_for(".request_page", code=replay.tracking_code))
     form = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
     if request.form.get("action") == "draft":
-        draft = save_draft(service, current_user, raw_answers(form, definition), draft,
-                           files=_store_files(form, definition, skip_invalid=True))
+        draft = save_draft(
+            service,
+            current_user,
+            raw_answers(form, definition),
+            draft,
+            files=_store_files(form, definition, skip_invalid=True),
+        )
         flash(_("پیش‌نویس ذخیره شد. هر وقت خواستید از «درخواست‌های من» ادامه دهید."))
         return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
     existing = {a.field_name for a in draft.attachments} if draft else set()
@@ -188,10 +210,17 @@ def apply(code):
         stored = []
         try:
             stored = _store_files(form, definition)
-            filed = file_request(Filing(service=service, applicant=current_user, answers=answers_from(form, definition),
-                                        actor=current_user, idempotency_key=controls.idempotency_key.data,
-                                        attachments=stored + (list(draft.attachments) if draft else []),
-                                        draft=draft))
+            filed = file_request(
+                Filing(
+                    service=service,
+                    applicant=current_user,
+                    answers=answers_from(form, definition),
+                    actor=current_user,
+                    idempotency_key=controls.idempotency_key.data,
+                    attachments=stored + (list(draft.attachments) if draft else []),
+                    draft=draft,
+                )
+            )
         except (FilingError, attachments.UploadError) as error:
             attachments.discard(stored)
             db.session.rollback()
@@ -225,12 +254,15 @@ def _store_files(form, definition, skip_invalid=False):
         except attachments.UploadError as error:
             if not skip_invalid:
                 raise
-            flash(_("«%(label)s» ذخیره نشد: %(reason)s", label=spec.get("label", spec["name"]), reason=error.message),
-                  "error")
+            flash(
+                _("«%(label)s» ذخیره نشد: %(reason)s", label=spec.get("label", spec["name"]), reason=error.message),
+                "error",
+            )
     return stored
 
 
 # --- my requests and the request page --------------------------------------------------------------
+
 
 @bp.get("/account/requests")
 @role_required(Role.CITIZEN)
@@ -240,8 +272,13 @@ def my_requests():
     if on_behalf:
         query = query.where(Request.channel == "counter")
     rows = db.session.execute(query.order_by(Request.created_at.desc())).scalars().all()
-    return render_template("account/my_requests.html", requests=rows, on_behalf=on_behalf,
-                           next_step=workflow.next_step_for_citizen, labels=workflow.STATUS_LABELS)
+    return render_template(
+        "account/my_requests.html",
+        requests=rows,
+        on_behalf=on_behalf,
+        next_step=workflow.next_step_for_citizen,
+        labels=workflow.STATUS_LABELS,
+    )
 
 
 @bp.get("/requests/<code>")
@@ -255,9 +292,15 @@ def request_page(code):
 
 def _render_request(found, form, status=200, confirm=None):
     definition = definition_for(found.revision)
-    return render_template("account/request.html", req=found, form=form, confirm=confirm,
-                           answers=display_answers(definition, found.answers), labels=workflow.STATUS_LABELS,
-                           actions=workflow.allowed_actions(found, current_user)), status
+    return render_template(
+        "account/request.html",
+        req=found,
+        form=form,
+        confirm=confirm,
+        answers=display_answers(definition, found.answers),
+        labels=workflow.STATUS_LABELS,
+        actions=workflow.allowed_actions(found, current_user),
+    ), status
 
 
 @bp.post("/requests/<code>/act")
@@ -296,6 +339,7 @@ def download(code, file_id):
 
 
 # --- the SMS simulator's outbox (only while the local backend is configured) -----------------------
+
 
 @bp.get("/_dev/sms")
 def dev_sms():

@@ -1,6 +1,7 @@
 """The administration area: outsourcing decisions and the fee cap, agencies, offices, staff accounts, audit log."""
+
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from app.web.admin import audit_log, manage, routes  # noqa: E402,F401
+from app.web.admin import audit_log, manage, routes

@@ -1,5 +1,6 @@
 """The audit log browser: filters by actor, action, object type and Jalali date range, newest first, paginated."""
-from datetime import datetime, time, timedelta, timezone
+
+from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 from flask_babel import gettext as _
@@ -7,10 +8,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.administration import audit
-from app.people.auth import role_required
+from app.core.persian import TEHRAN
 from app.extensions import db
 from app.models import User
-from app.core.persian import TEHRAN
+from app.people.auth import role_required
 from app.web.admin import bp
 from app.web.admin.forms import AuditFilterForm, options
 from app.web.admin.routes import ADMINS
@@ -20,7 +21,7 @@ PAGE_SIZE = 50
 
 def _utc_start_of(day):
     """Midnight in Tehran at the start of a (Gregorian) date, as the naive UTC the database stores."""
-    return datetime.combine(day, time(), tzinfo=TEHRAN).astimezone(timezone.utc).replace(tzinfo=None)
+    return datetime.combine(day, time(), tzinfo=TEHRAN).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/audit")
@@ -45,12 +46,26 @@ def audit_log():
         form.date_to.errors = list(form.date_to.errors) + [_("«تا تاریخ» باید همان روز یا بعد از «از تاریخ» باشد.")]
         valid = False
     if valid:
-        query = audit.events(current_user, actor=actor, action=form.action.data or None,
-                             object_type=form.object_type.data or None, since=since, until=until)
+        query = audit.events(
+            current_user,
+            actor=actor,
+            action=form.action.data or None,
+            object_type=form.object_type.data or None,
+            since=since,
+            until=until,
+        )
         found = db.session.execute(query.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).scalars().all()
         rows, has_more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     else:
         status = 400
     filters = {key: value for key, value in request.args.items() if key != "page" and value}
-    return render_template("admin/audit.html", form=form, rows=rows, has_more=has_more, page=page, filters=filters,
-                           actions=audit.ACTIONS, object_types=audit.OBJECT_TYPES), status
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        rows=rows,
+        has_more=has_more,
+        page=page,
+        filters=filters,
+        actions=audit.ACTIONS,
+        object_types=audit.OBJECT_TYPES,
+    ), status

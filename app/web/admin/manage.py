@@ -1,16 +1,26 @@
 """Managing agencies, counter offices and staff accounts; each change goes through its rule module and is audited."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+
 from app.administration import agencies, offices
 from app.catalogue import queries as catalogue
-from app.people import staff
-from app.people.auth import role_required
 from app.extensions import db
 from app.models import Agency, Office, Role
+from app.people import staff
+from app.people.auth import role_required
 from app.web.admin import bp
-from app.web.admin.forms import (AgencyEditForm, AgencyForm, ConfirmForm, OfficeEditForm, OfficeForm, RoleForm,
-    StaffForm, options)
+from app.web.admin.forms import (
+    AgencyEditForm,
+    AgencyForm,
+    ConfirmForm,
+    OfficeEditForm,
+    OfficeForm,
+    RoleForm,
+    StaffForm,
+    options,
+)
 from app.web.admin.routes import ADMINS
 
 
@@ -27,6 +37,7 @@ def _province_choices(admin, blank=False):
 
 # --- agencies ------------------------------------------------------------------------------------------
 
+
 @bp.get("/agencies")
 @role_required(*ADMINS)
 def agencies_list():
@@ -41,9 +52,16 @@ def agency_new():
     form.province.choices = options(_province_choices(current_user, blank=True))
     if form.validate_on_submit():
         try:
-            agency = agencies.create_agency(current_user, form.code.data, form.name.data, form.name_en.data,
-                                            form.level.data, catalogue.province_by_code(form.province.data),
-                                            form.connection_status.data, form.website_url.data)
+            agency = agencies.create_agency(
+                current_user,
+                form.code.data,
+                form.name.data,
+                form.name_en.data,
+                form.level.data,
+                catalogue.province_by_code(form.province.data),
+                form.connection_status.data,
+                form.website_url.data,
+            )
             db.session.commit()
         except agencies.AgencyError as error:
             db.session.rollback()
@@ -61,8 +79,14 @@ def agency_edit(code):
     form = AgencyEditForm(obj=agency)
     if form.validate_on_submit():
         try:
-            agencies.update_agency(current_user, agency, form.name.data, form.name_en.data,
-                                   form.connection_status.data, form.website_url.data)
+            agencies.update_agency(
+                current_user,
+                agency,
+                form.name.data,
+                form.name_en.data,
+                form.connection_status.data,
+                form.website_url.data,
+            )
             db.session.commit()
         except agencies.AgencyError as error:
             db.session.rollback()
@@ -75,14 +99,19 @@ def agency_edit(code):
 
 # --- offices -------------------------------------------------------------------------------------------
 
+
 def _office_form(obj=None):
     form = OfficeForm() if obj is None else OfficeEditForm(obj=obj)
     provinces = [current_user.province] if current_user.role == Role.PROVINCIAL_ADMIN else catalogue.provinces()
-    form.province.choices = options(([] if current_user.role == Role.PROVINCIAL_ADMIN
-                                     else [("", _("— انتخاب کنید —"))]) + [(p.code, p.name) for p in provinces])
+    form.province.choices = options(
+        ([] if current_user.role == Role.PROVINCIAL_ADMIN else [("", _("— انتخاب کنید —"))])
+        + [(p.code, p.name) for p in provinces]
+    )
     counties = [(p, c) for p in provinces for c in catalogue.counties_of(p)]
-    form.county.choices = options([("", _("— بدون شهرستان —"))] + [
-        (c.code, c.name if len(provinces) == 1 else f"{c.name} ({p.name})") for p, c in counties])
+    form.county.choices = options(
+        [("", _("— بدون شهرستان —"))]
+        + [(c.code, c.name if len(provinces) == 1 else f"{c.name} ({p.name})") for p, c in counties]
+    )
     if obj is not None and request.method == "GET":
         form.province.data = obj.province.code if obj.province else ""
         form.county.data = obj.county.code if obj.county else ""
@@ -93,10 +122,17 @@ def _office_form(obj=None):
 
 def _office_values(form, office=None):
     province = catalogue.province_by_code(form.province.data)
-    return {"code": office.code if office else form.code.data, "name": form.name.data, "province": province,
-            "county": catalogue.county_by_code(form.county.data), "address": form.address.data,
-            "phone": form.phone.data, "opening_hours": form.opening_hours.data,
-            "latitude": form.latitude.data, "longitude": form.longitude.data}
+    return {
+        "code": office.code if office else form.code.data,
+        "name": form.name.data,
+        "province": province,
+        "county": catalogue.county_by_code(form.county.data),
+        "address": form.address.data,
+        "phone": form.phone.data,
+        "opening_hours": form.opening_hours.data,
+        "latitude": form.latitude.data,
+        "longitude": form.longitude.data,
+    }
 
 
 @bp.get("/offices")
@@ -106,8 +142,14 @@ def offices_list():
     status = request.args.get("status", "")
     status = status if status in offices.STATUS_LABELS else ""
     found = offices.managed(current_user, province, status, request.args.get("page", 1, type=int))
-    return render_template("admin/offices.html", found=found, province=province, status=status,
-                           provinces=_province_choices(current_user), statuses=offices.STATUS_LABELS)
+    return render_template(
+        "admin/offices.html",
+        found=found,
+        province=province,
+        status=status,
+        provinces=_province_choices(current_user),
+        statuses=offices.STATUS_LABELS,
+    )
 
 
 @bp.route("/offices/new", methods=["GET", "POST"])
@@ -124,8 +166,9 @@ def office_new():
         else:
             flash(_("دفتر «%(name)s» افزوده شد.", name=office.name))
             return redirect(url_for(".office_edit", code=office.code))
-    return render_template("admin/office_form.html", form=form, office=None,
-                           confirm_form=ConfirmForm()), 400 if form.errors else 200
+    return render_template(
+        "admin/office_form.html", form=form, office=None, confirm_form=ConfirmForm()
+    ), 400 if form.errors else 200
 
 
 @bp.route("/offices/<code>", methods=["GET", "POST"])
@@ -143,8 +186,9 @@ def office_edit(code):
         else:
             flash(_("تغییرات دفتر ذخیره شد."))
             return redirect(url_for(".office_edit", code=office.code))
-    return render_template("admin/office_form.html", form=form, office=office, confirm_form=ConfirmForm(),
-                           statuses=offices.STATUS_LABELS), 400 if form.errors else 200
+    return render_template(
+        "admin/office_form.html", form=form, office=office, confirm_form=ConfirmForm(), statuses=offices.STATUS_LABELS
+    ), 400 if form.errors else 200
 
 
 @bp.post("/offices/<code>/status")
@@ -156,8 +200,14 @@ def office_status(code):
     form = _office_form(office)
     if confirm_form.validate_on_submit() and status in offices.STATUS_LABELS:
         if status == "suspended" and request.form.get("confirm") != "yes":
-            return render_template("admin/office_form.html", form=form, office=office, confirm_form=confirm_form,
-                                   confirm="suspend", statuses=offices.STATUS_LABELS)
+            return render_template(
+                "admin/office_form.html",
+                form=form,
+                office=office,
+                confirm_form=confirm_form,
+                confirm="suspend",
+                statuses=offices.STATUS_LABELS,
+            )
         try:
             offices.set_status(current_user, office, status)
             db.session.commit()
@@ -165,20 +215,28 @@ def office_status(code):
             db.session.rollback()
             flash(error.message, "error")
         else:
-            flash(_("دفتر تعلیق شد؛ از این پس درخواستی در آن ثبت نمی‌شود.") if status == "suspended"
-                  else _("دفتر دوباره فعال شد."))
+            flash(
+                _("دفتر تعلیق شد؛ از این پس درخواستی در آن ثبت نمی‌شود.")
+                if status == "suspended"
+                else _("دفتر دوباره فعال شد.")
+            )
             return redirect(url_for(".office_edit", code=office.code))
-    return render_template("admin/office_form.html", form=form, office=office, confirm_form=confirm_form,
-                           statuses=offices.STATUS_LABELS), 400
+    return render_template(
+        "admin/office_form.html", form=form, office=office, confirm_form=confirm_form, statuses=offices.STATUS_LABELS
+    ), 400
 
 
 # --- staff accounts ------------------------------------------------------------------------------------
 
+
 def _scope_choices(form):
     blank = [("", _("— انتخاب کنید —"))]
     form.role.choices = options(blank + [(r, staff.ROLE_LABELS[r]) for r in staff.assignable_roles(current_user)])
-    office_rows = db.session.execute(offices.visible_to(current_user).where(Office.status == "active")
-                                     .order_by(Office.code)).scalars().all()
+    office_rows = (
+        db.session.execute(offices.visible_to(current_user).where(Office.status == "active").order_by(Office.code))
+        .scalars()
+        .all()
+    )
     form.office.choices = options(blank + [(o.code, f"{o.name} ({o.code})") for o in office_rows])
     agency_rows = db.session.execute(agencies.visible_to(current_user).order_by(Agency.code)).scalars().all()
     form.agency.choices = options(blank + [(a.code, f"{a.name} ({a.code})") for a in agency_rows])
@@ -187,10 +245,18 @@ def _scope_choices(form):
 
 
 def _scope_values(form):
-    office = db.session.execute(offices.visible_to(current_user).where(Office.code == form.office.data)
-                                ).scalar_one_or_none() if form.office.data else None
-    agency = db.session.execute(agencies.visible_to(current_user).where(Agency.code == form.agency.data)
-                                ).scalar_one_or_none() if form.agency.data else None
+    office = (
+        db.session.execute(offices.visible_to(current_user).where(Office.code == form.office.data)).scalar_one_or_none()
+        if form.office.data
+        else None
+    )
+    agency = (
+        db.session.execute(
+            agencies.visible_to(current_user).where(Agency.code == form.agency.data)
+        ).scalar_one_or_none()
+        if form.agency.data
+        else None
+    )
     return {"office": office, "agency": agency, "province": catalogue.province_by_code(form.province.data)}
 
 
@@ -210,8 +276,9 @@ def staff_new():
     form = _scope_choices(StaffForm())
     if form.validate_on_submit():
         try:
-            user, password = staff.create_account(current_user, form.username.data, form.full_name.data,
-                                                   form.role.data, **_scope_values(form))
+            user, password = staff.create_account(
+                current_user, form.username.data, form.full_name.data, form.role.data, **_scope_values(form)
+            )
             db.session.commit()
         except staff.StaffError as error:
             db.session.rollback()
@@ -229,9 +296,16 @@ def _account_page(user, status=200, role_form=None, password=None, confirm=None)
         role_form.office.data = user.office.code if user.office else ""
         role_form.agency.data = user.agency.code if user.agency else ""
         role_form.province.data = user.province.code if user.province else ""
-    return render_template("admin/staff_account.html", account=user, role_form=role_form, password=password,
-                           confirm=confirm, confirm_form=ConfirmForm(), roles=staff.ROLE_LABELS,
-                           is_self=user.id == current_user.id), status
+    return render_template(
+        "admin/staff_account.html",
+        account=user,
+        role_form=role_form,
+        password=password,
+        confirm=confirm,
+        confirm_form=ConfirmForm(),
+        roles=staff.ROLE_LABELS,
+        is_self=user.id == current_user.id,
+    ), status
 
 
 @bp.get("/staff/<public_id>")
@@ -267,8 +341,11 @@ def staff_status(public_id):
         return _account_page(user, status=400)
     if not active and request.form.get("confirm") != "yes":
         return _account_page(user, confirm="deactivate")
-    return _account_change(user, lambda: staff.set_active(current_user, user, active),
-                           _("حساب دوباره فعال شد.") if active else _("حساب غیرفعال شد."))
+    return _account_change(
+        user,
+        lambda: staff.set_active(current_user, user, active),
+        _("حساب دوباره فعال شد.") if active else _("حساب غیرفعال شد."),
+    )
 
 
 @bp.post("/staff/<public_id>/password")
@@ -299,4 +376,3 @@ def _account_change(user, change, done):
         return _account_page(user, status=400)
     flash(done)
     return redirect(url_for(".staff_account", public_id=user.public_id))
-

@@ -1,13 +1,14 @@
 """Administration home, the queue of outsourcing proposals, each one's page with its decisions, and the fee cap."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.administration import outsourcing as rules
-from app.people.auth import role_required
 from app.extensions import db
 from app.models import Outsourcing, Role
+from app.people.auth import role_required
 from app.web.admin import bp
 from app.web.admin.forms import DecisionForm, FeeCapForm, FeeChangeForm, RevokeForm
 
@@ -17,9 +18,13 @@ ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
 @bp.get("/")
 @role_required(*ADMINS)
 def home():
-    counts = dict(db.session.execute(
-        rules.visible_to(current_user).with_only_columns(Outsourcing.status, func.count())
-        .group_by(Outsourcing.status)).all())
+    counts = dict(
+        db.session.execute(
+            rules.visible_to(current_user)
+            .with_only_columns(Outsourcing.status, func.count())
+            .group_by(Outsourcing.status)
+        ).all()
+    )
     return render_template("admin/home.html", counts=counts, fee_cap=rules.fee_cap())
 
 
@@ -29,18 +34,30 @@ def queue():
     status = request.args.get("status", "pending")
     if status not in rules.STATUS_LABELS:
         status = "pending"
-    return render_template("admin/outsourcing_list.html", rows=rules.listing(current_user, status), status=status,
-                           labels=rules.STATUS_LABELS, fee_cap=rules.fee_cap())
+    return render_template(
+        "admin/outsourcing_list.html",
+        rows=rules.listing(current_user, status),
+        status=status,
+        labels=rules.STATUS_LABELS,
+        fee_cap=rules.fee_cap(),
+    )
 
 
 def _render(found, status=200, confirm=None, **forms):
     forms.setdefault("decision_form", DecisionForm())
     forms.setdefault("revoke_form", RevokeForm(prefix="revoke"))
     forms.setdefault("fee_form", FeeChangeForm(prefix="fee"))
-    return render_template("admin/outsourcing.html", item=found, decisions=rules.decisions(found), confirm=confirm,
-                           labels=rules.STATUS_LABELS, decision_labels=rules.DECISION_LABELS,
-                           may_decide=rules.may_decide(current_user, found), fee_cap=rules.fee_cap(),
-                           **forms), status
+    return render_template(
+        "admin/outsourcing.html",
+        item=found,
+        decisions=rules.decisions(found),
+        confirm=confirm,
+        labels=rules.STATUS_LABELS,
+        decision_labels=rules.DECISION_LABELS,
+        may_decide=rules.may_decide(current_user, found),
+        fee_cap=rules.fee_cap(),
+        **forms,
+    ), status
 
 
 @bp.get("/outsourcing/<public_id>")
@@ -114,7 +131,13 @@ def fee_cap():
     elif request.method == "GET":
         form.amount.data = str(rules.fee_cap())
     # Lowering the cap leaves approved fees as they were; the page lists those now above it.
-    above = db.session.execute(select(Outsourcing).where(Outsourcing.status == "approved",
-                                                         Outsourcing.counter_fee_rial > rules.fee_cap())
-                               .order_by(Outsourcing.id)).scalars().all()
+    above = (
+        db.session.execute(
+            select(Outsourcing)
+            .where(Outsourcing.status == "approved", Outsourcing.counter_fee_rial > rules.fee_cap())
+            .order_by(Outsourcing.id)
+        )
+        .scalars()
+        .all()
+    )
     return render_template("admin/fee_cap.html", form=form, above=above), 400 if form.errors else 200

@@ -4,6 +4,7 @@ print the receipt; the office's requests; the day ledger and its close.
 A filing's steps are real POST pages; what earlier steps settled travels in one signed hidden field (state.py).
 Every step re-checks that the service is still fileable here; the filing path checks it once more.
 """
+
 import os
 import re
 from dataclasses import dataclass
@@ -17,21 +18,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import CombinedMultiDict
 
-from app.requests import attachments, workflow
-from app.catalogue import queries as catalogue
-from app.counter import ledger
-from app.people import otp
 from app.adapters import sms
-from app.people.auth import role_required
-from app.extensions import db
-from app.requests.filing import Filing, FilingError, existing_for_key, file_request
-from app.requests.formdefs import (answers_from, build_form, check_files, definition_for, display_answers,
-    file_fields, raw_answers)
-from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id, utcnow
-from app.permissions import offices_visible_to, requests_visible_to, service_fileable_at, services_fileable_at
+from app.catalogue import queries as catalogue
 from app.core.persian import fold_digits, normalize_for_search
+from app.counter import ledger, receipts
+from app.extensions import db
+from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id, utcnow
+from app.people import otp
+from app.people.auth import role_required
+from app.permissions import offices_visible_to, requests_visible_to, service_fileable_at, services_fileable_at
+from app.requests import attachments, workflow
+from app.requests.filing import Filing, FilingError, existing_for_key, file_request
+from app.requests.formdefs import (
+    answers_from,
+    build_form,
+    check_files,
+    definition_for,
+    display_answers,
+    file_fields,
+    raw_answers,
+)
 from app.web.counter import bp, state
-from app.counter import receipts
 from app.web.counter.forms import CloseDayForm, ConsentCodeForm, FeesForm, IdentifyForm, StepForm
 
 COUNTER = (Role.CLERK, Role.OFFICE_MANAGER)
@@ -49,6 +56,7 @@ def _office():
 
 # --- step 1: pick the service ---------------------------------------------------------------------------
 
+
 @bp.get("/")
 @role_required(*COUNTER)
 def home():
@@ -63,10 +71,16 @@ def home():
     if digits.isdigit() and exact is None:
         # The code exists but is not fileable here: say so instead of "nothing found".
         refused = catalogue.service_by_code(digits)
-    return render_template("counter/pick.html", office=office, q=request.args.get("q", ""),
-                           services=services[:PICK_LIMIT], more=len(services) > PICK_LIMIT, refused=refused,
-                           counter_fees=ledger.counter_fees([s.id for s in services[:PICK_LIMIT]], office),
-                           closed=ledger.is_closed(office))
+    return render_template(
+        "counter/pick.html",
+        office=office,
+        q=request.args.get("q", ""),
+        services=services[:PICK_LIMIT],
+        more=len(services) > PICK_LIMIT,
+        refused=refused,
+        counter_fees=ledger.counter_fees([s.id for s in services[:PICK_LIMIT]], office),
+        closed=ledger.is_closed(office),
+    )
 
 
 def _fileable(office, query):
@@ -74,20 +88,23 @@ def _fileable(office, query):
 
     The list is one office's outsourced services (tens to a few hundred), so words are matched in Python with
     the same normalisation as the catalogue search (ي/ی, ZWNJ, diacritics)."""
-    select = (services_fileable_at(office).options(joinedload(Service.agency), joinedload(Service.current_revision))
-              .order_by(Service.yearly_volume.desc(), Service.code))
+    select = (
+        services_fileable_at(office)
+        .options(joinedload(Service.agency), joinedload(Service.current_revision))
+        .order_by(Service.yearly_volume.desc(), Service.code)
+    )
     digits = fold_digits(query).replace(" ", "")
     if digits.isdigit():
         select = select.where(Service.code.startswith(digits))
     services = db.session.execute(select).unique().scalars().all()
     words = [] if digits.isdigit() else query.split()
     if words:
-        services = [s for s in services
-                    if all(w in normalize_for_search(f"{s.title} {s.agency.name}") for w in words)]
+        services = [s for s in services if all(w in normalize_for_search(f"{s.title} {s.agency.name}") for w in words)]
     return services
 
 
 # --- the filing in progress ------------------------------------------------------------------------------
+
 
 @dataclass
 class Flow:
@@ -107,10 +124,15 @@ class Flow:
 def _fileable_service(code, office):
     """The active, published service if this office may file it. One lean query: every step of every filing
     runs it, and the card's clusters and provinces (which catalogue.service_by_code loads) are not needed here."""
-    service = db.session.execute(
-        db.select(Service).options(joinedload(Service.agency), joinedload(Service.current_revision))
-        .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
-    ).unique().scalar_one_or_none()
+    service = (
+        db.session.execute(
+            db.select(Service)
+            .options(joinedload(Service.agency), joinedload(Service.current_revision))
+            .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if service is None or not service_fileable_at(service, office):
         return None
     return service
@@ -150,8 +172,14 @@ def _load_flow(code, check_closed=True):
 
 
 def _page(template, flow, status=200, **context):
-    return render_template(template, flow=flow, service=flow.service, office=flow.office,
-                           fees=ledger.fees_for(flow.service, flow.office), **context), status
+    return render_template(
+        template,
+        flow=flow,
+        service=flow.service,
+        office=flow.office,
+        fees=ledger.fees_for(flow.service, flow.office),
+        **context,
+    ), status
 
 
 def _identify_page(flow, form, status=200):
@@ -161,8 +189,15 @@ def _identify_page(flow, form, status=200):
 
 def _consent_page(flow, form, challenge, status=200):
     _autofocus(form)
-    return _page("counter/consent.html", flow, status, form=form, challenge=challenge,
-                 wait=otp.seconds_until_resend(challenge), simulator=sms.is_simulator())
+    return _page(
+        "counter/consent.html",
+        flow,
+        status,
+        form=form,
+        challenge=challenge,
+        wait=otp.seconds_until_resend(challenge),
+        simulator=sms.is_simulator(),
+    )
 
 
 def _form_page(flow, dform, status=200):
@@ -176,8 +211,7 @@ def _fees_page(flow, form, status=200):
     fees = ledger.fees_for(flow.service, flow.office)
     form.fees_seen.data = fees.token
     answers = display_answers(flow.definition, flow.state["answers"] or {})
-    return _page("counter/fees.html", flow, status, form=form, answers=answers,
-                 method_label=ledger.method_label)
+    return _page("counter/fees.html", flow, status, form=form, answers=answers, method_label=ledger.method_label)
 
 
 def _autofocus(form):
@@ -190,6 +224,7 @@ def _autofocus(form):
 
 # --- step 2: the citizen and their consent --------------------------------------------------------------
 
+
 @bp.post("/file/<code>/citizen")
 @role_required(*COUNTER)
 def identify(code):
@@ -200,14 +235,16 @@ def identify(code):
             typed = raw_answers(build_form(flow.definition, formdata=request.form), flow.definition)
             flow.state["typed"] = typed
         consent = flow.state["consent"]
-        data = {**flow.state["citizen"], "consent_method": consent.get("method", "otp"),
-                "paper_number": consent.get("reference", "") if consent.get("method") == "paper" else ""}
+        data = {
+            **flow.state["citizen"],
+            "consent_method": consent.get("method", "otp"),
+            "paper_number": consent.get("reference", "") if consent.get("method") == "paper" else "",
+        }
         return _identify_page(flow, IdentifyForm(formdata=None, data=data))
     form = IdentifyForm()
     if not form.validate():
         return _identify_page(flow, form, 400)
-    citizen = {"national_code": form.national_code.data, "full_name": form.full_name.data,
-               "mobile": form.mobile.data}
+    citizen = {"national_code": form.national_code.data, "full_name": form.full_name.data, "mobile": form.mobile.data}
     same_person = citizen == flow.state["citizen"]
     flow.state["citizen"] = citizen
     if form.consent_method.data == "paper":
@@ -227,26 +264,37 @@ def identify(code):
 
 def _consent_text(flow):
     # otp.send_code() fills in %(code)s afterwards, so a literal % in a title must survive one more formatting.
-    return _("پنجره: کد رضایت برای ثبت درخواست «%(title)s» به نام شما در %(office)s: %%(code)s\n"
-             "اگر خودتان در دفتر نیستید، این کد را به کسی ندهید.",
-             title=flow.service.title.replace("%", "%%"), office=flow.office.name.replace("%", "%%"))
+    return _(
+        "پنجره: کد رضایت برای ثبت درخواست «%(title)s» به نام شما در %(office)s: %%(code)s\n"
+        "اگر خودتان در دفتر نیستید، این کد را به کسی ندهید.",
+        title=flow.service.title.replace("%", "%%"),
+        office=flow.office.name.replace("%", "%%"),
+    )
 
 
 def _send_consent_code(flow):
     """A code by SMS to the citizen's mobile; within a minute of the last one, that one is still valid."""
     citizen = flow.state["citizen"]
     try:
-        challenge = otp.send_code(citizen["national_code"], citizen["mobile"], purpose="counter_consent",
-                                  text=_consent_text(flow))
+        challenge = otp.send_code(
+            citizen["national_code"], citizen["mobile"], purpose="counter_consent", text=_consent_text(flow)
+        )
         db.session.commit()
         return challenge
     except otp.OtpError:
         db.session.rollback()
         recent = db.session.execute(
-            db.select(OtpChallenge).filter_by(national_code=citizen["national_code"], mobile=citizen["mobile"],
-                                              purpose="counter_consent", consumed_at=None)
+            db.select(OtpChallenge)
+            .filter_by(
+                national_code=citizen["national_code"],
+                mobile=citizen["mobile"],
+                purpose="counter_consent",
+                consumed_at=None,
+            )
             .where(OtpChallenge.expires_at > utcnow())
-            .order_by(OtpChallenge.sent_at.desc()).limit(1)).scalar_one_or_none()
+            .order_by(OtpChallenge.sent_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
         if recent is None:
             raise
         return recent
@@ -256,9 +304,14 @@ def _challenge(flow):
     citizen = flow.state["citizen"]
     if not flow.state.get("challenge") or not citizen:
         return None
-    return db.session.execute(db.select(OtpChallenge).filter_by(
-        public_id=flow.state["challenge"], purpose="counter_consent", national_code=citizen["national_code"],
-        mobile=citizen["mobile"])).scalar_one_or_none()
+    return db.session.execute(
+        db.select(OtpChallenge).filter_by(
+            public_id=flow.state["challenge"],
+            purpose="counter_consent",
+            national_code=citizen["national_code"],
+            mobile=citizen["mobile"],
+        )
+    ).scalar_one_or_none()
 
 
 @bp.post("/file/<code>/consent")
@@ -272,8 +325,9 @@ def consent(code):
     if request.form.get("action") == "resend":
         form = ConsentCodeForm(formdata=None)
         try:
-            challenge = otp.send_code(challenge.national_code, challenge.mobile, purpose="counter_consent",
-                                      text=_consent_text(flow))
+            challenge = otp.send_code(
+                challenge.national_code, challenge.mobile, purpose="counter_consent", text=_consent_text(flow)
+            )
             db.session.commit()
             flow.state["challenge"] = challenge.public_id
             flash(_("کد تازه پیامک شد."))
@@ -296,6 +350,7 @@ def consent(code):
 
 
 # --- step 3: the service's own form and scans ------------------------------------------------------------
+
 
 def _prefilled_form(flow):
     """The form as last sent (canonical answers), else as last typed before going back, else empty."""
@@ -329,8 +384,9 @@ def fill(code):
 def _files_ok(flow, dform, definition):
     """Required scans are chosen now or were attached before going back; all of them stay under the limit."""
     staged = flow.state["files"]
-    ok, total_error = check_files(dform, definition, attached={f["field"] for f in staged},
-                                  attached_bytes=sum(f["size"] for f in staged))
+    ok, total_error = check_files(
+        dform, definition, attached={f["field"] for f in staged}, attached_bytes=sum(f["size"] for f in staged)
+    )
     if total_error:
         flash(total_error, "error")
     return ok
@@ -346,8 +402,16 @@ def _stage_files(flow, dform, definition):
         for old in [f for f in flow.state["files"] if f["field"] == spec["name"]]:
             _unlink(old["storage"])  # replaced by the new scan
             flow.state["files"].remove(old)
-        flow.state["files"].append({"field": spec["name"], "name": row.original_name, "type": row.content_type,
-                                    "size": row.size, "sha256": row.sha256, "storage": row.storage_name})
+        flow.state["files"].append(
+            {
+                "field": spec["name"],
+                "name": row.original_name,
+                "type": row.content_type,
+                "size": row.size,
+                "sha256": row.sha256,
+                "storage": row.storage_name,
+            }
+        )
 
 
 def _unlink(storage_name):
@@ -367,9 +431,19 @@ def _materialise(flow):
         for f in flow.state["files"]:
             name = os.urandom(16).hex()
             os.link(attachments.folder() / f["storage"], attachments.folder() / name)
-            rows.append(Attachment(public_id=new_public_id(), kind="applicant", field_name=f["field"],
-                                   original_name=f["name"], content_type=f["type"], size=f["size"],
-                                   sha256=f["sha256"], storage_name=name, uploaded_by=current_user))
+            rows.append(
+                Attachment(
+                    public_id=new_public_id(),
+                    kind="applicant",
+                    field_name=f["field"],
+                    original_name=f["name"],
+                    content_type=f["type"],
+                    size=f["size"],
+                    sha256=f["sha256"],
+                    storage_name=name,
+                    uploaded_by=current_user,
+                )
+            )
     except FileNotFoundError:
         attachments.discard(rows)
         raise
@@ -377,6 +451,7 @@ def _materialise(flow):
 
 
 # --- steps 4 and 5: fees, payment and filing -------------------------------------------------------------
+
 
 @bp.post("/file/<code>/submit")
 @role_required(*COUNTER)
@@ -420,11 +495,21 @@ def submit(code):
         return _form_page(flow, _prefilled_form(flow), 400)
     consent_given = flow.state["consent"]
     try:
-        filed = file_request(Filing(
-            service=flow.service, applicant=applicant, answers=flow.state["answers"], channel="counter",
-            actor=current_user, office=flow.office, idempotency_key=key, attachments=staged,
-            payments=ledger.payments_for(fees, form.method.data, reference, flow.office, current_user),
-            consent_method=consent_given["method"], consent_reference=consent_given["reference"]))
+        filed = file_request(
+            Filing(
+                service=flow.service,
+                applicant=applicant,
+                answers=flow.state["answers"],
+                channel="counter",
+                actor=current_user,
+                office=flow.office,
+                idempotency_key=key,
+                attachments=staged,
+                payments=ledger.payments_for(fees, form.method.data, reference, flow.office, current_user),
+                consent_method=consent_given["method"],
+                consent_reference=consent_given["reference"],
+            )
+        )
     except FilingError as error:
         db.session.rollback()
         attachments.discard(staged)
@@ -465,8 +550,13 @@ def _citizen(details):
     query = db.select(User).filter_by(national_code=details["national_code"])
     user = db.session.execute(query).scalar_one_or_none()
     if user is None:
-        user = User(public_id=new_public_id(), role=Role.CITIZEN, national_code=details["national_code"],
-                    full_name=details["full_name"], mobile=details["mobile"])
+        user = User(
+            public_id=new_public_id(),
+            role=Role.CITIZEN,
+            national_code=details["national_code"],
+            full_name=details["full_name"],
+            mobile=details["mobile"],
+        )
         db.session.add(user)
         try:
             db.session.flush()
@@ -483,35 +573,64 @@ def _citizen(details):
 
 # --- step 6: the receipt ---------------------------------------------------------------------------------
 
+
 @bp.get("/requests/<code>/receipt")
 @role_required(*COUNTER)
 def receipt(code):
     # Scoped like request_for(), with everything the receipt prints loaded in two queries.
-    found = db.session.execute(
-        requests_visible_to(current_user)
-        .options(joinedload(Request.service), joinedload(Request.agency), joinedload(Request.office),
-                 joinedload(Request.applicant), joinedload(Request.filed_by), selectinload(Request.payments))
-        .where(Request.tracking_code == code, Request.channel == "counter")).unique().scalar_one_or_none()
+    found = (
+        db.session.execute(
+            requests_visible_to(current_user)
+            .options(
+                joinedload(Request.service),
+                joinedload(Request.agency),
+                joinedload(Request.office),
+                joinedload(Request.applicant),
+                joinedload(Request.filed_by),
+                selectinload(Request.payments),
+            )
+            .where(Request.tracking_code == code, Request.channel == "counter")
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if found is None:
         abort(404)
     paper = "80" if request.args.get("paper") == "80" else "a5"
     url = receipts.tracking_url(found.tracking_code)
     payments = {p.kind: p for p in found.payments}
     method = next(iter(payments.values()), None)
-    return render_template("counter/receipt.html", req=found, paper=paper, url=url, qr=receipts.qr_svg(url),
-                           payments=payments, payment=method, total=sum(p.amount_rial for p in found.payments),
-                           method_label=ledger.method_label, masked=receipts.mask_national_code)
+    return render_template(
+        "counter/receipt.html",
+        req=found,
+        paper=paper,
+        url=url,
+        qr=receipts.qr_svg(url),
+        payments=payments,
+        payment=method,
+        total=sum(p.amount_rial for p in found.payments),
+        method_label=ledger.method_label,
+        masked=receipts.mask_national_code,
+    )
 
 
 # --- the office's requests -------------------------------------------------------------------------------
+
 
 @bp.get("/requests")
 @role_required(*COUNTER)
 def requests_list():
     office = _office()
-    query = (requests_visible_to(current_user).where(Request.channel == "counter")
-             .options(joinedload(Request.service), joinedload(Request.applicant), joinedload(Request.filed_by),
-                      selectinload(Request.payments)))
+    query = (
+        requests_visible_to(current_user)
+        .where(Request.channel == "counter")
+        .options(
+            joinedload(Request.service),
+            joinedload(Request.applicant),
+            joinedload(Request.filed_by),
+            selectinload(Request.payments),
+        )
+    )
     day_text = request.args.get("day", "").strip()
     code_text = request.args.get("code", "").strip()
     error = None
@@ -528,14 +647,31 @@ def requests_list():
     if code_text:
         query = query.where(Request.tracking_code == code_digits)
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(query.order_by(Request.submitted_at.desc(), Request.id.desc())
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).unique().scalars().all()
-    return render_template("counter/requests.html", office=office, requests=rows[:PAGE_SIZE],
-                           has_more=len(rows) > PAGE_SIZE, page=page, day_text=day_text, code_text=code_text,
-                           error=error, labels=workflow.STATUS_LABELS), 400 if error else 200
+    rows = (
+        db.session.execute(
+            query.order_by(Request.submitted_at.desc(), Request.id.desc())
+            .limit(PAGE_SIZE + 1)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "counter/requests.html",
+        office=office,
+        requests=rows[:PAGE_SIZE],
+        has_more=len(rows) > PAGE_SIZE,
+        page=page,
+        day_text=day_text,
+        code_text=code_text,
+        error=error,
+        labels=workflow.STATUS_LABELS,
+    ), 400 if error else 200
 
 
 # --- the day ledger --------------------------------------------------------------------------------------
+
 
 def _visible_office(office_code):
     office = db.session.execute(offices_visible_to(current_user).where(Office.code == office_code)).scalar_one_or_none()
@@ -563,10 +699,20 @@ def _day_from(values):
 def _ledger_page(office, day, form, status=200, confirm=False, day_error=None):
     book = ledger.day_ledger(office, day)
     counted = _rial(form.counted_cash.data)
-    return render_template("counter/ledger.html", office=office, book=book, form=form, confirm=confirm,
-                           day_error=day_error, counted=counted, today=ledger.tehran_today(),
-                           day_param=ledger.day_param, month_param=ledger.month_param,
-                           timedelta=timedelta, can_close=current_user.role == Role.OFFICE_MANAGER), status
+    return render_template(
+        "counter/ledger.html",
+        office=office,
+        book=book,
+        form=form,
+        confirm=confirm,
+        day_error=day_error,
+        counted=counted,
+        today=ledger.tehran_today(),
+        day_param=ledger.day_param,
+        month_param=ledger.month_param,
+        timedelta=timedelta,
+        can_close=current_user.role == Role.OFFICE_MANAGER,
+    ), status
 
 
 def _rial(text):
@@ -615,8 +761,11 @@ def close_day(office_code):
 
 
 def _csv_response(text, filename):
-    return Response(text, mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
 
 
 @bp.get("/offices/<office_code>/ledger.csv")
@@ -638,5 +787,4 @@ def month_csv(office_code):
         first, last = ledger.parse_month(text)
     except ValueError:
         abort(400)
-    return _csv_response(ledger.month_csv(office, first, last),
-                         f"ledger-{office.code}-{ledger.month_param(first)}.csv")
+    return _csv_response(ledger.month_csv(office, first, last), f"ledger-{office.code}-{ledger.month_param(first)}.csv")

@@ -4,6 +4,7 @@ Signed, so the page cannot change what an earlier step checked (the verified con
 idempotency key); timed, so an abandoned page cannot be finished the next morning. Nothing is kept in process
 memory, so any process can serve any step.
 """
+
 import secrets
 
 from flask import current_app
@@ -18,8 +19,18 @@ def _serializer():
 
 def new(service, office, clerk):
     """A fresh filing; its idempotency key is made now, when the filing page is first shown."""
-    return {"v": 1, "key": secrets.token_urlsafe(24), "service": service.code, "office": office.code,
-            "clerk": clerk.public_id, "citizen": {}, "consent": {}, "challenge": "", "answers": None, "files": []}
+    return {
+        "v": 1,
+        "key": secrets.token_urlsafe(24),
+        "service": service.code,
+        "office": office.code,
+        "clerk": clerk.public_id,
+        "citizen": {},
+        "consent": {},
+        "challenge": "",
+        "answers": None,
+        "files": [],
+    }
 
 
 def dump(state):

@@ -1,6 +1,7 @@
 """The agency desk: officers see their agency's requests and move them through the state machine."""
+
 from flask import Blueprint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 
-from app.web.desk import outsourcing, routes  # noqa: E402,F401
+from app.web.desk import outsourcing, routes

@@ -1,4 +1,5 @@
 """Desk pages: the inbox and a request with the actions the state machine allows."""
+
 import math
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -6,12 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.requests import attachments, workflow
-from app.people.auth import role_required
 from app.extensions import db
-from app.requests.formdefs import definition_for, display_answers
 from app.models import Request, Role, Service, utcnow
+from app.people.auth import role_required
 from app.permissions import request_for, requests_visible_to
+from app.requests import attachments, workflow
+from app.requests.formdefs import definition_for, display_answers
 from app.web.desk import bp
 from app.web.desk.forms import DeskActionForm
 
@@ -32,13 +33,31 @@ def inbox():
     if service_code:
         query = query.where(Request.service.has(Service.code == service_code))
     page = max(request.args.get("page", 1, type=int), 1)
-    rows = db.session.execute(query.order_by(Request.submitted_at, Request.id)
-                              .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)).scalars().all()
-    services = db.session.execute(db.select(Service).where(Service.agency_id == current_user.agency_id)
-                                  .order_by(Service.title)).scalars().all()
-    return render_template("desk/inbox.html", requests=rows[:PAGE_SIZE], has_more=len(rows) > PAGE_SIZE, page=page,
-                           status=status, service_code=service_code, services=services, days_left=days_left,
-                           labels=workflow.STATUS_LABELS)
+    rows = (
+        db.session.execute(
+            query.order_by(Request.submitted_at, Request.id).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    services = (
+        db.session.execute(
+            db.select(Service).where(Service.agency_id == current_user.agency_id).order_by(Service.title)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "desk/inbox.html",
+        requests=rows[:PAGE_SIZE],
+        has_more=len(rows) > PAGE_SIZE,
+        page=page,
+        status=status,
+        service_code=service_code,
+        services=services,
+        days_left=days_left,
+        labels=workflow.STATUS_LABELS,
+    )
 
 
 def days_left(found, now=None):
@@ -57,9 +76,15 @@ def request_page(code):
 
 
 def _render(found, form, status=200, confirm=None):
-    return render_template("desk/request.html", req=found, form=form, confirm=confirm, labels=workflow.STATUS_LABELS,
-                           answers=display_answers(definition_for(found.revision), found.answers),
-                           actions=workflow.allowed_actions(found, current_user)), status
+    return render_template(
+        "desk/request.html",
+        req=found,
+        form=form,
+        confirm=confirm,
+        labels=workflow.STATUS_LABELS,
+        answers=display_answers(definition_for(found.revision), found.answers),
+        actions=workflow.allowed_actions(found, current_user),
+    ), status
 
 
 # Actions that cannot be undone are confirmed once more on the same page before they happen.
@@ -85,11 +110,22 @@ def act(code):
         try:
             upload = form.document.data
             if upload and getattr(upload, "filename", ""):
-                stored.append(attachments.store(upload, field_name="result" if action == "deliver" else "desk",
-                                                kind="result" if action == "deliver" else "agency",
-                                                uploaded_by=current_user))
-            workflow.advance(found, action, current_user, message=form.message.data, attachments=stored,
-                             result_note=form.result_note.data)
+                stored.append(
+                    attachments.store(
+                        upload,
+                        field_name="result" if action == "deliver" else "desk",
+                        kind="result" if action == "deliver" else "agency",
+                        uploaded_by=current_user,
+                    )
+                )
+            workflow.advance(
+                found,
+                action,
+                current_user,
+                message=form.message.data,
+                attachments=stored,
+                result_note=form.result_note.data,
+            )
             db.session.commit()
             flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
             return redirect(url_for(".request_page", code=found.tracking_code))
@@ -107,7 +143,8 @@ def _precheck(found, action, form):
         return _("این کار در وضعیت «%(status)s» ممکن نیست.", status=workflow.STATUS_LABELS[found.status])
     if transition.needs_message and not (form.message.data or "").strip():
         return _("متن پیام یا دلیل را بنویسید.")
-    if action == "deliver" and not ((form.result_note.data or "").strip() or
-                                    (form.document.data and getattr(form.document.data, "filename", ""))):
+    if action == "deliver" and not (
+        (form.result_note.data or "").strip() or (form.document.data and getattr(form.document.data, "filename", ""))
+    ):
         return _("برای تحویل، سند نتیجه را پیوست کنید یا شیوهٔ دریافت را بنویسید.")
     return None

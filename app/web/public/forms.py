@@ -1,4 +1,5 @@
 """Forms of the public site."""
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
@@ -7,6 +8,7 @@ from wtforms.validators import InputRequired, ValidationError
 
 class PlaceForm(FlaskForm):
     """The visitor's province and (optionally) county; the choices are filled by the view."""
+
     province = SelectField(_l("استان"), validators=[InputRequired(_l("استان را انتخاب کنید."))], validate_choice=True)
     county = SelectField(_l("شهرستان"), description=_l("اگر نمی‌دانید، خالی بگذارید."), validate_choice=False)
     next = HiddenField()

@@ -1,9 +1,10 @@
 """The public "find a counter office" page: by province and county, nearest first when the browser shares where
 it is (static/js/offices.js fills two hidden fields; without JavaScript the filters alone work)."""
+
 from flask import render_template, request
 
-from app.catalogue import queries as catalogue
 from app.administration import offices
+from app.catalogue import queries as catalogue
 from app.core.persian import fold_digits
 from app.web.public import bp
 
@@ -29,8 +30,23 @@ def offices_page():
     if latitude is None or longitude is None:
         latitude = longitude = None
     found = offices.find(province, county, latitude, longitude, page=request.args.get("page", 1, type=int))
-    args = {k: v for k, v in (("province", province and province.code), ("county", county and county.code),
-                              ("lat", latitude), ("lng", longitude)) if v is not None}
-    return render_template("public/offices.html", found=found, province=province, county=county,
-                           provinces=catalogue.provinces(), counties=catalogue.counties_of(province),
-                           located=latitude is not None, args=args)
+    args = {
+        k: v
+        for k, v in (
+            ("province", province and province.code),
+            ("county", county and county.code),
+            ("lat", latitude),
+            ("lng", longitude),
+        )
+        if v is not None
+    }
+    return render_template(
+        "public/offices.html",
+        found=found,
+        province=province,
+        county=county,
+        provinces=catalogue.provinces(),
+        counties=catalogue.counties_of(province),
+        located=latitude is not None,
+        args=args,
+    )

@@ -1,15 +1,16 @@
 """Public pages: home, search, service cards and their history, agencies, clusters, life events, the visitor's
 place and the language switch. Anyone may use them without signing in."""
+
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
-from app.catalogue import queries as catalogue
 from app.administration import offices
+from app.catalogue import queries as catalogue
+from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
 from app.core.i18n import COOKIE
 from app.core.persian import fold_digits
-from app.catalogue.search.query import clean_query, search_services
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
 
@@ -39,9 +40,14 @@ def visitor_place():
 @bp.get("/")
 def home():
     place = visitor_place()
-    return render_template("public/home.html", clusters=catalogue.clusters(), life_events=catalogue.life_events(),
-                           popular=catalogue.high_volume_services(limit=8), place=place,
-                           local=catalogue.local_services(place.province, limit=8))
+    return render_template(
+        "public/home.html",
+        clusters=catalogue.clusters(),
+        life_events=catalogue.life_events(),
+        popular=catalogue.high_volume_services(limit=8),
+        place=place,
+        local=catalogue.local_services(place.province, limit=8),
+    )
 
 
 @bp.get("/search")
@@ -63,13 +69,24 @@ def service(code):
     if counter and place.province:
         # The offices finder's own ranking: nearest to the seat of the visitor's county, if one was chosen.
         seat = place.county
-        nearby = [row.office for row in offices.find(place.province, None, seat.latitude if seat else None,
-                                                     seat.longitude if seat else None, size=3).items]
+        nearby = [
+            row.office
+            for row in offices.find(
+                place.province, None, seat.latitude if seat else None, seat.longitude if seat else None, size=3
+            ).items
+        ]
     return render_template(
-        "public/service.html", service=found, card=found.current_revision, place=place, counter=counter,
+        "public/service.html",
+        service=found,
+        card=found.current_revision,
+        place=place,
+        counter=counter,
         offices=nearby,
-        can_apply=catalogue.can_apply_here(found), offered_here=catalogue.offered_in(found, place.province),
-        related=catalogue.related_services(found), labels=catalogue)
+        can_apply=catalogue.can_apply_here(found),
+        offered_here=catalogue.offered_in(found, place.province),
+        related=catalogue.related_services(found),
+        labels=catalogue,
+    )
 
 
 @bp.get("/services/<code>/history")
@@ -78,10 +95,15 @@ def service_history(code):
     if found is None:
         abort(404)
     provinces = {p.code: p.name for p in catalogue.provinces()}
-    return render_template("public/history.html", service=found, history=catalogue.history(found),
-                           provinces=provinces, labels=catalogue,
-                           cluster_names={c.slug: c.name for c in catalogue.clusters()},
-                           event_names={e.slug: e.name for e in catalogue.life_events()})
+    return render_template(
+        "public/history.html",
+        service=found,
+        history=catalogue.history(found),
+        provinces=provinces,
+        labels=catalogue,
+        cluster_names={c.slug: c.name for c in catalogue.clusters()},
+        event_names={e.slug: e.name for e in catalogue.life_events()},
+    )
 
 
 @bp.get("/agencies")
@@ -97,9 +119,15 @@ def agency(code):
     if found is None:
         abort(404)
     services, electronic = catalogue.agency_counts(found)
-    return render_template("public/agency.html", agency=found, children=catalogue.child_agencies(found),
-                           page=catalogue.agency_services(found, _page_number()), services=services,
-                           electronic=electronic, labels=catalogue)
+    return render_template(
+        "public/agency.html",
+        agency=found,
+        children=catalogue.child_agencies(found),
+        page=catalogue.agency_services(found, _page_number()),
+        services=services,
+        electronic=electronic,
+        labels=catalogue,
+    )
 
 
 @bp.get("/clusters/<slug>")
@@ -107,8 +135,9 @@ def cluster(slug):
     found = catalogue.cluster_by_slug(slug)
     if found is None:
         abort(404)
-    return render_template("public/topic.html", topic=found, kind="cluster",
-                           page=catalogue.cluster_services(found, _page_number()))
+    return render_template(
+        "public/topic.html", topic=found, kind="cluster", page=catalogue.cluster_services(found, _page_number())
+    )
 
 
 @bp.get("/life-events/<slug>")
@@ -116,8 +145,9 @@ def life_event(slug):
     found = catalogue.life_event_by_slug(slug)
     if found is None:
         abort(404)
-    return render_template("public/topic.html", topic=found, kind="life_event",
-                           page=catalogue.life_event_services(found, _page_number()))
+    return render_template(
+        "public/topic.html", topic=found, kind="life_event", page=catalogue.life_event_services(found, _page_number())
+    )
 
 
 def _coordinate(name, limit):
@@ -143,26 +173,39 @@ def location():
     form.county.choices = [("", "—")] + [(c.code, c.name) for c in catalogue.counties_of(chosen)]
     if request.method == "GET":
         form.province.data = chosen.code if chosen else ""
-        form.county.data = (nearest.code if nearest else place.county.code if place.county and chosen
-                            and place.county.province_id == chosen.id else "")
+        form.county.data = (
+            nearest.code
+            if nearest
+            else place.county.code
+            if place.county and chosen and place.county.province_id == chosen.id
+            else ""
+        )
         form.next.data = _local_path(request.args.get("next"), "")
     elif form.validate_on_submit():
         target = _local_path(form.next.data, url_for(".home"))
         response = make_response(redirect(target))
         value = form.province.data + (":" + form.county.data if form.county.data else "")
-        response.set_cookie(PLACE_COOKIE, value, max_age=YEAR, samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            PLACE_COOKIE,
+            value,
+            max_age=YEAR,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
         return response
     status = 400 if form.errors else 200
-    return render_page("public/location.html", "county_step", form=form, chosen=chosen, place=place,
-                       nearest=nearest), status
+    return render_page(
+        "public/location.html", "county_step", form=form, chosen=chosen, place=place, nearest=nearest
+    ), status
 
 
 @bp.post("/location/forget")
 def forget_location():
     response = make_response(redirect(url_for(".location")))
-    response.delete_cookie(PLACE_COOKIE, samesite="Lax", httponly=True,
-                           secure=current_app.config["SESSION_COOKIE_SECURE"])
+    response.delete_cookie(
+        PLACE_COOKIE, samesite="Lax", httponly=True, secure=current_app.config["SESSION_COOKIE_SECURE"]
+    )
     return response
 
 
@@ -171,6 +214,12 @@ def language(code):
     target = _local_path(request.args.get("next", ""), url_for("public.home"))
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(COOKIE, code, max_age=YEAR, samesite="Lax", httponly=True,
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(
+            COOKIE,
+            code,
+            max_age=YEAR,
+            samesite="Lax",
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
     return response

@@ -1,4 +1,5 @@
 """Public tracking: tracking code + national code → the request's status and dates, nothing more."""
+
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -7,31 +8,37 @@ from sqlalchemy.orm import joinedload
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
-from app.requests import workflow
+from app.core.validators import NationalCode, TrackingCode
 from app.extensions import db, limiter
 from app.models import Request, User
-from app.core.validators import NationalCode, TrackingCode
+from app.requests import workflow
 from app.web.public import bp
 
 
 class TrackForm(FlaskForm):
-    code = StringField(_l("کد رهگیری"), validators=[InputRequired(_l("کد رهگیری را وارد کنید.")), TrackingCode()],
-                       description=_l("۱۲ رقم؛ با فاصله یا بدون فاصله"))
-    national_code = StringField(_l("کد ملی متقاضی"),
-                                validators=[InputRequired(_l("کد ملی را وارد کنید.")), NationalCode()])
+    code = StringField(
+        _l("کد رهگیری"),
+        validators=[InputRequired(_l("کد رهگیری را وارد کنید.")), TrackingCode()],
+        description=_l("۱۲ رقم؛ با فاصله یا بدون فاصله"),
+    )
+    national_code = StringField(
+        _l("کد ملی متقاضی"), validators=[InputRequired(_l("کد ملی را وارد کنید.")), NationalCode()]
+    )
 
 
 def find_tracked(code, national_code):
-    query = (db.select(Request).join(User, Request.applicant_id == User.id)
-             .options(joinedload(Request.service), joinedload(Request.office))
-             .where(Request.tracking_code == code, User.national_code == national_code))
+    query = (
+        db.select(Request)
+        .join(User, Request.applicant_id == User.id)
+        .options(joinedload(Request.service), joinedload(Request.office))
+        .where(Request.tracking_code == code, User.national_code == national_code)
+    )
     return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def public_steps(found):
     """Status changes only, with their dates: no messages, no names, no answers."""
-    return [(workflow.STATUS_LABELS[e.to_status], e.created_at)
-            for e in found.events if e.to_status != e.from_status]
+    return [(workflow.STATUS_LABELS[e.to_status], e.created_at) for e in found.events if e.to_status != e.from_status]
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -47,5 +54,10 @@ def track():
             # One neutral answer whether the code, the national code or the pair is wrong.
             form.national_code.errors.append(_("درخواستی با این کد رهگیری و کد ملی پیدا نشد."))
     status = 400 if form.errors else 200
-    return render_template("public/track.html", form=form, found=found,
-                           steps=public_steps(found) if found else [], labels=workflow.STATUS_LABELS), status
+    return render_template(
+        "public/track.html",
+        form=form,
+        found=found,
+        steps=public_steps(found) if found else [],
+        labels=workflow.STATUS_LABELS,
+    ), status
