@@ -17,7 +17,7 @@ from app.models.catalogue import (
 from app.models.ledger import DayClose
 from app.models.messaging import OtpChallenge, SmsMessage
 from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
-from app.models.people import Role, User
+from app.models.people import MobileOwnership, Role, SignInThrottle, User
 from app.models.requests import Attachment, Payment, Request, RequestEvent
 from app.models.search import SearchMiss, SearchTerm, Synonym
 
@@ -29,6 +29,7 @@ __all__ = [
     "County",
     "DayClose",
     "LifeEvent",
+    "MobileOwnership",
     "Office",
     "OtpChallenge",
     "Outsourcing",
@@ -43,6 +44,7 @@ __all__ = [
     "Service",
     "ServiceRevision",
     "Setting",
+    "SignInThrottle",
     "SmsMessage",
     "Synonym",
     "User",

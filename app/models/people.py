@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -50,6 +50,9 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Bumped by signing out everywhere, a password change or reset, a role change and deactivation: a session
+    # cookie carries the version it was issued under and stops working when the two differ.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at = created_at()
 
     office = relationship("Office", foreign_keys=[office_id])
@@ -69,3 +72,25 @@ class User(UserMixin, db.Model):
 
     def has_role(self, *roles):
         return self.role in roles
+
+
+class MobileOwnership(db.Model):
+    """The simulator's registry of (national code, mobile) pairs, as the national mobile-ownership registry
+    (شاهکار) knows them; any other pair is refused at sign-in. seed-demo and `flask ownership register` add rows."""
+
+    __table_args__ = (UniqueConstraint("national_code", "mobile"),)
+    id: Mapped[int] = pk()
+    national_code: Mapped[str] = mapped_column(String(10))
+    mobile: Mapped[str] = mapped_column(String(11))
+    created_at = created_at()
+
+
+class SignInThrottle(db.Model):
+    """Wrong staff passwords per key (an account and a client address): the wait before the next try grows with
+    each failure, so one address cannot lock an account for everybody else."""
+
+    id: Mapped[int] = pk()
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)

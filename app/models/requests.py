@@ -42,6 +42,8 @@ class Request(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Row version for optimistic concurrency: two desk actions or two submits of one draft cannot both win.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     service = relationship("Service")
     revision = relationship("ServiceRevision")
