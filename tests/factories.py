@@ -5,10 +5,13 @@ from werkzeug.security import generate_password_hash
 
 from app.catalogue.queries import publish_revision
 from app.extensions import db
-from app.requests.filing import Filing, file_request
 from app.models import Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User, new_public_id
+from app.requests.filing import Filing, file_request
 
 PASSWORD = "correct horse battery"
+# Hashed once, cheaply: scrypt for every staff user and every sign-in was most of the suite's time. The app keeps
+# scrypt (tests/web/test_sign_in.py checks that); check_password_hash reads the method from the hash itself.
+PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 _sequence = itertools.count(1)
 
 ALL_ELECTRONIC = {"stage_information": "electronic", "stage_request": "electronic",
@@ -55,7 +58,7 @@ def citizen(n=None, mobile=None, name="شهروند آزمایشی"):
 
 def staff(role, username=None, **scope):
     row = User(public_id=new_public_id(), role=role, username=username or f"user{next(_sequence)}",
-               password_hash=generate_password_hash(PASSWORD), full_name="کارمند آزمایشی", **scope)
+               password_hash=PASSWORD_HASH, full_name="کارمند آزمایشی", **scope)
     db.session.add(row)
     db.session.flush()
     return row
