@@ -1,9 +1,13 @@
-"""Fixtures: one app per session on SQLite or PostgreSQL (--db), emptied after every test."""
+"""Fixtures: one app per session on SQLite or PostgreSQL (--db), emptied after every test; the demo data loaded
+once per session and copied in for the tests that ask for it (`seeded`)."""
 import os
+import shutil
 import threading
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -45,22 +49,86 @@ def session_app(database_url, tmp_path_factory):
     return application
 
 
+def _empty_database():
+    """Every table but the reference data emptied (in an application context)."""
+    db.session.remove()
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            # service and service_revision point at each other: check the keys once, at commit.
+            connection.execute(text("PRAGMA defer_foreign_keys=ON"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+
+
 @pytest.fixture
 def app(session_app):
     """The app; every test starts from the migrated schema with only reference data in it."""
     yield session_app
     with session_app.app_context():
-        db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
-        with db.engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                # service and service_revision point at each other: check the keys once, at commit.
-                connection.execute(text("PRAGMA defer_foreign_keys=ON"))
-                for table in tables:
-                    connection.execute(text(f'DELETE FROM "{table}"'))
+        _empty_database()
     limiter.reset()
+
+
+class DatabaseCopy:
+    """The test database as it is now, kept aside and put back on demand: a copy of the SQLite file, or a
+    PostgreSQL template database (CREATE DATABASE … TEMPLATE). Both need every connection of the app closed."""
+
+    def __init__(self, name, directory):
+        self.url = db.engine.url
+        self.postgresql = self.url.get_backend_name() == "postgresql"
+        if self.postgresql:
+            self.copy = f"{self.url.database}_{name}"
+            with self._server() as connection:
+                connection.execute(text(f'CREATE DATABASE "{self.copy}" TEMPLATE "{self.url.database}"'))
+        else:
+            self.copy = Path(directory) / f"{name}.sqlite3"
+            with db.engine.connect() as connection:  # everything in the main file, nothing left in the -wal
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.engine.dispose()
+            shutil.copyfile(self.url.database, self.copy)
+
+    def _server(self):
+        """A connection to the cluster's maintenance database, outside any transaction; the app's closed first."""
+        db.session.remove()
+        db.engine.dispose()
+        engine = create_engine(self.url.set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        return engine.connect()
+
+    def restore(self):
+        """The test database replaced by the copy (in an application context)."""
+        if self.postgresql:
+            with self._server() as connection:
+                connection.execute(text(f'DROP DATABASE "{self.url.database}" WITH (FORCE)'))
+                connection.execute(text(f'CREATE DATABASE "{self.url.database}" TEMPLATE "{self.copy}"'))
+            return
+        db.session.remove()
+        db.engine.dispose()
+        for suffix in ("-wal", "-shm"):  # a stale log would be replayed over the copied file
+            Path(self.url.database + suffix).unlink(missing_ok=True)
+        shutil.copyfile(self.copy, self.url.database)
+
+
+@pytest.fixture(scope="session")
+def demo_copy(session_app, tmp_path_factory):
+    """The demo data (seed-demo: the demo catalogue through the importer, offices, one account per role, hashed
+    with the app's scrypt), loaded once per session and kept aside; the database is emptied again afterwards."""
+    with session_app.app_context():
+        _empty_database()
+        result = session_app.test_cli_runner().invoke(args=["seed-demo"])
+        assert result.exit_code == 0, result.output
+        copy = DatabaseCopy("demo", tmp_path_factory.mktemp("snapshots"))
+        _empty_database()
+    return copy
+
+
+@pytest.fixture
+def seeded(app, demo_copy):
+    """The demo data for this test only: the session's copy put in place (the app fixture empties it afterwards)."""
+    with app.app_context():
+        demo_copy.restore()
 
 
 @pytest.fixture

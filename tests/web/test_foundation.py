@@ -10,11 +10,6 @@ from app import create_app
 HOME_HTML_BUDGET = 14 * 1024
 
 
-@pytest.fixture
-def seeded(runner):
-    assert runner.invoke(args=["seed-demo"]).exit_code == 0
-
-
 def test_home_is_persian_right_to_left_with_search_and_skip_link(client, app, seeded):
     from app.extensions import db
     from app.models import Service
