@@ -2,47 +2,37 @@
 queue and the proposal page have no serious or critical axe-core findings."""
 from urllib.parse import urlsplit
 
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-DESKTOP = {"width": 1280, "height": 800}
+from app.demo import DEMO_PASSWORD
+from tests.browser.conftest import (
+    DESKTOP,
+    assert_no_serious_violations,
+    click_and_wait,
+    horizontal_overflow,
+    staff_signs_in,
+)
+
 SERVICE_TITLE = "نقل‌وانتقال خودرو"  # service 10020002, proposed by the demo's agency manager for Tehran
-
-_axe = Axe()
-
-
-def serious_violations(page):
-    results = _axe.run(page)
-    return [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def describe(violations):
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} -> " + ", ".join(str(n["target"]) for n in v["nodes"])
-                     for v in violations)
 
 
 def test_admin_approves_a_proposal_from_the_queue(page, live_server, seeded, artifacts):
     page.set_viewport_size(DESKTOP)
-    page.goto(live_server.url + "/staff/sign-in")
-    page.get_by_label("نام کاربری").fill("admin")
-    page.get_by_label("گذرواژه").fill("panjereh-demo")
-    page.get_by_label("گذرواژه").press("Enter")
-    page.wait_for_url("**/admin/")
+    staff_signs_in(page, live_server.url, "admin", DEMO_PASSWORD)
+    assert urlsplit(page.url).path == "/admin/"
 
-    page.get_by_role("navigation", name="بخش‌های مدیریت").get_by_role("link", name="واگذاری‌ها").click()
+    click_and_wait(page, page.get_by_role("navigation", name="بخش‌های مدیریت").get_by_role("link", name="واگذاری‌ها"))
     assert urlsplit(page.url).path == "/admin/outsourcing"
     expect(page.get_by_role("heading", level=1)).to_contain_text("صف پیشنهادهای واگذاری")
     proposal = page.get_by_role("link", name=SERVICE_TITLE)
     expect(proposal).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    violations = serious_violations(page)
-    assert not violations, f"axe on the admin queue:\n{describe(violations)}"
+    assert horizontal_overflow(page) <= 0
+    assert_no_serious_violations(page, "the admin queue")
     page.screenshot(path=str(artifacts / "admin-queue-1280.png"), full_page=True)
 
     proposal.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(SERVICE_TITLE)
-    violations = serious_violations(page)
-    assert not violations, f"axe on the proposal page:\n{describe(violations)}"
+    assert_no_serious_violations(page, "the proposal page")
     page.get_by_label("دلیل یا توضیح تصمیم").fill("دفاتر تهران آماده‌اند")
     page.get_by_role("button", name="تأیید واگذاری").click()
 

@@ -5,11 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-PHONE = {"width": 320, "height": 640}
-
-
-def overflow(page):
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+from tests.browser.conftest import PHONE, click_and_wait, fonts_ready, horizontal_overflow
 
 
 def test_search_page_results_follow_typing_without_reloading(page, live_server, seeded):
@@ -58,39 +54,34 @@ def test_search_and_card_without_javascript_on_a_320px_phone(new_context, live_s
     results = page.locator(".service-list .service-item")
     expect(results.first).to_be_visible()
     expect(results.first).to_contain_text("گواهی")
-    assert overflow(page) <= 0, f"search results scroll sideways by {overflow(page)}px"
+    assert horizontal_overflow(page) <= 0, f"search results scroll sideways by {horizontal_overflow(page)}px"
     page.screenshot(path=str(artifacts / "search-320-nojs.png"), full_page=True)
 
-    with page.expect_navigation():
-        results.first.locator("a").click()
+    click_and_wait(page, results.first.locator("a"))
     assert urlsplit(page.url).path.startswith("/services/")
     action = page.locator(".action-panel")
     expect(action).to_be_visible()
     expect(page.locator("h2", has_text="هزینه، زمان و مراجعه")).to_be_visible()
-    assert overflow(page) <= 0, f"card page scrolls sideways by {overflow(page)}px"
+    assert horizontal_overflow(page) <= 0, f"card page scrolls sideways by {horizontal_overflow(page)}px"
     page.screenshot(path=str(artifacts / "card-320-nojs.png"), full_page=True)
 
-    with page.expect_navigation():
-        page.locator("a", has_text="تاریخچهٔ تغییرات").click()
+    click_and_wait(page, page.locator("a", has_text="تاریخچهٔ تغییرات"))
     expect(page.locator("h1")).to_contain_text("تاریخچهٔ تغییرات")
-    assert overflow(page) <= 0
+    assert horizontal_overflow(page) <= 0
 
 
 def test_pick_province_and_county_without_javascript(new_context, live_server, seeded):
     page = new_context(java_script_enabled=False, viewport=PHONE).new_page()
     page.goto(live_server.url + "/")
-    with page.expect_navigation():
-        page.locator("a", has_text="استان و شهرستان خود را انتخاب کنید").click()
+    click_and_wait(page, page.locator("a", has_text="استان و شهرستان خود را انتخاب کنید"))
     expect(page.locator("#use-position")).to_be_hidden()  # the geolocation button needs JavaScript
     page.locator("#province").select_option(label="فارس")
-    with page.expect_navigation():
-        page.locator("button", has_text="نمایش شهرستان‌ها").click()
+    click_and_wait(page, page.locator("button", has_text="نمایش شهرستان‌ها"))
     page.locator("#county").select_option(label="شیراز")
-    with page.expect_navigation():
-        page.locator("button", has_text="ذخیره").click()
+    click_and_wait(page, page.locator("button", has_text="ذخیره"))
     assert urlsplit(page.url).path == "/"
     expect(page.locator(".place-bar")).to_contain_text("فارس، شیراز")
-    assert overflow(page) <= 0
+    assert horizontal_overflow(page) <= 0
 
 
 def test_geolocation_preselects_the_nearest_county(new_context, live_server, seeded):
@@ -100,8 +91,7 @@ def test_geolocation_preselects_the_nearest_county(new_context, live_server, see
     page.goto(live_server.url + "/location")
     button = page.locator("#use-position")
     expect(button).to_be_visible()
-    with page.expect_navigation():
-        button.click()
+    click_and_wait(page, button)
     expect(page.locator("#county")).to_have_value(re.compile(r"\d+"))
     assert page.locator("#county option:checked").inner_text() == "شیراز"
     page.locator("button", has_text="ذخیره").click()
@@ -111,8 +101,8 @@ def test_geolocation_preselects_the_nearest_county(new_context, live_server, see
 def test_card_page_screenshot_for_people_at_phone_width(page, live_server, seeded, artifacts):
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + "/services/10010001")
-    page.evaluate("document.fonts.ready.then(() => true)")
-    assert overflow(page) <= 0
+    fonts_ready(page)
+    assert horizontal_overflow(page) <= 0
     page.screenshot(path=str(artifacts / "card-320.png"), full_page=True)
     primary = page.locator(".action-panel .button-primary")
     expect(primary).to_be_visible()

@@ -9,10 +9,18 @@ from playwright.sync_api import expect
 from app.extensions import db
 from app.models import Request, Role
 from tests import factories as f
+from tests.browser.conftest import (
+    DESKTOP,
+    PERSIAN_DIGITS,
+    describe,
+    fonts_ready,
+    press,
+    serious_violations,
+    staff_signs_in,
+)
 from tests.web.helpers import otp_from_sms
 
-DESK = {"width": 1280, "height": 800}
-PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+pytestmark = pytest.mark.usefixtures("uploads")
 FORM = [
     {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
     {"name": "reason", "type": "choice", "label": "دلیل درخواست", "required": True,
@@ -20,11 +28,6 @@ FORM = [
     {"name": "note", "type": "textarea", "label": "توضیح", "required": False},
 ]
 CITIZEN = {"national_code": f.national_code(5150), "full_name": "مهری کاظمی", "mobile": "09351112233"}
-
-
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path, monkeypatch):
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
 
 
 @pytest.fixture
@@ -41,46 +44,30 @@ def world(app):
         return {"service": service.code}
 
 
-def focused(page):
-    return page.evaluate("document.activeElement && (document.activeElement.id || document.activeElement.name || "
-                         "document.activeElement.tagName)")
-
-
 def assert_focus(page, name):
     """Waits for the focus: autofocus lands a moment after the page loads, later still on a busy machine."""
     expect(page.locator(f"[id='{name}'], [name='{name}']").first).to_be_focused()
 
 
-def press(page, key, navigates=False):
-    if navigates:
-        with page.expect_navigation():
-            page.keyboard.press(key)
-    else:
-        page.keyboard.press(key)
-
-
 def sign_in(page, base):
-    page.goto(base + "/staff/sign-in")
-    page.get_by_label("نام کاربری").fill("clerk")
-    page.get_by_label("گذرواژه").fill(f.PASSWORD)
-    press(page, "Enter", navigates=True)
+    staff_signs_in(page, base, "clerk")
     assert page.url.endswith("/counter/")
 
 
 def file_by_keyboard(page, app, service_code, javascript):
     # 1. The service: the search box has the focus; its code and Enter go straight to the citizen step.
     assert_focus(page, "q")
-    page.keyboard.type(service_code.translate(PERSIAN))
+    page.keyboard.type(service_code.translate(PERSIAN_DIGITS))
     press(page, "Enter", navigates=True)
     expect(page.get_by_role("heading", name="متقاضی و رضایت او")).to_be_visible()
 
     # 2. The citizen, typed field after field with Tab.
     assert_focus(page, "national_code")
-    page.keyboard.type(CITIZEN["national_code"].translate(PERSIAN))
+    page.keyboard.type(CITIZEN["national_code"].translate(PERSIAN_DIGITS))
     press(page, "Tab")
     page.keyboard.type(CITIZEN["full_name"])
     press(page, "Tab")
-    page.keyboard.type(CITIZEN["mobile"].translate(PERSIAN))
+    page.keyboard.type(CITIZEN["mobile"].translate(PERSIAN_DIGITS))
     press(page, "Tab")
     assert_focus(page, "consent_method-0")  # the checked option of the radio group
     if javascript:  # consent by a code sent to the citizen's phone and read out
@@ -118,7 +105,8 @@ def file_by_keyboard(page, app, service_code, javascript):
         press(page, "Control+Enter", navigates=True)
     else:
         press(page, "Tab")
-        assert page.evaluate("document.activeElement.textContent").strip().startswith("ادامه")
+        # Waits for the focus, as assert_focus does: read at once after the Tab, the check raced the browser.
+        expect(page.get_by_role("button", name=re.compile("^ادامه"))).to_be_focused()
         press(page, "Enter", navigates=True)
 
     # 4. Fees, shown separately, and how they are paid.
@@ -145,7 +133,7 @@ def file_by_keyboard(page, app, service_code, javascript):
         assert {p.method for p in request.payments} == ({"card"} if javascript else {"cash"})
         code = request.tracking_code
     assert page.url.endswith(f"/counter/requests/{code}/receipt")
-    grouped = " ".join(code[i:i + 4] for i in (0, 4, 8)).translate(PERSIAN)
+    grouped = " ".join(code[i:i + 4] for i in (0, 4, 8)).translate(PERSIAN_DIGITS)
     expect(page.locator(".receipt-tracking")).to_have_text(grouped)
     expect(page.locator(".receipt-qr svg")).to_be_visible()
     return code
@@ -154,7 +142,7 @@ def file_by_keyboard(page, app, service_code, javascript):
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
 def test_clerk_files_from_service_pick_to_receipt_with_the_keyboard_only(new_context, live_server, app, world,
                                                                         javascript):
-    page = new_context(viewport=DESK, java_script_enabled=javascript, locale="fa-IR").new_page()
+    page = new_context(viewport=DESKTOP, java_script_enabled=javascript, locale="fa-IR").new_page()
     sign_in(page, live_server.url)
     file_by_keyboard(page, app, world["service"], javascript)
     if javascript:
@@ -164,21 +152,21 @@ def test_clerk_files_from_service_pick_to_receipt_with_the_keyboard_only(new_con
 
 
 def test_receipt_prints_on_a5_and_on_an_80mm_roll(new_context, live_server, app, world, artifacts):
-    page = new_context(viewport=DESK, locale="fa-IR").new_page()
+    page = new_context(viewport=DESKTOP, locale="fa-IR").new_page()
     sign_in(page, live_server.url)
     code = file_by_keyboard(page, app, world["service"], javascript=False)
     receipt = f"{live_server.url}/counter/requests/{code}/receipt"
 
     page.goto(receipt)
     page.emulate_media(media="print")
-    page.evaluate("document.fonts.ready.then(() => true)")
+    fonts_ready(page)
     a5 = page.pdf(prefer_css_page_size=True)
     assert _page_sizes_mm(a5) == [(148, 210)]  # one A5 page
 
     page.goto(receipt + "?paper=80")
     page.emulate_media(media="print")
     page.set_viewport_size({"width": 302, "height": 800})  # 80 mm at 96 dpi
-    page.evaluate("document.fonts.ready.then(() => true)")
+    fonts_ready(page)
     expect(page.locator(".site-header")).to_be_hidden()
     expect(page.locator(".receipt-tools")).to_be_hidden()
     assert page.evaluate("document.documentElement.scrollWidth") <= 302
@@ -198,15 +186,14 @@ def _page_sizes_mm(pdf):
 
 
 def test_counter_pages_have_no_serious_accessibility_violations(new_context, live_server, app, world):
-    from axe_playwright_python.sync_playwright import Axe
-    axe = Axe()
-    page = new_context(viewport=DESK, locale="fa-IR").new_page()
+    page = new_context(viewport=DESKTOP, locale="fa-IR").new_page()
     sign_in(page, live_server.url)
     seen = {}
 
     def check(name):
-        violations = [v for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-        seen[name] = [f"{v['id']}: {v['help']} -> {[n['target'] for n in v['nodes']]}" for v in violations]
+        violations = serious_violations(page)
+        if violations:
+            seen[name] = describe(violations)
 
     check("pick")
     page.goto(f"{live_server.url}/counter/file/{world['service']}")
@@ -220,4 +207,4 @@ def test_counter_pages_have_no_serious_accessibility_violations(new_context, liv
     check("requests")
     page.goto(f"{live_server.url}/counter/ledger")
     check("ledger")
-    assert code and not any(seen.values()), seen
+    assert code and not seen, "\n\n".join(f"axe on {name}:\n{found}" for name, found in seen.items())

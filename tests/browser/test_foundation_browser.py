@@ -4,23 +4,15 @@ import time
 from urllib.parse import quote, urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, assert_no_serious_violations, fonts_ready, horizontal_overflow
 
 PASSPORT_SEARCH = "/search?q=" + quote("گذرنامه")
 PASSPORT_SERVICE = "/services/10030001"  # صدور گذرنامهٔ عادی in the demo catalogue
 SKIP_LINK_TEXT = "پرش به محتوای اصلی"
 FIRST_VISIT_BYTES = 60 * 1024  # the whole first visit without web fonts, on the wire
 FIRST_VISIT_REQUESTS = 4
-PHONE = {"width": 320, "height": 640}
-DESKTOP = {"width": 1280, "height": 800}
-
-_axe = Axe()
-
-
-def horizontal_overflow(page):
-    """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
 def assert_fully_in_view(page, locator):
@@ -38,7 +30,7 @@ def assert_fully_in_view(page, locator):
 def test_page_fits_a_320px_phone_without_sideways_scrolling(page, live_server, seeded, path, search_box):
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + path)
-    page.evaluate("document.fonts.ready.then(() => true)")  # the layout with the web font, not the fallback
+    fonts_ready(page)  # the layout with the web font, not the fallback
     assert horizontal_overflow(page) <= 0, f"{path} scrolls sideways by {horizontal_overflow(page)}px at 320px"
     box = page.locator(search_box)
     expect(box).to_be_visible()
@@ -50,23 +42,13 @@ def test_home_screenshots_for_people_at_phone_and_desktop_width(page, live_serve
     page.goto(live_server.url + "/")
     for name, size in (("home-320.png", PHONE), ("home-1280.png", DESKTOP)):
         page.set_viewport_size(size)
-        page.evaluate("document.fonts.ready.then(() => true)")
+        fonts_ready(page)
         assert horizontal_overflow(page) <= 0, f"home scrolls sideways at {size['width']}px"
         page.screenshot(path=str(artifacts / name), full_page=True)
         assert (artifacts / name).stat().st_size > 0
 
 
 # 2. Accessibility: axe-core finds nothing serious or critical, in Persian and in English.
-
-def serious_violations(page):
-    results = _axe.run(page)
-    return [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-
-
-def describe(violations):
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} -> " + ", ".join(str(n["target"]) for n in v["nodes"])
-                     for v in violations)
-
 
 @pytest.mark.parametrize("language", ["fa", "en"])
 @pytest.mark.parametrize("path,status", [("/", 200), (PASSPORT_SEARCH, 200), ("/no-such-page", 404)],
@@ -81,8 +63,7 @@ def test_pages_have_no_serious_accessibility_violations(page, live_server, seede
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("html")).to_have_attribute("dir", "ltr")
         assert urlsplit(page.url).path == urlsplit(live_server.url + path).path  # back on the same page
-    violations = serious_violations(page)
-    assert not violations, f"axe on {path} ({language}):\n{describe(violations)}"
+    assert_no_serious_violations(page, f"{path} ({language})")
 
 
 # 3. Every page works without JavaScript.
@@ -144,7 +125,7 @@ class NetworkLog:
     def visit(self, url):
         self.requests.clear()
         response = self.page.goto(url, wait_until="load")
-        self.page.evaluate("document.fonts.ready.then(() => true)")
+        fonts_ready(self.page)
         deadline, quiet_since = time.monotonic() + 10, None
         while time.monotonic() < deadline:  # until every request has finished and nothing new started
             busy = any(not r["done"] for r in self.requests.values())

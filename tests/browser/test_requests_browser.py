@@ -6,16 +6,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from app.requests import workflow
 from app.extensions import db
 from app.models import Request, Role, Service, User
+from app.requests import workflow
 from tests import factories as f
+from tests.browser.conftest import DESKTOP, PERSIAN_DIGITS, assert_no_sideways_scroll, click_and_wait, staff_signs_in
 from tests.web.helpers import otp_from_sms
 
-PHONE = {"width": 320, "height": 720}
-DESKTOP = {"width": 1280, "height": 800}
+pytestmark = pytest.mark.usefixtures("uploads")
+PHONE = {"width": 320, "height": 720}  # taller than the shared conftest.PHONE (320 × 640)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 SERVICE_TITLE = "صدور المثنی کارت خودرو"
 AGENCY = "پلیس راهور"
 FORM = [
@@ -36,28 +36,6 @@ def pdf_file(name):
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
-def horizontal_overflow(page):
-    """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-
-
-def assert_no_sideways_scroll(page, what):
-    page.evaluate("document.fonts.ready.then(() => true)")  # the layout with the web font, not the fallback
-    overflow = horizontal_overflow(page)
-    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px at {page.viewport_size['width']}px"
-
-
-def click_and_wait(page, button):
-    with page.expect_navigation():
-        button.click()
-
-
-@pytest.fixture(autouse=True)
-def uploads(app, tmp_path, monkeypatch):
-    """Files uploaded through the live server go to a temporary folder, not the working copy's instance/."""
-    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path / "uploads"))
-
-
 @pytest.fixture
 def world(app):
     with app.app_context():
@@ -71,8 +49,8 @@ def world(app):
 
 def citizen_signs_in(page, base, app, national_code, mobile):
     page.goto(base + "/account/sign-in")
-    page.get_by_label("کد ملی").fill(national_code.translate(PERSIAN))  # typed on a Persian keyboard
-    page.get_by_label("شمارهٔ همراه").fill(mobile.translate(PERSIAN))
+    page.get_by_label("کد ملی").fill(national_code.translate(PERSIAN_DIGITS))  # typed on a Persian keyboard
+    page.get_by_label("شمارهٔ همراه").fill(mobile.translate(PERSIAN_DIGITS))
     click_and_wait(page, page.get_by_role("button", name="دریافت کد ورود"))
     expect(page.get_by_role("heading", name="کد ورود را وارد کنید")).to_be_visible()
     page.get_by_label("کد ورود").fill(otp_from_sms(app, mobile))
@@ -81,10 +59,7 @@ def citizen_signs_in(page, base, app, national_code, mobile):
 
 
 def officer_signs_in(page, base):
-    page.goto(base + "/staff/sign-in")
-    page.get_by_label("نام کاربری").fill("officer")
-    page.get_by_label("گذرواژه").fill(f.PASSWORD)
-    click_and_wait(page, page.get_by_role("button", name="ورود", exact=True))
+    staff_signs_in(page, base, "officer")
     assert page.url.rstrip("/").endswith("/desk")
 
 
@@ -130,7 +105,7 @@ def test_whole_online_path_on_a_320px_phone(new_context, live_server, app, world
     assert answers["bought"] == "2024-08-10" and answers["price"] == 1250000000 and answers["insured"] is True
     assert citizen.url.endswith(f"/requests/{code}")
     shown_code = citizen.locator(".tracking-code").first
-    expect(shown_code).to_have_text(f"{code[:4]} {code[4:8]} {code[8:]}".translate(PERSIAN))
+    expect(shown_code).to_have_text(f"{code[:4]} {code[4:8]} {code[8:]}".translate(PERSIAN_DIGITS))
     expect(citizen.locator(".status").first).to_have_text("ثبت شده")
     assert_no_sideways_scroll(citizen, "the request page just after filing")
 
