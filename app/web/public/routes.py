@@ -1,8 +1,6 @@
 """Public pages: home, search, service cards and their history, agencies, clusters, life events, the visitor's
 place and the language switch. Anyone may use them without signing in."""
 
-from urllib.parse import urlsplit
-
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
 from app.administration import offices
@@ -11,6 +9,7 @@ from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
 from app.core.i18n import COOKIE
 from app.core.persian import fold_digits
+from app.core.security import safe_next
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
 
@@ -21,14 +20,6 @@ YEAR = 365 * 24 * 3600
 def _page_number():
     value = fold_digits(request.args.get("page", "1"))[:6]
     return max(int(value), 1) if value.isdigit() else 1
-
-
-def _local_path(target, default):
-    """Only a local path is followed, so a link cannot be used to send people elsewhere."""
-    parts = urlsplit(target or "")
-    if parts.scheme or parts.netloc or not (target or "").startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    return target
 
 
 def visitor_place():
@@ -180,9 +171,9 @@ def location():
             if place.county and chosen and place.county.province_id == chosen.id
             else ""
         )
-        form.next.data = _local_path(request.args.get("next"), "")
+        form.next.data = safe_next(request.args.get("next"), "")
     elif form.validate_on_submit():
-        target = _local_path(form.next.data, url_for(".home"))
+        target = safe_next(form.next.data, url_for(".home"))
         response = make_response(redirect(target))
         value = form.province.data + (":" + form.county.data if form.county.data else "")
         response.set_cookie(
@@ -211,7 +202,7 @@ def forget_location():
 
 @bp.get("/language/<code>")
 def language(code):
-    target = _local_path(request.args.get("next", ""), url_for("public.home"))
+    target = safe_next(request.args.get("next", ""), url_for("public.home"))
     response = make_response(redirect(target))
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(
