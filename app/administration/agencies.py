@@ -3,36 +3,17 @@
 Every change is audited with the agency's public code and what it looked like before and after.
 """
 
-from flask import abort
 from flask_babel import gettext as _
-from sqlalchemy import false, select, true
+from sqlalchemy import select
 
 from app.administration import audit
+from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Agency, Role
 
 
-class AgencyError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def visible_to(admin):
-    query = select(Agency)
-    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
-        return query.where(true())
-    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
-        return query.where(Agency.province_id == admin.province_id)
-    return query.where(false())
-
-
-def agency_for(admin, code):
-    found = db.session.execute(visible_to(admin).where(Agency.code == code)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+class AgencyError(RuleError):
+    """An agency change the rules do not allow."""
 
 
 def snapshot(agency):

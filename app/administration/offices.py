@@ -7,16 +7,17 @@ Every change is audited with what the office looked like before and after.
 import math
 from dataclasses import dataclass
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, select, true
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import joinedload
 
 from app.administration import audit
+from app.core.errors import RuleError
 from app.core.pagination import PAGE_SIZE, Page, paginate
 from app.extensions import db
 from app.models import County, Office, Role
+from app.permissions import offices_managed_by
 
 STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
 # Iran and a margin around it; a point outside is a typo (swapped latitude and longitude, a missing digit).
@@ -25,34 +26,15 @@ LATITUDE_RANGE, LONGITUDE_RANGE = (24.0, 40.5), (43.5, 63.5)
 NEAR_BOX_DEGREES = 1.5
 
 
-class OfficeError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OfficeError(RuleError):
+    """An office change the rules do not allow."""
 
 
-# --- administrators' scope -----------------------------------------------------------------------------
-
-
-def visible_to(admin):
-    query = select(Office)
-    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
-        return query.where(true())
-    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
-        return query.where(Office.province_id == admin.province_id)
-    return query.where(false())
-
-
-def office_for(admin, code):
-    found = db.session.execute(visible_to(admin).where(Office.code == code)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+# --- administrators' list (the scope is permissions.offices_managed_by) ---------------------------------
 
 
 def managed(admin, province=None, status=None, page=1):
-    query = visible_to(admin).options(joinedload(Office.province), joinedload(Office.county))
+    query = offices_managed_by(admin).options(joinedload(Office.province), joinedload(Office.county))
     if province is not None:
         query = query.where(Office.province_id == province.id)
     if status:

@@ -1,26 +1,29 @@
 """Outsourcing services to counter offices: agency managers propose, administrators decide, within a fee cap.
 
-Every step is an OutsourcingDecision row with its reason and an audit event. Whether a service can be filed at an
-office is permissions.service_fileable_at(), which looks only at approved rows: revoking stops new filings and
-leaves filed requests as they are.
+Every step is an OutsourcingDecision row with its reason and an audit event; the cap itself is app.counter.fees.
+Whether a service can be filed at an office is permissions.service_fileable_at(), which looks only at approved
+rows: revoking stops new filings and leaves filed requests as they are.
 """
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, false, select, true
+from sqlalchemy import case, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.administration import audit
-from app.core.persian import format_rial, persian_digits_enabled
+from app.core.errors import RuleError
+from app.counter import fees
 from app.extensions import db
-from app.models import Office, Outsourcing, OutsourcingDecision, Province, Role, Service, Setting, new_public_id, utcnow
-from app.permissions import offices_fileable_for
+from app.models import Office, Outsourcing, OutsourcingDecision, Service, new_public_id, utcnow
+from app.permissions import (
+    can_decide,
+    can_propose_outsourcing,
+    is_admin,
+    offices_fileable_for,
+    outsourcings_visible_to,
+    services_of_agency,
+)
 
-FEE_CAP_KEY = "counter_fee_cap_rial"
-# Used until the national administrator sets a cap; a low default keeps an unset installation cheap for citizens.
-DEFAULT_FEE_CAP_RIAL = 500_000
-MAX_FEE_RIAL = 10**12  # far above any real fee; keeps the value inside a BIGINT and the display sane
 MAX_TEXT = 2000
 
 STATUS_LABELS = {
@@ -36,115 +39,31 @@ DECISION_LABELS = {
     "revoke": _l("لغو"),
     "change_fee": _l("تغییر کارمزد"),
 }
-ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
 
 
-class OutsourcingError(Exception):
-    """An action the rules do not allow; `field` names the form field the message belongs next to."""
-
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class OutsourcingError(RuleError):
+    """An outsourcing action the rules do not allow."""
 
 
-# --- the fee cap ---------------------------------------------------------------------------------------
-
-
-def fee_cap():
-    value = db.session.execute(select(Setting.value).where(Setting.key == FEE_CAP_KEY)).scalar_one_or_none()
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return DEFAULT_FEE_CAP_RIAL
-
-
-def set_fee_cap(admin, amount):
-    """Only the national administrator sets the cap. Approved fees above a lowered cap stay until changed."""
-    if admin is None or admin.role != Role.NATIONAL_ADMIN:
-        raise OutsourcingError(_("فقط مدیر ملی سامانه سقف کارمزد را تعیین می‌کند."))
-    audit.lock()
-    amount = _checked_amount(amount, "amount")
-    before = fee_cap()
-    row = db.session.get(Setting, FEE_CAP_KEY)
-    if row is None:
-        row = Setting(key=FEE_CAP_KEY)
-        db.session.add(row)
-    row.value = str(amount)
-    audit.record(
-        admin,
-        "setting.fee_cap",
-        "setting",
-        FEE_CAP_KEY,
-        {"counter_fee_cap_rial": before},
-        {"counter_fee_cap_rial": amount},
-    )
-    return amount
-
-
-def _checked_amount(amount, field):
-    if isinstance(amount, bool) or not isinstance(amount, int) or amount < 0 or amount > MAX_FEE_RIAL:
-        raise OutsourcingError(_("مبلغ را به ریال و به صورت عددی صفر یا بیشتر وارد کنید."), field)
-    return amount
+# --- the fee cap (the rule is app.counter.fees) -------------------------------------------------------------
 
 
 def _checked_fee(fee):
-    fee = _checked_amount(fee, "counter_fee_rial")
-    cap = fee_cap()
-    if fee > cap:
-        raise OutsourcingError(
-            _(
-                "کارمزد نباید از سقف تعیین‌شده (%(cap)s) بیشتر باشد.",
-                cap=format_rial(cap, persian=persian_digits_enabled()),
-            ),
-            "counter_fee_rial",
-        )
-    return fee
+    """The proposed or changed counter fee, within the cap in force now."""
+    try:
+        return fees.check_counter_fee(fee)
+    except fees.FeeError as error:
+        raise OutsourcingError(error.message, error.field) from None
 
 
-# --- who sees and decides what -------------------------------------------------------------------------
-
-
-def _within_province(province_id):
-    """A scope of listed provinces that are all this one (an all-provinces scope is the national admin's)."""
-    return (
-        ~Outsourcing.all_provinces
-        & Outsourcing.provinces.any(Province.id == province_id)
-        & ~Outsourcing.provinces.any(Province.id != province_id)
-    )
-
-
-def visible_to(user):
-    """Outsourcings the user may open: an administrator those they may decide, a manager their agency's."""
-    query = select(Outsourcing)
-    if user is None or not user.is_authenticated:
-        return query.where(false())
-    if user.role == Role.NATIONAL_ADMIN:
-        return query.where(true())
-    if user.role == Role.PROVINCIAL_ADMIN and user.province_id:
-        return query.where(_within_province(user.province_id))
-    if user.role == Role.AGENCY_MANAGER and user.agency_id:
-        return query.where(Outsourcing.service.has(Service.agency_id == user.agency_id))
-    return query.where(false())
-
-
-def outsourcing_for(user, public_id):
-    """The outsourcing with this public id if the user may see it; otherwise 404, as if it did not exist."""
-    found = db.session.execute(
-        visible_to(user)
-        .where(Outsourcing.public_id == public_id)
-        .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
-    ).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+# --- who sees and decides what (the scopes are permissions.outsourcings_visible_to and can_decide) -------
 
 
 def listing(user, status):
     """Outsourcings in one status that the user sees, oldest first for the queue and newest first otherwise."""
     order = Outsourcing.created_at.asc() if status == "pending" else Outsourcing.decided_at.desc()
     query = (
-        visible_to(user)
+        outsourcings_visible_to(user)
         .where(Outsourcing.status == status)
         .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
         .order_by(order, Outsourcing.id)
@@ -152,22 +71,10 @@ def listing(user, status):
     return db.session.execute(query).scalars().all()
 
 
-def may_decide(admin, outsourcing):
-    if admin is None or admin.role not in ADMINS:
-        return False
-    if admin.role == Role.NATIONAL_ADMIN:
-        return True
-    return (
-        not outsourcing.all_provinces
-        and bool(outsourcing.provinces)
-        and all(p.id == admin.province_id for p in outsourcing.provinces)
-    )
-
-
 def _check_decider(admin, outsourcing):
-    if admin is None or admin.role not in ADMINS:
+    if not is_admin(admin):
         raise OutsourcingError(_("فقط مدیران سامانه دربارهٔ واگذاری تصمیم می‌گیرند."))
-    if not may_decide(admin, outsourcing):
+    if not can_decide(admin, outsourcing):
         raise OutsourcingError(
             _("تصمیم دربارهٔ واگذاری‌ای که استان‌های دیگر یا همهٔ کشور را در بر می‌گیرد با مدیر ملی سامانه است.")
         )
@@ -204,7 +111,7 @@ def _overlap(service, all_provinces, province_ids, exclude=None):
 
 def propose(service, manager, all_provinces=True, provinces=(), counter_fee_rial=0, note=""):
     """An agency manager proposes letting counter offices file one of the agency's services."""
-    if manager is None or manager.role != Role.AGENCY_MANAGER:
+    if not can_propose_outsourcing(manager):
         raise OutsourcingError(_("فقط مدیر دستگاه می‌تواند واگذاری خدمت به پیشخوان را پیشنهاد کند."))
     if service.agency_id != manager.agency_id:
         raise OutsourcingError(_("این خدمت از خدمات دستگاه شما نیست."))
@@ -344,18 +251,12 @@ def decisions(outsourcing):
 
 def agency_services(manager):
     """(service, its outsourcings newest first) for every service of the manager's agency."""
-    services = (
-        db.session.execute(
-            select(Service)
-            .where(Service.agency_id == manager.agency_id, Service.current_revision_id.is_not(None))
-            .order_by(Service.code)
-        )
-        .scalars()
-        .all()
-    )
+    services = db.session.execute(services_of_agency(manager).order_by(Service.code)).scalars().all()
     rows = (
         db.session.execute(
-            visible_to(manager).options(selectinload(Outsourcing.provinces)).order_by(Outsourcing.id.desc())
+            outsourcings_visible_to(manager)
+            .options(selectinload(Outsourcing.provinces))
+            .order_by(Outsourcing.id.desc())
         )
         .scalars()
         .all()
@@ -364,18 +265,6 @@ def agency_services(manager):
     for row in rows:
         by_service.setdefault(row.service_id, []).append(row)
     return [(service, by_service.get(service.id, [])) for service in services]
-
-
-def manager_service(manager, code):
-    """One of the manager's agency's services by its code; 404 for any other."""
-    found = db.session.execute(
-        select(Service).where(
-            Service.code == code, Service.agency_id == manager.agency_id, Service.current_revision_id.is_not(None)
-        )
-    ).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
 
 
 # --- where citizens can go -----------------------------------------------------------------------------

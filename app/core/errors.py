@@ -1,13 +1,40 @@
-"""Error pages in Persian, inside the layout."""
+"""Error pages in Persian, inside the layout; the one RuleError base and the view helper that shows one."""
 
 import logging
 
-from flask import render_template
+from flask import flash, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.extensions import db
+
 log = logging.getLogger("panjereh")
+
+
+class RuleError(Exception):
+    """An action a rule does not allow; `field` names the form field the message belongs next to."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def attach(form, error: RuleError, default_field: str | None = None) -> None:
+    """Undo what the refused action wrote and show its message: next to `error.field` when the form has it, else
+    next to `default_field`, else next to the form's first field; with no form, as a flashed error."""
+    db.session.rollback()
+    fields = []
+    if form is not None:
+        fields = [form[name] for name in (error.field, default_field) if name and name in form]
+        fields += [f for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
+    if not fields:
+        flash(error.message, "error")
+        return
+    target = fields[0]
+    target.errors = list(target.errors) + [error.message]
+
 
 MESSAGES = {
     400: (

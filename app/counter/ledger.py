@@ -1,4 +1,4 @@
-"""Counter money: the fees of a counter filing, the day ledger per office and clerk, closing a day, CSV exports.
+"""Counter money taken: the day ledger per office and clerk, closing a day, CSV exports (the fees are fees.py).
 
 A counter day is a Tehran calendar day. A request and its payments belong to the day of the request's
 submitted_at, so a request and its fees can never fall on two different days.
@@ -21,20 +21,14 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from app.core.errors import RuleError
 from app.core.persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
 from app.extensions import db
 from app.models import DayClose, Outsourcing, Payment, Request, User
 from app.permissions import covers_province
 
-KINDS = ("government_fee", "counter_fee")
-METHODS = ("cash", "card")
-
-
-class LedgerError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class LedgerError(RuleError):
+    """A payment or day close the ledger refuses."""
 
 
 class DayClosed(LedgerError):
@@ -42,74 +36,6 @@ class DayClosed(LedgerError):
 
 
 CLOSED_MESSAGE = _l("دفتر روزانهٔ امروز این دفتر بسته شده است؛ ثبت درخواست تازه از فردا ممکن است.")
-
-
-# --- fees ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Fees:
-    government: int
-    counter: int
-
-    @property
-    def total(self):
-        return self.government + self.counter
-
-    @property
-    def token(self):
-        """What the clerk was shown; the submission is refused if the fees changed in between."""
-        return f"{self.government}:{self.counter}"
-
-
-def fees_for(service, office):
-    """The card's government fee and the counter fee of the approved outsourcing that covers the office."""
-    revision = service.current_revision
-    return Fees(
-        government=int(revision.fee_rial or 0) if revision else 0,
-        counter=counter_fees([service.id], office).get(service.id, 0),
-    )
-
-
-def counter_fees(service_ids, office):
-    """{service id: counter fee} for a list of services at one office, in one query.
-
-    The same rule as catalogue.counter_offer(): of the approved outsourcings covering the province, the latest
-    (outsourcing.py allows only one approved outsourcing per service and province anyway)."""
-    if not service_ids:
-        return {}
-    rows = db.session.execute(
-        select(Outsourcing.service_id, Outsourcing.counter_fee_rial)
-        .where(
-            Outsourcing.service_id.in_(service_ids),
-            Outsourcing.status == "approved",
-            covers_province(office.province_id),
-        )
-        .order_by(Outsourcing.id)
-    ).all()
-    return {service_id: int(fee or 0) for service_id, fee in rows}  # later rows win
-
-
-def payments_for(fees, method, reference, office, clerk):
-    """One Payment per fee that is not zero; a free service files with no payment rows at all."""
-    reference = reference if method == "card" else ""
-    return [
-        Payment(
-            kind=kind, amount_rial=amount, method=method, reference=reference, office_id=office.id, clerk_id=clerk.id
-        )
-        for kind, amount in (("government_fee", fees.government), ("counter_fee", fees.counter))
-        if amount > 0
-    ]
-
-
-def clean_card_reference(value):
-    """The terminal's reference number (RRN / trace): 6 to 20 digits in any script, spaces and dashes ignored."""
-    digits = "".join(ch for ch in fold_digits(value or "") if not ch.isspace() and ch != "-")
-    if not digits:
-        raise LedgerError(_("برای پرداخت با کارت، شمارهٔ مرجع پایانه را وارد کنید."), field="reference")
-    if not digits.isdigit() or not 6 <= len(digits) <= 20:
-        raise LedgerError(_("شمارهٔ مرجع پایانه باید ۶ تا ۲۰ رقم باشد."), field="reference")
-    return digits
 
 
 # --- days ----------------------------------------------------------------------------------------------

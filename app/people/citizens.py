@@ -3,17 +3,13 @@
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Role, User, new_public_id
 
 
-class CitizenError(Exception):
+class CitizenError(RuleError):
     """The national code belongs to a staff account, which never files as a citizen."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 def find_or_create(national_code: str, mobile: str | None = None, full_name: str = "") -> User:

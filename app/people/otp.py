@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from sqlalchemy import update
 
 from app.adapters import sms
+from app.core.errors import RuleError
 from app.core.persian import local_number
 from app.extensions import db
 from app.models import OtpChallenge, new_public_id, utcnow
@@ -19,10 +20,11 @@ RESEND_AFTER = timedelta(seconds=60)
 MAX_WRONG_TRIES = 5
 
 
-class OtpError(Exception):
-    def __init__(self, message, retry_in=None):
+class OtpError(RuleError):
+    """A code not sent or not accepted; `retry_in` says in how many seconds another may be asked for."""
+
+    def __init__(self, message: str, retry_in: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.retry_in = retry_in
 
 

@@ -8,16 +8,17 @@ administrator's. Every change is audited with before/after (never a password or 
 
 import secrets
 
-from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from app.administration import audit
+from app.core.errors import RuleError
 from app.extensions import db
-from app.models import Agency, Office, Role, User, new_public_id
+from app.models import Role, User, new_public_id
+from app.permissions import staff_visible_to
 
 ROLE_LABELS = {
     Role.CLERK: _l("متصدی پیشخوان"),
@@ -32,11 +33,8 @@ PROVINCIAL_ROLES = (Role.CLERK, Role.OFFICE_MANAGER, Role.AGENCY_OFFICER, Role.A
 _PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
-class StaffError(Exception):
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class StaffError(RuleError):
+    """A staff account change the rules do not allow."""
 
 
 def assignable_roles(admin):
@@ -47,34 +45,9 @@ def assignable_roles(admin):
     return ()
 
 
-def visible_to(admin):
-    """Staff accounts the administrator manages; the scope is in the query, so others answer 404."""
-    query = select(User).where(User.role.in_(Role.STAFF))
-    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
-        return query
-    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN and admin.province_id:
-        province = admin.province_id
-        return query.where(
-            or_(
-                and_(User.role.in_((Role.CLERK, Role.OFFICE_MANAGER)), User.office.has(Office.province_id == province)),
-                and_(
-                    User.role.in_((Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)),
-                    User.agency.has(Agency.province_id == province),
-                ),
-            )
-        )
-    return query.where(false())
-
-
-def account_for(admin, public_id):
-    found = db.session.execute(visible_to(admin).where(User.public_id == public_id)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
-
-
 def listing(admin, role=None, query_text=""):
-    query = visible_to(admin).options(joinedload(User.office), joinedload(User.agency), joinedload(User.province))
+    """The staff accounts the administrator manages (permissions.staff_visible_to), filtered."""
+    query = staff_visible_to(admin).options(joinedload(User.office), joinedload(User.agency), joinedload(User.province))
     if role:
         query = query.where(User.role == role)
     if query_text:
@@ -104,7 +77,7 @@ def _check_admin(admin, user=None):
         raise StaffError(_("فقط مدیران سامانه حساب‌های کارمندان را مدیریت می‌کنند."))
     if user is not None and user.id == admin.id:
         raise StaffError(_("نقش، وضعیت یا گذرواژهٔ حساب خودتان را از اینجا نمی‌توانید تغییر دهید."))
-    if user is not None and db.session.execute(visible_to(admin).where(User.id == user.id)).first() is None:
+    if user is not None and db.session.execute(staff_visible_to(admin).where(User.id == user.id)).first() is None:
         raise StaffError(_("این حساب در حوزهٔ مدیریت شما نیست."))
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app, send_file
 from flask_babel import gettext as _
 
+from app.core.errors import RuleError
 from app.core.persian import local_number
 from app.models import Attachment, new_public_id
 
@@ -21,10 +22,8 @@ CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jp
 KIND_NAMES = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG"}
 
 
-class UploadError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class UploadError(RuleError):
+    """An upload refused for its kind or size."""
 
 
 def sniff(head):

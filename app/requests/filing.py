@@ -4,8 +4,10 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters import sms
+from app.core.errors import RuleError
 from app.core.identifiers import format_tracking_code, new_tracking_code
 from app.extensions import db
 from app.models import Request, new_public_id
@@ -15,10 +17,11 @@ from app.requests.attachments import discard
 from app.requests.formdefs import definition_for, validate_answers
 
 
-class FilingError(Exception):
-    def __init__(self, message, field_errors=None):
+class FilingError(RuleError):
+    """A filing refused; `field_errors` maps form fields to their messages when the answers are at fault."""
+
+    def __init__(self, message: str, field_errors: dict[str, list[str]] | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.field_errors = field_errors or {}
 
 
@@ -46,13 +49,18 @@ def existing_for_key(key):
     return db.session.execute(db.select(Request).filter_by(idempotency_key=key)).scalar_one_or_none()
 
 
-def file_request(filing):
+def file_request(filing: Filing) -> Request:
     """Validate, allocate a tracking code, write request + first event (+ attachments, payments) in one
-    transaction, queue the SMS. A replay with the same idempotency key returns the request already filed."""
-    replay = existing_for_key(filing.idempotency_key)
+    transaction, queue the SMS. A replay with the same idempotency key returns the request already filed.
+
+    A saved draft is locked first, so of several submits of one draft at once exactly one allocates a code and
+    the others return that request (same key) or are refused (another key); no code is shown that is not stored."""
+    staged = [a for a in filing.attachments if a.id is None]  # this filing's new files; a draft's own are kept
+    if filing.draft is not None:
+        _lock(filing.draft)
+    replay = _replay(filing)
     if replay is not None:
-        if replay.applicant_id != filing.applicant.id:
-            raise FilingError(_("این فرم قبلاً برای شخص دیگری فرستاده شده است. صفحه را دوباره باز کنید."))
+        discard(staged)
         return replay
     revision = _check_fileable(filing)
     errors = validate_answers(definition_for(revision), filing.answers)
@@ -61,20 +69,39 @@ def file_request(filing):
 
     for _attempt in range(5):
         try:
-            # Nothing is flushed before the commit, so a clash (same key, same tracking code) surfaces in one
-            # place, below, whichever statement would have hit it.
+            # Nothing is flushed before the commit, so a clash (same key, same tracking code, a draft submitted
+            # meanwhile) surfaces in one place, below, whichever statement would have hit it.
             with db.session.no_autoflush:
                 request = _write(filing, revision)
             db.session.commit()
             return request
-        except IntegrityError:
+        except (IntegrityError, StaleDataError):
             db.session.rollback()
-            replay = existing_for_key(filing.idempotency_key)
+            replay = _replay(filing)
             if replay is not None:  # the same form arrived twice at once; the other one won
-                discard(filing.attachments)
+                discard(staged)
                 return replay
+            if filing.draft is not None and filing.draft.status != "draft":
+                raise FilingError(_("این پیش‌نویس قبلاً فرستاده شده است.")) from None
             # otherwise the random tracking code collided: draw another one
     raise FilingError(_("ثبت درخواست ممکن نشد. دوباره تلاش کنید."))
+
+
+def _lock(draft: Request) -> None:
+    """Hold the draft's row until the transaction ends and read it afresh: on PostgreSQL a second submit waits
+    here (SELECT … FOR UPDATE) and then finds the draft submitted. SQLite has no row locks and ignores FOR
+    UPDATE; there the version column (Request.version) makes the second commit fail with StaleDataError."""
+    db.session.execute(
+        db.select(Request).where(Request.id == draft.id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+def _replay(filing: Filing) -> Request | None:
+    """The request already filed with this filing's idempotency key, if any; someone else's is refused."""
+    replay = existing_for_key(filing.idempotency_key)
+    if replay is not None and replay.applicant_id != filing.applicant.id:
+        raise FilingError(_("این فرم قبلاً برای شخص دیگری فرستاده شده است. صفحه را دوباره باز کنید."))
+    return replay
 
 
 def _write(filing, revision):
@@ -93,7 +120,7 @@ def _write(filing, revision):
     request.consent_method, request.consent_reference = filing.consent_method, filing.consent_reference
     request.answers = filing.answers
     db.session.add(request)
-    workflow.advance(request, "submit", filing.actor or filing.applicant, attachments=filing.attachments)
+    workflow.record_submission(request, filing.actor or filing.applicant, attachments=filing.attachments)
     for payment in filing.payments:
         payment.request = request
         db.session.add(payment)
@@ -144,5 +171,9 @@ def save_draft(service, applicant, answers, draft=None, files=()):
     for attachment in files:
         attachment.request = draft
         db.session.add(attachment)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except StaleDataError:  # submitted or saved from another tab meanwhile: do not overwrite what it wrote
+        db.session.rollback()
+        raise FilingError(str(workflow.CHANGED)) from None
     return draft

@@ -1,6 +1,7 @@
 """The one state machine for requests: transitions are data; every change is a RequestEvent.
 
-Online, counter, desk and API all call advance(); none changes Request.status itself.
+Desk, account, counter and API ask check() whether an action is allowed and call advance() to take it; only
+filing.file_request submits a draft (through record_submission). None changes Request.status itself.
 """
 
 from dataclasses import dataclass
@@ -8,8 +9,10 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters import sms
+from app.core.errors import RuleError
 from app.extensions import db
 from app.models import RequestEvent, Role, utcnow
 
@@ -80,10 +83,15 @@ TRANSITIONS = (
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 
 
-class WorkflowError(Exception):
-    def __init__(self, message):
-        super().__init__(message)
-        self.message = message
+class WorkflowError(RuleError):
+    """A transition the state machine refuses."""
+
+
+class ChangedError(WorkflowError):
+    """Someone else changed the request between the page being read and the action being taken."""
+
+
+CHANGED = _l("این درخواست همین حالا تغییر کرد؛ صفحه را دوباره باز کنید.")
 
 
 def actor_kind(user):
@@ -104,24 +112,68 @@ def allowed_actions(request, user):
     return [t for t in TRANSITIONS if request.status in t.sources and kind in t.actors and t.action != "submit"]
 
 
-def advance(request, action, user, message="", attachments=(), result_note=None):
-    """Apply one action, or raise WorkflowError and change nothing. The caller commits."""
+def status_label(status: str) -> str:
+    """The Persian name of a status; an unknown one (a row written outside the state machine) as it is."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else str(status)
+
+
+def check(request, action: str, user, message: str = "", attachments=(), result_note: str | None = None) -> str | None:
+    """Whether `user` may take `action` on `request` now: None, or the Persian reason why not.
+
+    The one place that says so: advance() refuses what it refuses, and the desk, the account pages and the API
+    ask it before they confirm or take an action. `attachments` counts only whether there is one."""
     transition = BY_ACTION.get(action)
     if transition is None:
-        raise WorkflowError(_("این کار شناخته نیست."))
-    kind = actor_kind(user)
-    if kind not in transition.actors:
-        raise WorkflowError(_("شما نمی‌توانید این کار را روی این درخواست انجام دهید."))
+        return _("این کار شناخته نیست.")
+    if action == "submit":
+        # Submitting validates the answers and allocates the tracking code: only file_request does that.
+        return _("پیش‌نویس فقط با فرستادن فرم درخواست ثبت می‌شود.")
+    if actor_kind(user) not in transition.actors:
+        return _("شما نمی‌توانید این کار را روی این درخواست انجام دهید.")
     if request.status not in transition.sources:
-        raise WorkflowError(_("این کار در وضعیت «%(status)s» ممکن نیست.", status=STATUS_LABELS[request.status]))
-    message = (message or "").strip()
-    if transition.needs_message and not message:
-        raise WorkflowError(_("متن پیام یا دلیل را بنویسید."))
+        return _("این کار در وضعیت «%(status)s» ممکن نیست.", status=status_label(request.status))
+    if transition.needs_message and not (message or "").strip():
+        return _("متن پیام یا دلیل را بنویسید.")
     if action == "deliver" and not (attachments or (result_note or "").strip()):
-        raise WorkflowError(_("برای تحویل، سند نتیجه را پیوست کنید یا شیوهٔ دریافت را بنویسید."))
+        return _("برای تحویل، سند نتیجه را پیوست کنید یا شیوهٔ دریافت را بنویسید.")
+    return None
 
+
+def advance(request, action: str, user, message: str = "", attachments=(), result_note: str | None = None):
+    """Apply one action, or raise WorkflowError and change nothing. The caller commits.
+
+    The request's row is written (and its version checked) here, before any SMS is queued: when another action
+    on the same request got there first, this raises ChangedError with the session rolled back."""
+    error = check(request, action, user, message, attachments, result_note)
+    if error is not None:
+        raise WorkflowError(error)
+    event = _apply(request, BY_ACTION[action], user, message, attachments, result_note)
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise ChangedError(str(CHANGED)) from None
+    _notify(request, BY_ACTION[action])
+    return event
+
+
+def record_submission(request, user, attachments=()):
+    """The submit event of a request that file_request has validated and given its tracking code; nothing else
+    calls this. Nothing is flushed: file_request commits, and a clash surfaces there."""
+    if request.status != "draft" or not request.tracking_code:
+        raise WorkflowError(_("این پیش‌نویس قبلاً فرستاده شده است."))
+    return _apply(request, BY_ACTION["submit"], user, "", attachments, None)
+
+
+def _apply(request, transition, user, message, attachments, result_note):
+    kind = actor_kind(user)
+    message = (message or "").strip()
     source = request.status
     now = utcnow()
+    # Written even when the state does not change (a message), so every action versions the row and two
+    # actions at once cannot both pass on what they read.
+    request.updated_at = now
     if transition.target is not None:
         request.status = transition.target
         if transition.target == "submitted":
@@ -135,7 +187,7 @@ def advance(request, action, user, message="", attachments=(), result_note=None)
             request.result_note = (result_note or "").strip()
     event = RequestEvent(
         request=request,
-        action=action,
+        action=transition.action,
         from_status=source,
         to_status=transition.target or source,
         actor=user,
@@ -148,9 +200,12 @@ def advance(request, action, user, message="", attachments=(), result_note=None)
         attachment.request = request
         attachment.event = event
         db.session.add(attachment)
+    return event
+
+
+def _notify(request, transition):
     if transition.notify is not None and request.applicant.mobile:
         sms.send(request.applicant.mobile, str(transition.notify) % {"code": request.tracking_code}, purpose="status")
-    return event
 
 
 def _event_actor(kind, request):

@@ -1,5 +1,6 @@
 """Account pages: citizen sign-in, applying, drafts, my requests, the request page; staff sign-in."""
 
+import ipaddress
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
@@ -9,10 +10,13 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
+from app.core.errors import attach
 from app.core.identifiers import InvalidIdentifier, clean_mobile
+from app.core.security import safe_next
 from app.extensions import db, limiter
 from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
-from app.people import otp
+from app.people import citizens, otp
+from app.people import mobile as mobile_change
 from app.people.auth import SignInError, authenticate_staff, landing_endpoint, role_required
 from app.people.auth import sign_in as start_session
 from app.permissions import request_for, requests_visible_to
@@ -28,7 +32,15 @@ from app.requests.formdefs import (
     raw_answers,
 )
 from app.web.account import bp
-from app.web.account.forms import ApplyControls, CodeForm, RequestActionForm, SignInForm, StaffSignInForm
+from app.web.account.forms import (
+    ApplyControls,
+    CodeForm,
+    MobileChangeForm,
+    MobileCodeForm,
+    RequestActionForm,
+    SignInForm,
+    StaffSignInForm,
+)
 
 
 def _mobile_key():
@@ -39,8 +51,7 @@ def _mobile_key():
 
 
 def _safe_next(default):
-    target = request.values.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.values.get("next"), default)
 
 
 # --- citizen sign-in -------------------------------------------------------------------------------
@@ -54,8 +65,13 @@ def sign_in():
     if not form.validate_on_submit():
         return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400 if form.errors else 200
     national_code, mobile = form.national_code.data, form.mobile.data
-    if not ownership.mobile_belongs_to(national_code, mobile):
-        form.mobile.errors.append(_("این شماره به نام صاحب این کد ملی ثبت نشده است."))
+    try:
+        owned = ownership.mobile_belongs_to(national_code, mobile)
+    except ownership.RegistryUnavailable as error:
+        form.mobile.errors.append(str(error.message))
+        return render_template("account/sign_in.html", form=form, next=_safe_next("")), 503
+    if not owned:
+        form.mobile.errors.append(str(ownership.NOT_OWNER))
         return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400
     try:
         challenge = otp.send_code(national_code, mobile)
@@ -102,10 +118,27 @@ def verify():
         except otp.OtpError as error:
             form.code.errors.append(error.message)
         else:
-            user = _citizen(challenge.national_code, challenge.mobile)
-            target = session.pop("otp_next", "") or url_for(landing_endpoint(user))
-            start_session(user)
-            return redirect(target)
+            try:
+                # Never changes a stored mobile: a citizen signing in with another number of theirs keeps
+                # getting SMS at the stored one until they change it (app/people/mobile.py).
+                user = citizens.find_or_create(challenge.national_code, challenge.mobile)
+            except citizens.CitizenError as error:
+                db.session.rollback()
+                form.code.errors.append(error.message)
+            else:
+                target = session.pop("otp_next", "") or url_for(landing_endpoint(user))
+                start_session(user)
+                if user.mobile != challenge.mobile:
+                    flash(
+                        _(
+                            "با شمارهٔ %(used)s وارد شدید، ولی پیامک‌های درخواست‌هایتان همچنان به شمارهٔ %(stored)s "
+                            "فرستاده می‌شود. برای عوض کردن آن از «تغییر شمارهٔ همراه» در صفحهٔ درخواست‌های من "
+                            "استفاده کنید.",
+                            used=mobile_change.masked(challenge.mobile),
+                            stored=mobile_change.masked(user.mobile),
+                        )
+                    )
+                return redirect(target)
     if form.errors:
         status = 400
     return render_template(
@@ -114,6 +147,7 @@ def verify():
         challenge=challenge,
         wait=otp.seconds_until_resend(challenge),
         simulator=sms.is_simulator(),
+        outbox=_dev_sms_allowed(),
     ), status
 
 
@@ -134,22 +168,84 @@ def resend():
     return redirect(url_for(".verify"))
 
 
-def _citizen(national_code, mobile):
-    user = db.session.execute(db.select(User).filter_by(national_code=national_code)).scalar_one_or_none()
-    if user is None:
-        user = User(public_id=new_public_id(), role=Role.CITIZEN, national_code=national_code)
-        db.session.add(user)
-    user.mobile = mobile
-    db.session.flush()
-    return user
-
-
 @bp.post("/account/sign-out")
 def sign_out():
     logout_user()
     session.clear()
     flash(_("از حساب خود خارج شدید."))
     return redirect(url_for("public.home"))
+
+
+# --- changing the citizen's mobile ------------------------------------------------------------------
+
+
+bp.add_app_template_filter(mobile_change.masked, "masked_mobile")
+
+
+@bp.route("/account/mobile", methods=["GET", "POST"])
+@role_required(Role.CITIZEN)
+@limiter.limit("10 per 10 minutes", methods=["POST"])
+def change_mobile():
+    form = MobileChangeForm()
+    status = 400 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            challenge = mobile_change.start(current_user, form.mobile.data)
+            db.session.commit()
+        except ownership.RegistryUnavailable as error:
+            db.session.rollback()
+            form.mobile.errors.append(str(error.message))
+            status = 503
+        except mobile_change.MobileChangeError as error:
+            db.session.rollback()
+            form.mobile.errors.append(error.message)
+        else:
+            session["mobile_change"] = challenge.public_id
+            return redirect(url_for(".change_mobile_code"))
+    return render_template("account/mobile.html", form=form, current=mobile_change.masked(current_user.mobile)), status
+
+
+@bp.route("/account/mobile/code", methods=["GET", "POST"])
+@role_required(Role.CITIZEN)
+@limiter.limit("30 per 10 minutes", methods=["POST"])
+def change_mobile_code():
+    public_id = session.get("mobile_change")
+    challenge = (
+        db.session.execute(
+            db.select(OtpChallenge).filter_by(
+                public_id=public_id, purpose=mobile_change.PURPOSE, national_code=current_user.national_code
+            )
+        ).scalar_one_or_none()
+        if public_id
+        else None
+    )
+    if challenge is None:
+        return redirect(url_for(".change_mobile"))
+    form = MobileCodeForm()
+    if form.validate_on_submit():
+        try:
+            mobile_change.confirm(current_user, challenge, form.code.data)
+            db.session.commit()
+        except (otp.OtpError, mobile_change.MobileChangeError) as error:
+            db.session.rollback()
+            form.code.errors.append(error.message)
+        else:
+            session.pop("mobile_change", None)
+            flash(
+                _(
+                    "شمارهٔ همراه حساب شما به %(mobile)s تغییر کرد؛ پیامک‌ها از این پس به آن فرستاده می‌شود.",
+                    mobile=mobile_change.masked(current_user.mobile),
+                )
+            )
+            return redirect(url_for(".my_requests"))
+    return render_template(
+        "account/mobile_code.html",
+        form=form,
+        challenge=challenge,
+        new=mobile_change.masked(challenge.mobile),
+        simulator=sms.is_simulator(),
+        outbox=_dev_sms_allowed(),
+    ), 400 if form.errors else 200
 
 
 # --- staff sign-in ---------------------------------------------------------------------------------
@@ -222,12 +318,11 @@ def apply(code):
                 )
             )
         except (FilingError, attachments.UploadError) as error:
+            attach(None, error)  # the reason on top; the answers at fault, if any, next to their fields
             attachments.discard(stored)
-            db.session.rollback()
             for name, messages in getattr(error, "field_errors", {}).items():
                 if name in form:
                     form[name].errors = list(messages)
-            flash(error.message, "error")
         else:
             return redirect(url_for(".request_page", code=filed.tracking_code))
     return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft), 400
@@ -322,9 +417,8 @@ def act(code):
             flash(_("انجام شد."))
             return redirect(url_for(".request_page", code=found.tracking_code))
         except (workflow.WorkflowError, attachments.UploadError) as error:
-            db.session.rollback()
+            attach(form, error, "message")
             attachments.discard(stored)
-            form.message.errors = [error.message]
     return _render_request(found, form, status=400)
 
 
@@ -341,9 +435,23 @@ def download(code, file_id):
 # --- the SMS simulator's outbox (only while the local backend is configured) -----------------------
 
 
+def _dev_sms_allowed():
+    """The simulator's outbox holds every code sent: only with the simulator and only to this machine. Behind
+    TRUSTED_PROXIES, ProxyFix has already put the forwarded client's address in remote_addr."""
+    if not sms.is_simulator():
+        return False
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
 @bp.get("/_dev/sms")
 def dev_sms():
-    if not sms.is_simulator():
+    if not _dev_sms_allowed():
         abort(404)
     messages = db.session.execute(db.select(SmsMessage).order_by(SmsMessage.id.desc()).limit(50)).scalars().all()
     return render_template("account/dev_sms.html", messages=messages)

@@ -6,10 +6,20 @@ from flask_login import current_user
 
 from app.administration import agencies, offices
 from app.catalogue import queries as catalogue
+from app.core.errors import attach
 from app.extensions import db
-from app.models import Agency, Office, Role
+from app.models import Agency, Office
 from app.people import staff
 from app.people.auth import role_required
+from app.permissions import (
+    ADMINS,
+    agencies_visible_to,
+    agency_for,
+    is_provincial_admin,
+    office_for,
+    offices_managed_by,
+    staff_account_for,
+)
 from app.web.admin import bp
 from app.web.admin.forms import (
     AgencyEditForm,
@@ -21,17 +31,10 @@ from app.web.admin.forms import (
     StaffForm,
     options,
 )
-from app.web.admin.routes import ADMINS
-
-
-def _attach(form, error, default):
-    """A rule's message goes next to the field it is about, else next to `default`."""
-    target = form[error.field] if error.field and error.field in form else form[default]
-    target.errors = list(target.errors) + [error.message]
 
 
 def _province_choices(admin, blank=False):
-    provinces = [admin.province] if admin.role == Role.PROVINCIAL_ADMIN else catalogue.provinces()
+    provinces = [admin.province] if is_provincial_admin(admin) else catalogue.provinces()
     return ([("", _("— انتخاب کنید —"))] if blank else []) + [(p.code, p.name) for p in provinces]
 
 
@@ -41,7 +44,7 @@ def _province_choices(admin, blank=False):
 @bp.get("/agencies")
 @role_required(*ADMINS)
 def agencies_list():
-    rows = db.session.execute(agencies.visible_to(current_user).order_by(Agency.code)).scalars().all()
+    rows = db.session.execute(agencies_visible_to(current_user).order_by(Agency.code)).scalars().all()
     return render_template("admin/agencies.html", rows=rows, statuses=catalogue.CONNECTION_STATUSES)
 
 
@@ -64,8 +67,7 @@ def agency_new():
             )
             db.session.commit()
         except agencies.AgencyError as error:
-            db.session.rollback()
-            _attach(form, error, "code")
+            attach(form, error, "code")
         else:
             flash(_("دستگاه «%(name)s» افزوده شد.", name=agency.name))
             return redirect(url_for(".agencies_list"))
@@ -75,7 +77,7 @@ def agency_new():
 @bp.route("/agencies/<code>", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def agency_edit(code):
-    agency = agencies.agency_for(current_user, code)
+    agency = agency_for(current_user, code)
     form = AgencyEditForm(obj=agency)
     if form.validate_on_submit():
         try:
@@ -89,8 +91,7 @@ def agency_edit(code):
             )
             db.session.commit()
         except agencies.AgencyError as error:
-            db.session.rollback()
-            _attach(form, error, "name")
+            attach(form, error, "name")
         else:
             flash(_("تغییرات دستگاه ذخیره شد."))
             return redirect(url_for(".agencies_list"))
@@ -102,9 +103,9 @@ def agency_edit(code):
 
 def _office_form(obj=None):
     form = OfficeForm() if obj is None else OfficeEditForm(obj=obj)
-    provinces = [current_user.province] if current_user.role == Role.PROVINCIAL_ADMIN else catalogue.provinces()
+    provinces = [current_user.province] if is_provincial_admin(current_user) else catalogue.provinces()
     form.province.choices = options(
-        ([] if current_user.role == Role.PROVINCIAL_ADMIN else [("", _("— انتخاب کنید —"))])
+        ([] if is_provincial_admin(current_user) else [("", _("— انتخاب کنید —"))])
         + [(p.code, p.name) for p in provinces]
     )
     counties = [(p, c) for p in provinces for c in catalogue.counties_of(p)]
@@ -161,8 +162,7 @@ def office_new():
             office = offices.create_office(current_user, **_office_values(form))
             db.session.commit()
         except offices.OfficeError as error:
-            db.session.rollback()
-            _attach(form, error, "code")
+            attach(form, error, "code")
         else:
             flash(_("دفتر «%(name)s» افزوده شد.", name=office.name))
             return redirect(url_for(".office_edit", code=office.code))
@@ -174,15 +174,14 @@ def office_new():
 @bp.route("/offices/<code>", methods=["GET", "POST"])
 @role_required(*ADMINS)
 def office_edit(code):
-    office = offices.office_for(current_user, code)
+    office = office_for(current_user, code)
     form = _office_form(office)
     if form.validate_on_submit():
         try:
             offices.update_office(current_user, office, **_office_values(form, office))
             db.session.commit()
         except offices.OfficeError as error:
-            db.session.rollback()
-            _attach(form, error, "name")
+            attach(form, error, "name")
         else:
             flash(_("تغییرات دفتر ذخیره شد."))
             return redirect(url_for(".office_edit", code=office.code))
@@ -194,7 +193,7 @@ def office_edit(code):
 @bp.post("/offices/<code>/status")
 @role_required(*ADMINS)
 def office_status(code):
-    office = offices.office_for(current_user, code)
+    office = office_for(current_user, code)
     confirm_form = ConfirmForm()
     status = request.form.get("status", "")
     form = _office_form(office)
@@ -212,8 +211,7 @@ def office_status(code):
             offices.set_status(current_user, office, status)
             db.session.commit()
         except offices.OfficeError as error:
-            db.session.rollback()
-            flash(error.message, "error")
+            attach(None, error)
         else:
             flash(
                 _("دفتر تعلیق شد؛ از این پس درخواستی در آن ثبت نمی‌شود.")
@@ -233,12 +231,12 @@ def _scope_choices(form):
     blank = [("", _("— انتخاب کنید —"))]
     form.role.choices = options(blank + [(r, staff.ROLE_LABELS[r]) for r in staff.assignable_roles(current_user)])
     office_rows = (
-        db.session.execute(offices.visible_to(current_user).where(Office.status == "active").order_by(Office.code))
+        db.session.execute(offices_managed_by(current_user).where(Office.status == "active").order_by(Office.code))
         .scalars()
         .all()
     )
     form.office.choices = options(blank + [(o.code, f"{o.name} ({o.code})") for o in office_rows])
-    agency_rows = db.session.execute(agencies.visible_to(current_user).order_by(Agency.code)).scalars().all()
+    agency_rows = db.session.execute(agencies_visible_to(current_user).order_by(Agency.code)).scalars().all()
     form.agency.choices = options(blank + [(a.code, f"{a.name} ({a.code})") for a in agency_rows])
     form.province.choices = options(blank + [(p.code, p.name) for p in catalogue.provinces()])
     return form
@@ -246,13 +244,13 @@ def _scope_choices(form):
 
 def _scope_values(form):
     office = (
-        db.session.execute(offices.visible_to(current_user).where(Office.code == form.office.data)).scalar_one_or_none()
+        db.session.execute(offices_managed_by(current_user).where(Office.code == form.office.data)).scalar_one_or_none()
         if form.office.data
         else None
     )
     agency = (
         db.session.execute(
-            agencies.visible_to(current_user).where(Agency.code == form.agency.data)
+            agencies_visible_to(current_user).where(Agency.code == form.agency.data)
         ).scalar_one_or_none()
         if form.agency.data
         else None
@@ -281,8 +279,7 @@ def staff_new():
             )
             db.session.commit()
         except staff.StaffError as error:
-            db.session.rollback()
-            _attach(form, error, "username")
+            attach(form, error, "username")
         else:
             # Rendered, not redirected: the password is shown once and never put in the (readable) session cookie.
             return _account_page(user, password=password)
@@ -311,21 +308,20 @@ def _account_page(user, status=200, role_form=None, password=None, confirm=None)
 @bp.get("/staff/<public_id>")
 @role_required(*ADMINS)
 def staff_account(public_id):
-    return _account_page(staff.account_for(current_user, public_id))
+    return _account_page(staff_account_for(current_user, public_id))
 
 
 @bp.post("/staff/<public_id>/role")
 @role_required(*ADMINS)
 def staff_role(public_id):
-    user = staff.account_for(current_user, public_id)
+    user = staff_account_for(current_user, public_id)
     form = _scope_choices(RoleForm())
     if form.validate_on_submit():
         try:
             staff.change_role(current_user, user, form.role.data, **_scope_values(form))
             db.session.commit()
         except staff.StaffError as error:
-            db.session.rollback()
-            _attach(form, error, "role")
+            attach(form, error, "role")
         else:
             flash(_("نقش و حوزهٔ حساب ذخیره شد."))
             return redirect(url_for(".staff_account", public_id=user.public_id))
@@ -335,7 +331,7 @@ def staff_role(public_id):
 @bp.post("/staff/<public_id>/status")
 @role_required(*ADMINS)
 def staff_status(public_id):
-    user = staff.account_for(current_user, public_id)
+    user = staff_account_for(current_user, public_id)
     active = request.form.get("active") == "yes"
     if not ConfirmForm().validate_on_submit():
         return _account_page(user, status=400)
@@ -351,7 +347,7 @@ def staff_status(public_id):
 @bp.post("/staff/<public_id>/password")
 @role_required(*ADMINS)
 def staff_password(public_id):
-    user = staff.account_for(current_user, public_id)
+    user = staff_account_for(current_user, public_id)
     if not ConfirmForm().validate_on_submit():
         return _account_page(user, status=400)
     if request.form.get("confirm") != "yes":
@@ -360,8 +356,7 @@ def staff_password(public_id):
         password = staff.reset_password(current_user, user)
         db.session.commit()
     except staff.StaffError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        attach(None, error)
         return _account_page(user, status=400)
     return _account_page(user, password=password)
 
@@ -371,8 +366,7 @@ def _account_change(user, change, done):
         change()
         db.session.commit()
     except staff.StaffError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+        attach(None, error)
         return _account_page(user, status=400)
     flash(done)
     return redirect(url_for(".staff_account", public_id=user.public_id))

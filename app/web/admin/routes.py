@@ -6,13 +6,14 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.administration import outsourcing as rules
+from app.core.errors import attach
+from app.counter import fees
 from app.extensions import db
 from app.models import Outsourcing, Role
 from app.people.auth import role_required
+from app.permissions import ADMINS, outsourcing_for, outsourcings_visible_to
 from app.web.admin import bp
 from app.web.admin.forms import DecisionForm, FeeCapForm, FeeChangeForm, RevokeForm
-
-ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
 
 
 @bp.get("/")
@@ -20,12 +21,12 @@ ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
 def home():
     counts = dict(
         db.session.execute(
-            rules.visible_to(current_user)
+            outsourcings_visible_to(current_user)
             .with_only_columns(Outsourcing.status, func.count())
             .group_by(Outsourcing.status)
         ).all()
     )
-    return render_template("admin/home.html", counts=counts, fee_cap=rules.fee_cap())
+    return render_template("admin/home.html", counts=counts, fee_cap=fees.fee_cap())
 
 
 @bp.get("/outsourcing")
@@ -39,7 +40,7 @@ def queue():
         rows=rules.listing(current_user, status),
         status=status,
         labels=rules.STATUS_LABELS,
-        fee_cap=rules.fee_cap(),
+        fee_cap=fees.fee_cap(),
     )
 
 
@@ -54,8 +55,7 @@ def _render(found, status=200, confirm=None, **forms):
         confirm=confirm,
         labels=rules.STATUS_LABELS,
         decision_labels=rules.DECISION_LABELS,
-        may_decide=rules.may_decide(current_user, found),
-        fee_cap=rules.fee_cap(),
+        fee_cap=fees.fee_cap(),
         **forms,
     ), status
 
@@ -63,7 +63,7 @@ def _render(found, status=200, confirm=None, **forms):
 @bp.get("/outsourcing/<public_id>")
 @role_required(*ADMINS)
 def outsourcing_page(public_id):
-    return _render(rules.outsourcing_for(current_user, public_id))
+    return _render(outsourcing_for(current_user, public_id))
 
 
 # action -> (form class, its prefix, the name the page renders it under)
@@ -90,7 +90,7 @@ def _apply(found, action, form):
 @bp.post("/outsourcing/<public_id>/decide")
 @role_required(*ADMINS)
 def decide(public_id):
-    found = rules.outsourcing_for(current_user, public_id)
+    found = outsourcing_for(current_user, public_id)
     action = request.form.get("action", "")
     if action not in ACTIONS:
         abort(400)
@@ -106,9 +106,7 @@ def decide(public_id):
             return _render(found, confirm=action, **{name: form})
         db.session.commit()
     except rules.OutsourcingError as error:
-        db.session.rollback()
-        target = form[error.field] if error.field in form else form.reason
-        target.errors = list(target.errors) + [error.message]
+        attach(form, error, "reason")
         return _render(found, status=400, **{name: form})
     flash(_("تصمیم ثبت شد: %(action)s", action=rules.DECISION_LABELS[action]))
     return redirect(url_for(".outsourcing_page", public_id=found.public_id))
@@ -120,21 +118,20 @@ def fee_cap():
     form = FeeCapForm()
     if form.validate_on_submit():
         try:
-            rules.set_fee_cap(current_user, form.amount.data)
+            fees.set_fee_cap(current_user, form.amount.data)
             db.session.commit()
-        except rules.OutsourcingError as error:
-            db.session.rollback()
-            form.amount.errors = list(form.amount.errors) + [error.message]
+        except fees.FeeError as error:
+            attach(form, error, "amount")
         else:
             flash(_("سقف کارمزد ذخیره شد."))
             return redirect(url_for(".fee_cap"))
     elif request.method == "GET":
-        form.amount.data = str(rules.fee_cap())
+        form.amount.data = str(fees.fee_cap())
     # Lowering the cap leaves approved fees as they were; the page lists those now above it.
     above = (
         db.session.execute(
             select(Outsourcing)
-            .where(Outsourcing.status == "approved", Outsourcing.counter_fee_rial > rules.fee_cap())
+            .where(Outsourcing.status == "approved", Outsourcing.counter_fee_rial > fees.fee_cap())
             .order_by(Outsourcing.id)
         )
         .scalars()

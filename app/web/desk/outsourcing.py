@@ -7,9 +7,12 @@ from wtforms.fields.choices import SelectChoice
 
 from app.administration import outsourcing as rules
 from app.catalogue import queries as catalogue
+from app.core.errors import attach
+from app.counter import fees
 from app.extensions import db
 from app.models import Role
 from app.people.auth import role_required
+from app.permissions import agency_service_for, outsourcing_for
 from app.web.desk import bp
 from app.web.desk.forms import ProposalForm
 
@@ -21,14 +24,14 @@ def outsourcing_list():
         "desk/outsourcing_list.html",
         rows=rules.agency_services(current_user),
         labels=rules.STATUS_LABELS,
-        fee_cap=rules.fee_cap(),
+        fee_cap=fees.fee_cap(),
     )
 
 
 @bp.route("/outsourcing/propose/<code>", methods=["GET", "POST"])
 @role_required(Role.AGENCY_MANAGER)
 def outsourcing_propose(code):
-    service = rules.manager_service(current_user, code)
+    service = agency_service_for(current_user, code)
     form = ProposalForm()
     provinces = catalogue.provinces()
     form.provinces.choices = [SelectChoice(p.code, p.name) for p in provinces]
@@ -45,21 +48,19 @@ def outsourcing_propose(code):
             )
             db.session.commit()
         except rules.OutsourcingError as error:
-            db.session.rollback()
-            target = form[error.field] if error.field in form else form.counter_fee_rial
-            target.errors = list(target.errors) + [error.message]
+            attach(form, error, "counter_fee_rial")
         else:
             flash(_("پیشنهاد فرستاده شد؛ پس از تصمیم مدیر سامانه، نتیجه در همین صفحه دیده می‌شود."))
             return redirect(url_for(".outsourcing_page", public_id=row.public_id))
     return render_template(
-        "desk/outsourcing_propose.html", form=form, service=service, fee_cap=rules.fee_cap()
+        "desk/outsourcing_propose.html", form=form, service=service, fee_cap=fees.fee_cap()
     ), 400 if form.errors else 200
 
 
 @bp.get("/outsourcing/<public_id>")
 @role_required(Role.AGENCY_MANAGER)
 def outsourcing_page(public_id):
-    found = rules.outsourcing_for(current_user, public_id)
+    found = outsourcing_for(current_user, public_id)
     return render_template(
         "desk/outsourcing.html",
         item=found,

@@ -7,21 +7,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from app.core.errors import attach
 from app.extensions import db
-from app.models import Request, Role, Service, utcnow
+from app.models import Request, Service, utcnow
 from app.people.auth import role_required
-from app.permissions import request_for, requests_visible_to
+from app.permissions import AGENCY_STAFF, request_for, requests_visible_to, services_of_agency
 from app.requests import attachments, workflow
 from app.requests.formdefs import definition_for, display_answers
 from app.web.desk import bp
 from app.web.desk.forms import DeskActionForm
 
-OFFICERS = (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)
 PAGE_SIZE = 50
 
 
 @bp.get("/")
-@role_required(*OFFICERS)
+@role_required(*AGENCY_STAFF)
 def inbox():
     status = request.args.get("status", "open")
     service_code = request.args.get("service", "")
@@ -40,13 +40,7 @@ def inbox():
         .scalars()
         .all()
     )
-    services = (
-        db.session.execute(
-            db.select(Service).where(Service.agency_id == current_user.agency_id).order_by(Service.title)
-        )
-        .scalars()
-        .all()
-    )
+    services = db.session.execute(services_of_agency(current_user).order_by(Service.title)).scalars().all()
     return render_template(
         "desk/inbox.html",
         requests=rows[:PAGE_SIZE],
@@ -70,7 +64,7 @@ def days_left(found, now=None):
 
 
 @bp.get("/requests/<code>")
-@role_required(*OFFICERS)
+@role_required(*AGENCY_STAFF)
 def request_page(code):
     return _render(request_for(current_user, code), DeskActionForm())
 
@@ -92,7 +86,7 @@ CONFIRM = {"reject"}
 
 
 @bp.post("/requests/<code>/act")
-@role_required(*OFFICERS)
+@role_required(*AGENCY_STAFF)
 def act(code):
     found = request_for(current_user, code)
     form = DeskActionForm()
@@ -130,9 +124,8 @@ def act(code):
             flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
             return redirect(url_for(".request_page", code=found.tracking_code))
         except (workflow.WorkflowError, attachments.UploadError) as error:
-            db.session.rollback()
+            attach(form, error, "message")
             attachments.discard(stored)
-            form.message.errors = [error.message]
     return _render(found, form, status=400)
 
 
