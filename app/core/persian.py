@@ -47,6 +47,19 @@ def fold_digits(text) -> str:
     return str(text).translate(_FOLD_DIGITS)
 
 
+# Thousands separators people type (space, comma, the Arabic thousands separator ٬, the Persian comma ،,
+# underscore); the decimal mark ٫ is not one of them, so "12٫5" is refused rather than read as 125.
+_THOUSANDS = re.compile(r"[\s,\u066c\u060c_]")
+
+
+def parse_whole_number(text, *, signed: bool = False, max_digits: int = 15) -> int | None:
+    """A whole number typed with any of Persian, Arabic-Indic or Latin digits and thousands separators; None when the
+    text is not one (a fraction, letters, other scripts' digits, more than `max_digits` digits)."""
+    cleaned = _THOUSANDS.sub("", fold_digits("" if text is None else text))
+    sign = "-?" if signed else ""
+    return int(cleaned) if re.fullmatch(f"{sign}[0-9]{{1,{max_digits}}}", cleaned) else None
+
+
 def to_persian_digits(value) -> str:
     return str(value).translate(_TO_PERSIAN)
 

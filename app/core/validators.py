@@ -1,8 +1,8 @@
 """WTForms validators that check identifiers and replace field data with the canonical form."""
 
-import re
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 from wtforms.validators import ValidationError
@@ -15,7 +15,7 @@ from app.core.identifiers import (
     clean_postal_code,
     clean_tracking_code,
 )
-from app.core.persian import fold_digits
+from app.core.persian import local_number, parse_whole_number
 
 
 class Cleaned:
@@ -56,11 +56,27 @@ class TrackingCode(Cleaned):
     clean = staticmethod(clean_tracking_code)
 
 
+class WholeNumber:
+    """A whole number typed in any digit script, with thousands separators allowed, within [minimum, maximum]."""
+
+    def __init__(self, minimum: int | None = None, maximum: int | None = None) -> None:
+        self.minimum, self.maximum = minimum, maximum
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            return
+        value = parse_whole_number(field.data, signed=True)
+        if value is None:
+            raise ValidationError(_("فقط عدد وارد کنید."))
+        if self.minimum is not None and value < self.minimum:
+            raise ValidationError(_("عدد نباید کمتر از %(n)s باشد.", n=local_number(self.minimum)))
+        if self.maximum is not None and value > self.maximum:
+            raise ValidationError(_("عدد نباید بیشتر از %(n)s باشد.", n=local_number(self.maximum)))
+
+
 class Rials:
     """A whole number of rials typed with any digits and with or without thousands separators; field.data
     becomes an int. The text stays as typed when it is rejected, so the person can correct it."""
-
-    SEPARATORS = re.compile(r"[\s,\u066c\u060c_]")  # thousands separators; the decimal mark ٫ is refused
 
     def __init__(self, message=None):
         self.message = message
@@ -68,11 +84,10 @@ class Rials:
     def __call__(self, form, field):
         if field.data is None or not str(field.data).strip():
             return
-        text = self.SEPARATORS.sub("", fold_digits(str(field.data)))
-        text = text.removesuffix("ریال")
-        if not re.fullmatch(r"[0-9]{1,13}", text):
+        value = parse_whole_number(str(field.data).strip().removesuffix("ریال"), max_digits=13)
+        if value is None:
             raise ValidationError(str(self.message or _l("مبلغ را فقط با رقم و به ریال وارد کنید.")))
-        field.data = int(text)
+        field.data = value
 
 
 class RialField(StringField):

@@ -8,7 +8,6 @@ address (province + county + text) and file. Answers are stored as JSON with can
 identifiers cleaned, dates as ISO Gregorian) and shown back through display_answers().
 """
 
-import re
 from datetime import date
 
 from flask_babel import gettext as _
@@ -21,7 +20,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validators as identifier_validators
-from app.core.persian import fold_digits, jalali_date, local_number, normalize, parse_jalali_date
+from app.core.persian import jalali_date, local_number, normalize, parse_jalali_date, parse_whole_number
 from app.requests import attachments
 
 TYPES = (
@@ -41,7 +40,6 @@ TYPES = (
 )
 YES_NO = [("yes", _l("بله")), ("no", _l("خیر"))]
 FILE_KINDS = ("pdf", "jpeg", "png")
-_SEPARATORS = re.compile(r"[\s,٬،_]")
 
 
 class _PersianChoice:
@@ -69,29 +67,6 @@ class MultiCheckboxField(_PersianChoice, SelectMultipleField):
 
 def _options(pairs):
     return [SelectChoice(str(value), label) for value, label in pairs]
-
-
-def _int_or_none(text):
-    cleaned = _SEPARATORS.sub("", fold_digits(text or ""))
-    return int(cleaned) if re.fullmatch(r"-?\d{1,15}", cleaned) else None
-
-
-class WholeNumber:
-    """A whole number typed in any digit script, with thousands separators allowed."""
-
-    def __init__(self, minimum=None, maximum=None):
-        self.minimum, self.maximum = minimum, maximum
-
-    def __call__(self, form, field):
-        if not (field.data or "").strip():
-            return
-        value = _int_or_none(field.data)
-        if value is None:
-            raise ValidationError(_("فقط عدد وارد کنید."))
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(_("عدد نباید کمتر از %(n)s باشد.", n=local_number(self.minimum)))
-        if self.maximum is not None and value > self.maximum:
-            raise ValidationError(_("عدد نباید بیشتر از %(n)s باشد.", n=local_number(self.maximum)))
 
 
 def _jalali_date(form, field):
@@ -137,7 +112,9 @@ def _field(spec, provinces):
         cls = TextAreaField if kind == "textarea" else StringField
         return cls(validators=[required, length], **common)
     if kind in ("number", "amount"):
-        return StringField(validators=[required, WholeNumber(spec.get("min", 0), spec.get("max"))], **common)
+        return StringField(
+            validators=[required, identifier_validators.WholeNumber(spec.get("min", 0), spec.get("max"))], **common
+        )
     if kind in ("national_code", "mobile", "postal_code"):
         validator = {
             "national_code": identifier_validators.NationalCode,
@@ -267,7 +244,7 @@ def answers_from(form, definition):
         if value in (None, "", []):
             continue
         if kind in ("number", "amount"):
-            value = _int_or_none(value)
+            value = parse_whole_number(value, signed=True)
         elif kind == "date":
             value = parse_jalali_date(value).isoformat()
         elif kind == "yes_no":

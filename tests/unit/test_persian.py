@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from app.core.persian import (TEHRAN, ZWNJ, fold_digits, format_number, format_rial, format_toman, jalali_date,
     jalali_datetime, jalali_today, normalize, normalize_for_search, parse_jalali_date, persian_digits_enabled,
-    register_filters, search_variants, to_persian_digits)
+    parse_whole_number, register_filters, search_variants, to_persian_digits)
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"
@@ -66,6 +66,44 @@ def test_digit_scripts_round_trip(n):
 def test_fold_digits_handles_both_eastern_scripts(ascii_digits):
     for script in (PERSIAN, ARABIC):
         assert fold_digits(ascii_digits.translate(str.maketrans("0123456789", script))) == ascii_digits
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("۱۲٬۵۰۰", 12500),
+        ("١٢،٥٠٠", 12500),
+        ("12,500", 12500),
+        (" 1 250 000 ", 1250000),
+        ("۰۰۷", 7),
+        ("1_000", 1000),
+        ("12٫5", None),
+        ("12.5", None),
+        ("-5", None),
+        ("", None),
+        (None, None),
+        ("²", None),
+        ("١٢x", None),
+        ("\u0967\u0968", None),  # Devanagari digits are digits to \d and int(), not to a person typing Persian
+        ("9" * 16, None),
+    ],
+)
+def test_parse_whole_number_examples(text, expected):
+    assert parse_whole_number(text) == expected
+
+
+def test_parse_whole_number_sign_and_length_are_the_callers_choice():
+    assert parse_whole_number("-۵", signed=True) == -5
+    assert parse_whole_number("1234567", max_digits=6) is None
+    assert parse_whole_number("123456", max_digits=6) == 123456
+
+
+@given(st.integers(min_value=0, max_value=10**15 - 1), st.sampled_from(["en", "fa", "ar"]))
+def test_parse_whole_number_reads_back_any_formatted_number(n, script):
+    text = format_number(n, persian=script == "fa")
+    if script == "ar":
+        text = text.translate(str.maketrans("0123456789", ARABIC))
+    assert parse_whole_number(text) == n
 
 
 @pytest.mark.parametrize(

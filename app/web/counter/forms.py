@@ -9,8 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.core.persian import fold_digits, normalize
-from app.core.validators import Mobile, NationalCode
-from app.requests.formdefs import WholeNumber
+from app.core.validators import Mobile, NationalCode, WholeNumber
 
 
 class StepForm(FlaskForm):

@@ -20,7 +20,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import sms
 from app.catalogue import queries as catalogue
-from app.core.persian import fold_digits, normalize_for_search
+from app.core.persian import fold_digits, normalize_for_search, parse_whole_number
 from app.counter import ledger, receipts
 from app.extensions import db
 from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id, utcnow
@@ -716,8 +716,7 @@ def _ledger_page(office, day, form, status=200, confirm=False, day_error=None):
 
 
 def _rial(text):
-    cleaned = re.sub(r"[\s,٬،_]", "", fold_digits(text or ""))
-    return int(cleaned) if re.fullmatch(r"\d{1,16}", cleaned) else None
+    return parse_whole_number(text, max_digits=16)
 
 
 @bp.get("/offices/<office_code>/ledger")

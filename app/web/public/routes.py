@@ -8,7 +8,7 @@ from app.catalogue import queries as catalogue
 from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
 from app.core.i18n import COOKIE
-from app.core.persian import fold_digits
+from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
@@ -18,8 +18,7 @@ YEAR = 365 * 24 * 3600
 
 
 def _page_number():
-    value = fold_digits(request.args.get("page", "1"))[:6]
-    return max(int(value), 1) if value.isdigit() else 1
+    return max(parse_whole_number(request.args.get("page", "")[:12], max_digits=6) or 1, 1)
 
 
 def visitor_place():
