@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import jdatetime
 import pytest
@@ -7,9 +7,25 @@ from flask_babel import Babel
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.core.persian import (TEHRAN, ZWNJ, fold_digits, format_number, format_rial, format_toman, jalali_date,
-    jalali_datetime, jalali_today, normalize, normalize_for_search, parse_jalali_date, persian_digits_enabled,
-    parse_whole_number, register_filters, search_variants, to_persian_digits)
+from app.core.persian import (
+    TEHRAN,
+    ZWNJ,
+    fold_digits,
+    format_number,
+    format_rial,
+    format_toman,
+    jalali_date,
+    jalali_datetime,
+    jalali_today,
+    normalize,
+    normalize_for_search,
+    parse_jalali_date,
+    parse_whole_number,
+    persian_digits_enabled,
+    register_filters,
+    search_variants,
+    to_persian_digits,
+)
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC = "٠١٢٣٤٥٦٧٨٩"
@@ -165,7 +181,7 @@ def test_money():
 
 def test_nowruz_1405_is_20_march_2026_in_tehran():
     assert jdatetime.date.fromgregorian(date=date(2026, 3, 21)) == jdatetime.date(1405, 1, 1)
-    tehran = datetime(2026, 3, 20, 20, 30, tzinfo=timezone.utc).astimezone(TEHRAN)
+    tehran = datetime(2026, 3, 20, 20, 30, tzinfo=UTC).astimezone(TEHRAN)
     assert tehran.utcoffset() == timedelta(hours=3, minutes=30)
 
 
@@ -174,7 +190,7 @@ def test_jalali_day_flips_at_tehran_midnight_not_utc_midnight():
     assert jalali_datetime(datetime(2026, 3, 20, 20, 30)) == "۱۴۰۵/۰۱/۰۱ ۰۰:۰۰"
     assert jalali_date(datetime(2026, 3, 20, 20, 30)) == "۱۴۰۵/۰۱/۰۱"
     # UTC midnight is 03:30 in Tehran, long after the day changed there.
-    assert jalali_datetime(datetime(2026, 3, 21, 0, 0, tzinfo=timezone.utc)) == "۱۴۰۵/۰۱/۰۱ ۰۳:۳۰"
+    assert jalali_datetime(datetime(2026, 3, 21, 0, 0, tzinfo=UTC)) == "۱۴۰۵/۰۱/۰۱ ۰۳:۳۰"
 
 
 def test_jalali_respects_aware_input_and_plain_dates():
