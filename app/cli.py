@@ -1,5 +1,6 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
-(import, export, reindex, misses), and audit verify (the audit log's hash chain)."""
+(import, export, reindex, misses), audit verify (the audit log's hash chain) and the ownership group (the
+mobile-ownership simulator's registry: register, remove, list)."""
 
 import sys
 
@@ -26,6 +27,7 @@ def register(app):
 
     register_catalogue(app)
     register_audit(app)
+    register_ownership(app)
 
 
 def _ensure_search_index():
@@ -124,3 +126,61 @@ def register_audit(app):
         click.echo(result.summary(), err=not result.ok)
         if not result.ok:
             sys.exit(1)
+
+
+def register_ownership(app):
+    @app.cli.group("ownership")
+    def ownership_group():
+        """The mobile-ownership simulator's registry: which mobile belongs to which national code."""
+
+    def _pair(command, national_code, mobile):
+        from app.core.identifiers import InvalidIdentifier
+
+        try:
+            return command(national_code, mobile)
+        except InvalidIdentifier as error:
+            db.session.rollback()
+            raise click.BadParameter(str(error.message)) from error
+
+    @ownership_group.command("register")
+    @click.argument("national_code")
+    @click.argument("mobile")
+    def register_command(national_code, mobile):
+        """Record that MOBILE belongs to NATIONAL_CODE (digits in any script); running it again changes nothing."""
+        from app.adapters import ownership
+
+        row, created = _pair(ownership.register, national_code, mobile)
+        db.session.commit()
+        click.echo(f"{'registered' if created else 'already registered'}: {row.national_code} {row.mobile}")
+        if not ownership.is_simulator():
+            click.echo(
+                "note: MOBILE_OWNERSHIP_BACKEND is not the simulator, so sign-in does not read this list", err=True
+            )
+
+    @ownership_group.command("remove")
+    @click.argument("national_code")
+    @click.argument("mobile")
+    def remove_command(national_code, mobile):
+        """Forget that MOBILE belongs to NATIONAL_CODE; exit 1 when it was not registered."""
+        from app.adapters import ownership
+
+        removed = _pair(ownership.unregister, national_code, mobile)
+        db.session.commit()
+        if not removed:
+            click.echo("not registered: nothing removed", err=True)
+            sys.exit(1)
+        click.echo("removed")
+
+    @ownership_group.command("list")
+    @click.argument("national_code", required=False)
+    def list_command(national_code):
+        """The registered pairs, one per line (only NATIONAL_CODE's when given)."""
+        from app.adapters import ownership
+        from app.core.identifiers import InvalidIdentifier
+
+        try:
+            rows = ownership.registered(national_code)
+        except InvalidIdentifier as error:
+            raise click.BadParameter(str(error.message)) from error
+        for row in rows:
+            click.echo(f"{row.national_code}\t{row.mobile}")

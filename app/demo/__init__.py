@@ -1,4 +1,5 @@
-"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role.
+"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role (and the demo
+citizen's mobile in the ownership simulator's registry).
 
 Idempotent: the importer leaves unchanged cards alone and every other row is looked up by its public code
 first, so a second run adds nothing.
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from werkzeug.security import generate_password_hash
 
+from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
 from app.extensions import db
 from app.models import Agency, Office, Province, Role, User, new_public_id
@@ -72,6 +74,8 @@ def _load_accounts(loader, office, agency, province):
         full_name=DEMO_CITIZEN["full_name"],
         public_id=new_public_id(),
     )
+    # The mobile-ownership simulator knows the demo citizen's pair, as the registry would; no other pair signs in.
+    loader.created += ownership.register(DEMO_CITIZEN["national_code"], DEMO_CITIZEN["mobile"])[1]
     staff = [
         ("clerk", Role.CLERK, "علی رضایی", {"office": office}),
         ("office-manager", Role.OFFICE_MANAGER, "زهرا کریمی", {"office": office}),

@@ -1,4 +1,5 @@
 """Citizen sign-in by SMS code and staff sign-in by password: the rules a person runs into."""
+
 from datetime import timedelta
 
 import pytest
@@ -8,9 +9,15 @@ from app.models import OtpChallenge, Role
 from app.people import staff
 from app.people.auth import SignInError, authenticate_staff
 from tests import factories as f
-from tests.web.helpers import otp_from_sms, sign_in_citizen, sign_in_staff
+from tests.web.helpers import otp_from_sms, register_mobile, sign_in_citizen, sign_in_staff
 
 NATIONAL_CODE, MOBILE = f.national_code(123456789), "09121112233"
+
+
+@pytest.fixture(autouse=True)
+def registered(app):
+    """The registry knows this module's person and their mobile; other pairs are refused."""
+    register_mobile(app, NATIONAL_CODE, MOBILE)
 
 
 def _ask(client, mobile=MOBILE, national_code=NATIONAL_CODE):
@@ -44,9 +51,8 @@ def test_code_is_single_use(client, app):
     assert client.post("/account/sign-in/code", data={"code": code}).status_code == 302
     client.post("/account/sign-out")
     other = app.test_client()
-    with other.session_transaction() as session:
-        with app.app_context():
-            session["otp"] = db.session.execute(db.select(OtpChallenge)).scalars().first().public_id
+    with other.session_transaction() as session, app.app_context():
+        session["otp"] = db.session.execute(db.select(OtpChallenge)).scalars().first().public_id
     response = other.post("/account/sign-in/code", data={"code": code})
     assert response.status_code == 400 and "قبلاً استفاده شده" in response.get_data(as_text=True)
 

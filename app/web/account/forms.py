@@ -30,6 +30,22 @@ class CodeForm(FlaskForm):
     )
 
 
+class MobileChangeForm(FlaskForm):
+    mobile = StringField(
+        _l("شمارهٔ همراه تازه"),
+        validators=[InputRequired(_l("شمارهٔ همراه تازه را وارد کنید.")), Mobile()],
+        description=_l("شماره‌ای که به نام خود شماست؛ کد تأیید به آن پیامک می‌شود."),
+    )
+
+
+class MobileCodeForm(FlaskForm):
+    code = StringField(
+        _l("کد تأیید"),
+        validators=[InputRequired(_l("کد تأیید را وارد کنید.")), Length(max=12)],
+        description=_l("کد ۶ رقمی پیامک‌شده به شمارهٔ تازه"),
+    )
+
+
 class StaffSignInForm(FlaskForm):
     username = StringField(_l("نام کاربری"), validators=[InputRequired(_l("نام کاربری را وارد کنید.")), Length(max=64)])
     password = PasswordField(_l("گذرواژه"), validators=[InputRequired(_l("گذرواژه را وارد کنید.")), Length(max=200)])
