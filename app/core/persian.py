@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -132,6 +132,16 @@ def to_tehran(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(TEHRAN)
+
+
+def tehran_day_start(day: date) -> datetime:
+    """Midnight in Tehran at the start of a (Gregorian) date, as the naive UTC the database stores."""
+    return datetime.combine(day, time.min, tzinfo=TEHRAN).astimezone(UTC).replace(tzinfo=None)
+
+
+def tehran_day_end(day: date) -> datetime:
+    """The end of a Tehran day, exclusive: the next day's start, so [start, end) holds the whole day."""
+    return tehran_day_start(day + timedelta(days=1))
 
 
 def _to_jalali(value) -> jdatetime.datetime:

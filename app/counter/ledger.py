@@ -12,7 +12,7 @@ code path can add a counter filing to a closed day; a filing that raced the clos
 import csv
 import io
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import jdatetime
 from flask_babel import gettext as _
@@ -22,13 +22,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.core.errors import RuleError
-from app.core.persian import TEHRAN, fold_digits, jalali_date, jalali_datetime, parse_jalali_date
+from app.core.persian import (
+    TEHRAN,
+    fold_digits,
+    jalali_date,
+    jalali_datetime,
+    parse_jalali_date,
+    tehran_day_end,
+    tehran_day_start,
+)
 from app.extensions import db
-from app.models import DayClose, Outsourcing, Payment, Request, User
-from app.permissions import covers_province
+from app.models import DayClose, Payment, Request, User
+
 
 class LedgerError(RuleError):
-    """A payment or day close the ledger refuses."""
+    """A day close the ledger refuses."""
 
 
 class DayClosed(LedgerError):
@@ -47,9 +55,7 @@ def tehran_today():
 
 def day_bounds(day):
     """[start, end) of a Tehran day in naive UTC, the way timestamps are stored."""
-    start = datetime.combine(day, time.min, tzinfo=TEHRAN)
-    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=TEHRAN)
-    return (start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None))
+    return tehran_day_start(day), tehran_day_end(day)
 
 
 def day_of(moment):

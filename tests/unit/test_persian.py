@@ -24,6 +24,8 @@ from app.core.persian import (
     persian_digits_enabled,
     register_filters,
     search_variants,
+    tehran_day_end,
+    tehran_day_start,
     to_persian_digits,
 )
 
@@ -191,6 +193,16 @@ def test_jalali_day_flips_at_tehran_midnight_not_utc_midnight():
     assert jalali_date(datetime(2026, 3, 20, 20, 30)) == "۱۴۰۵/۰۱/۰۱"
     # UTC midnight is 03:30 in Tehran, long after the day changed there.
     assert jalali_datetime(datetime(2026, 3, 21, 0, 0, tzinfo=UTC)) == "۱۴۰۵/۰۱/۰۱ ۰۳:۳۰"
+
+
+def test_a_tehran_day_runs_from_2030_utc_the_evening_before_to_2030_utc():
+    nowruz = date(2026, 3, 21)  # 1405/01/01
+    assert tehran_day_start(nowruz) == datetime(2026, 3, 20, 20, 30)
+    assert tehran_day_end(nowruz) == datetime(2026, 3, 21, 20, 30)
+    assert tehran_day_start(nowruz).tzinfo is None  # stored timestamps are naive UTC
+    # The last moment of 1404 falls before the start, the first of 1405 inside.
+    assert jalali_date(tehran_day_start(nowruz) - timedelta(microseconds=1)) == "۱۴۰۴/۱۲/۲۹"
+    assert jalali_date(tehran_day_end(nowruz) - timedelta(microseconds=1)) == "۱۴۰۵/۰۱/۰۱"
 
 
 def test_jalali_respects_aware_input_and_plain_dates():

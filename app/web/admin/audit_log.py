@@ -1,27 +1,20 @@
 """The audit log browser: filters by actor, action, object type and Jalali date range, newest first, paginated."""
 
-from datetime import UTC, datetime, time, timedelta
-
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.administration import audit
-from app.core.persian import TEHRAN
+from app.core.persian import tehran_day_end, tehran_day_start
 from app.extensions import db
 from app.models import User
 from app.people.auth import role_required
+from app.permissions import ADMINS
 from app.web.admin import bp
 from app.web.admin.forms import AuditFilterForm, options
-from app.web.admin.routes import ADMINS
 
 PAGE_SIZE = 50
-
-
-def _utc_start_of(day):
-    """Midnight in Tehran at the start of a (Gregorian) date, as the naive UTC the database stores."""
-    return datetime.combine(day, time(), tzinfo=TEHRAN).astimezone(UTC).replace(tzinfo=None)
 
 
 @bp.get("/audit")
@@ -40,8 +33,8 @@ def audit_log():
         if actor is None:
             form.actor.errors = list(form.actor.errors) + [_("کارمندی با این نام کاربری نیست.")]
             valid = False
-    since = _utc_start_of(form.date_from.date) if valid and form.date_from.date else None
-    until = _utc_start_of(form.date_to.date + timedelta(days=1)) if valid and form.date_to.date else None
+    since = tehran_day_start(form.date_from.date) if valid and form.date_from.date else None
+    until = tehran_day_end(form.date_to.date) if valid and form.date_to.date else None
     if valid and since and until and since >= until:
         form.date_to.errors = list(form.date_to.errors) + [_("«تا تاریخ» باید همان روز یا بعد از «از تاریخ» باشد.")]
         valid = False
