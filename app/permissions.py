@@ -1,21 +1,131 @@
-"""Scoped queries: each role starts from a query already limited to what it may see.
+"""Every scope and permission in one place: the queries each role starts from, already limited to what it may
+see, the lookups that answer 404 outside them, and the predicates templates and views ask instead of role strings.
 
-Views never look a request up by code alone; they go through request_for(), so an object outside the
-user's scope answers 404, exactly like one that does not exist.
+Views never look an object up by its code alone; they go through a *_for() lookup (request_for, agency_for …),
+so an object outside the user's scope answers 404, exactly like one that does not exist. This module imports only
+the model, so every rule package (audit included) can import it without a cycle.
 """
 
 from flask import abort
-from sqlalchemy import false, or_
+from sqlalchemy import Select, and_, false, or_, true
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Office, Outsourcing, Province, Request, Role, Service
+from app.models import Agency, AuditEvent, Office, Outsourcing, Province, Request, Role, Service, User
+
+# Role groups: the decorators on views (role_required(*ADMINS)) and the predicates below read the same lists.
+ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
+COUNTER_STAFF = (Role.CLERK, Role.OFFICE_MANAGER)
+AGENCY_STAFF = (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)
 
 
-def requests_visible_to(user):
-    query = db.select(Request)
+def _role(user: User | None) -> str | None:
+    """The signed-in user's role; None for nobody and for the anonymous visitor (who has no role attribute)."""
     if user is None or not user.is_authenticated:
+        return None
+    return user.role
+
+
+# --- predicates (Jinja globals too: see init_app) ------------------------------------------------------
+
+
+def is_citizen(user: User | None) -> bool:
+    return _role(user) == Role.CITIZEN
+
+
+def is_counter_staff(user: User | None) -> bool:
+    return _role(user) in COUNTER_STAFF
+
+
+def is_agency_staff(user: User | None) -> bool:
+    return _role(user) in AGENCY_STAFF
+
+
+def is_admin(user: User | None) -> bool:
+    return _role(user) in ADMINS
+
+
+def is_provincial_admin(user: User | None) -> bool:
+    return _role(user) == Role.PROVINCIAL_ADMIN
+
+
+def is_national_admin(user: User | None) -> bool:
+    """The national administrator: the whole country, agency levels, provincial administrators' accounts."""
+    return _role(user) == Role.NATIONAL_ADMIN
+
+
+def can_manage_agencies(user: User | None) -> bool:
+    """Agencies, offices and staff accounts are managed by administrators (each within their scope)."""
+    return is_admin(user)
+
+
+def can_set_fee_cap(user: User | None) -> bool:
+    return is_national_admin(user)
+
+
+def can_propose_outsourcing(user: User | None) -> bool:
+    """Only an agency manager proposes outsourcing their agency's services to the counters."""
+    return _role(user) == Role.AGENCY_MANAGER
+
+
+def can_close_day(user: User | None) -> bool:
+    """Closing an office's day ledger is the office manager's, not a clerk's."""
+    return _role(user) == Role.OFFICE_MANAGER
+
+
+def can_decide(user: User | None, outsourcing: Outsourcing) -> bool:
+    """The national administrator decides any outsourcing; a provincial one only those whose listed provinces are
+    all their own (an all-provinces scope, or one reaching other provinces, is the national administrator's)."""
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return True
+    if role != Role.PROVINCIAL_ADMIN:
+        return False
+    return (
+        not outsourcing.all_provinces
+        and bool(outsourcing.provinces)
+        and all(p.id == user.province_id for p in outsourcing.provinces)
+    )
+
+
+PREDICATES = (
+    is_citizen,
+    is_counter_staff,
+    is_agency_staff,
+    is_admin,
+    is_provincial_admin,
+    is_national_admin,
+    can_manage_agencies,
+    can_set_fee_cap,
+    can_propose_outsourcing,
+    can_close_day,
+    can_decide,
+)
+
+
+def init_app(app) -> None:
+    """Templates ask the same predicates as views: {% if can_set_fee_cap(current_user) %}."""
+    app.jinja_env.globals.update({predicate.__name__: predicate for predicate in PREDICATES})
+
+
+def _found(query: Select):
+    """The one row of a scoped lookup, or 404."""
+    found = db.session.execute(query).scalar_one_or_none()
+    if found is None:
+        abort(404)
+    return found
+
+
+# --- requests ------------------------------------------------------------------------------------------
+
+
+def requests_visible_to(user: User | None) -> Select:
+    """A citizen their own requests (drafts too); counter staff their office's, agency staff their agency's, a
+    provincial administrator those filed at their province's offices, the national administrator all; no drafts."""
+    query = db.select(Request)
+    role = _role(user)
+    if role is None:
         return query.where(false())
-    role = user.role
     if role == Role.CITIZEN:
         return query.where(Request.applicant_id == user.id)
     # Drafts belong to their owner alone.
@@ -32,13 +142,13 @@ def requests_visible_to(user):
     return query.where(false())
 
 
-def request_for(user, code):
+def request_for(user: User | None, code: str) -> Request:
     """The request with this tracking code (or a draft's public id) if the user may see it; else 404."""
     column = Request.tracking_code if code.isdigit() else Request.public_id
-    found = db.session.execute(requests_visible_to(user).where(column == code)).scalar_one_or_none()
-    if found is None:
-        abort(404)
-    return found
+    return _found(requests_visible_to(user).where(column == code))
+
+
+# --- where a service can be filed ----------------------------------------------------------------------
 
 
 def covers_province(province_id):
@@ -73,20 +183,155 @@ def services_fileable_at(office):
     )
 
 
-def offices_visible_to(user):
-    """Counter offices whose requests and ledger a staff member may open; anything else answers 404."""
-    query = db.select(Office)
-    if user is None or not user.is_authenticated:
-        return query.where(false())
-    if user.role in (Role.CLERK, Role.OFFICE_MANAGER):
-        return query.where(Office.id == user.office_id) if user.office_id else query.where(false())
-    if user.role == Role.PROVINCIAL_ADMIN:
-        return query.where(Office.province_id == user.province_id)
-    if user.role == Role.NATIONAL_ADMIN:
-        return query
-    return query.where(false())
-
-
 def offices_fileable_for(service):
     """Active offices where service_fileable_at() holds, as one query (for listing them to citizens)."""
     return db.select(Office).where(Office.status == "active", _approved_cover(service, Office.province_id).exists())
+
+
+# --- counter offices -----------------------------------------------------------------------------------
+
+
+def offices_managed_by(user: User | None) -> Select:
+    """Counter offices an administrator manages: the national administrator all, a provincial one their
+    province's; nobody else manages offices."""
+    query = db.select(Office)
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return query.where(Office.province_id == user.province_id)
+    return query.where(false())
+
+
+def office_for(user: User | None, code: str) -> Office:
+    """An office the administrator manages, by its code; 404 for any other."""
+    return _found(offices_managed_by(user).where(Office.code == code))
+
+
+def offices_visible_to(user: User | None) -> Select:
+    """Counter offices whose requests and ledger a staff member may open: counter staff their own office,
+    administrators the offices they manage; anything else answers 404."""
+    if is_counter_staff(user):
+        query = db.select(Office)
+        return query.where(Office.id == user.office_id) if user.office_id else query.where(false())
+    return offices_managed_by(user)
+
+
+# --- agencies ------------------------------------------------------------------------------------------
+
+
+def agencies_visible_to(user: User | None) -> Select:
+    """Agencies an administrator manages: the national administrator all, a provincial one their province's
+    provincial agencies (national agencies are the national administrator's)."""
+    query = db.select(Agency)
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return query.where(Agency.province_id == user.province_id)
+    return query.where(false())
+
+
+def agency_for(user: User | None, code: str) -> Agency:
+    """An agency the administrator manages, by its code; 404 for any other."""
+    return _found(agencies_visible_to(user).where(Agency.code == code))
+
+
+def services_of_agency(user: User | None) -> Select:
+    """The services of an agency staff member's own agency (with a published revision); nothing for anyone else."""
+    query = db.select(Service)
+    if not is_agency_staff(user) or user.agency_id is None:
+        return query.where(false())
+    return query.where(Service.agency_id == user.agency_id, Service.current_revision_id.is_not(None))
+
+
+def agency_service_for(user: User | None, code: str) -> Service:
+    """One of the user's agency's services by its code; 404 for any other."""
+    return _found(services_of_agency(user).where(Service.code == code))
+
+
+# --- staff accounts ------------------------------------------------------------------------------------
+
+
+def staff_visible_to(user: User | None) -> Select:
+    """Staff accounts an administrator manages: the national administrator every one, a provincial one the counter
+    staff of their province's offices and the staff of their province's agencies (never administrators)."""
+    query = db.select(User).where(User.role.in_(Role.STAFF))
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return query
+    if role == Role.PROVINCIAL_ADMIN and user.province_id:
+        province = user.province_id
+        return query.where(
+            or_(
+                and_(User.role.in_(COUNTER_STAFF), User.office.has(Office.province_id == province)),
+                and_(User.role.in_(AGENCY_STAFF), User.agency.has(Agency.province_id == province)),
+            )
+        )
+    return query.where(false())
+
+
+def staff_account_for(user: User | None, public_id: str) -> User:
+    """A staff account the administrator manages, by its public id; 404 for any other."""
+    return _found(staff_visible_to(user).where(User.public_id == public_id))
+
+
+# --- outsourcing ---------------------------------------------------------------------------------------
+
+
+def _within_province(province_id):
+    """A scope of listed provinces that are all this one (an all-provinces scope is the national admin's)."""
+    return (
+        ~Outsourcing.all_provinces
+        & Outsourcing.provinces.any(Province.id == province_id)
+        & ~Outsourcing.provinces.any(Province.id != province_id)
+    )
+
+
+def outsourcings_visible_to(user: User | None) -> Select:
+    """Outsourcings the user may open: an administrator those they may decide (can_decide() as a query), an agency
+    manager their agency's."""
+    query = db.select(Outsourcing)
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return query.where(_within_province(user.province_id))
+    if role == Role.AGENCY_MANAGER and user.agency_id:
+        return query.where(Outsourcing.service.has(Service.agency_id == user.agency_id))
+    return query.where(false())
+
+
+def outsourcing_for(user: User | None, public_id: str) -> Outsourcing:
+    """The outsourcing with this public id if the user may see it; otherwise 404, as if it did not exist."""
+    return _found(
+        outsourcings_visible_to(user)
+        .where(Outsourcing.public_id == public_id)
+        .options(selectinload(Outsourcing.provinces), joinedload(Outsourcing.service).joinedload(Service.agency))
+    )
+
+
+# --- the audit log -------------------------------------------------------------------------------------
+
+
+def audit_events_visible_to(user: User | None) -> Select:
+    """The national administrator reads the whole log; a provincial one their own actions and the events about
+    what they manage (their province's outsourcings, offices, agencies and staff)."""
+    query = db.select(AuditEvent)
+    role = _role(user)
+    if role == Role.NATIONAL_ADMIN:
+        return query
+    if role != Role.PROVINCIAL_ADMIN:
+        return query.where(false())
+    about = {
+        "outsourcing": outsourcings_visible_to(user).with_only_columns(Outsourcing.public_id),
+        "office": offices_managed_by(user).with_only_columns(Office.code),
+        "agency": agencies_visible_to(user).with_only_columns(Agency.code),
+        "user": staff_visible_to(user).with_only_columns(User.username),
+    }
+    return query.where(
+        or_(
+            AuditEvent.actor_id == user.id,
+            *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs)) for kind, refs in about.items()],
+        )
+    )
