@@ -49,14 +49,9 @@ def create_app(overrides=None):
     workflow.register_template_helpers(app)
 
     from app import models  # noqa: F401  (registers the tables on the metadata)
-    from app.models import User
 
-    @login_manager.user_loader
-    def load_user(public_id):
-        # A deactivated account's open sessions end at their next request, not when they expire.
-        return db.session.execute(
-            db.select(User).filter_by(public_id=public_id, is_active_account=True)
-        ).scalar_one_or_none()
+    # The session's account, while the session stands (version and absolute lifetime; see auth.sign_in).
+    login_manager.user_loader(auth.user_for_session)
 
     from app.core.health import bp as health_bp
     from app.web.account import bp as account_bp

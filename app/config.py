@@ -62,7 +62,9 @@ def settings(instance_path):
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "PREFERRED_URL_SCHEME": "https" if https else "http",
-        "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 30) * 60,
+        "PERMANENT_SESSION_LIFETIME": _int("SESSION_LIFETIME_MINUTES", 30) * 60,  # idle: each request renews it
+        # Absolute: a session ends this long after sign-in however busy it is (checked in auth.session_is_current).
+        "SESSION_ABSOLUTE_HOURS": _int("SESSION_ABSOLUTE_HOURS", 12),
         "BABEL_DEFAULT_LOCALE": "fa",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tehran",
         "LANGUAGES": ("fa", "en"),
@@ -78,8 +80,11 @@ def settings(instance_path):
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
-        "STAFF_LOCKOUT_ATTEMPTS": _int("STAFF_LOCKOUT_ATTEMPTS", 5),
-        "STAFF_LOCKOUT_MINUTES": _int("STAFF_LOCKOUT_MINUTES", 15),
+        # Wrong staff passwords per (account name, client address): this many go unhindered, then the next try
+        # waits the first wait, doubling with each further failure up to the ceiling.
+        "STAFF_THROTTLE_FREE_TRIES": _int("STAFF_THROTTLE_FREE_TRIES", 5),
+        "STAFF_THROTTLE_FIRST_WAIT_SECONDS": _int("STAFF_THROTTLE_FIRST_WAIT_SECONDS", 30),
+        "STAFF_THROTTLE_MAX_WAIT_SECONDS": _int("STAFF_THROTTLE_MAX_WAIT_SECONDS", 15 * 60),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

@@ -1,24 +1,28 @@
-"""Who is signed in and what they may open: role checks for views, staff passwords with lockout."""
+"""Who is signed in and what they may open: role checks for views, staff passwords with throttled tries, and
+sessions that end when the account changes or their absolute lifetime is up."""
 
 import hashlib
 import hmac
 import secrets
 import time
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import wraps
+from typing import Any
 
 from flask import abort, current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import case, delete, or_
+from sqlalchemy import ColumnElement, case, delete, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.core.errors import RuleError
-from app.extensions import db, login_manager
 from app.core.fragments import is_htmx
+from app.extensions import db, login_manager
 from app.models import SignInThrottle, User, utcnow
+from app.permissions import is_admin, is_agency_staff, is_citizen, is_counter_staff
 
 
 def role_required(*roles):
@@ -57,13 +61,13 @@ def _normalise_username(username: str | None) -> str:
     return (username or "").strip().lower()
 
 
-def throttle_wait(failures: int, config=None) -> timedelta | None:
+def throttle_wait(failures: int, config: Mapping[str, Any] | None = None) -> timedelta:
     """How long the next try waits after `failures` wrong ones: nothing for the first few, then a first wait that
     doubles with each further failure, up to a ceiling."""
     config = config or current_app.config
     free = config["STAFF_THROTTLE_FREE_TRIES"]
     if failures < free:
-        return None
+        return timedelta(0)
     seconds = config["STAFF_THROTTLE_FIRST_WAIT_SECONDS"] * 2 ** min(failures - free, 32)
     return timedelta(seconds=min(seconds, config["STAFF_THROTTLE_MAX_WAIT_SECONDS"]))
 
@@ -74,21 +78,16 @@ def _claim_try(key: str, now: datetime) -> bool:
     more guesses get through than the waits allow; a right password then deletes the row. Committed at once, so
     parallel tries see it and no lock is held while the password is hashed."""
     config = current_app.config
-    # The wait that the new count earns, chosen in SQL from the stored count (SET reads the row before the update).
-    ladder = []
-    failures = config["STAFF_THROTTLE_FREE_TRIES"]
-    while True:
-        wait = throttle_wait(failures, config)
-        ladder.append((failures, now + wait))
-        if wait >= timedelta(seconds=config["STAFF_THROTTLE_MAX_WAIT_SECONDS"]) or len(ladder) > 32:
-            break
-        failures += 1
-    top, top_until = ladder[-1]
-    blocked_until = case(
-        (SignInThrottle.failures + 1 >= top, top_until),
-        *[(SignInThrottle.failures + 1 == count, until) for count, until in ladder[:-1]],
-        else_=None,
-    )
+    # The wait the new count earns, chosen in SQL from the stored count (SET reads the row as it was): one branch
+    # per doubling, then the ceiling for every count beyond.
+    ceiling = timedelta(seconds=config["STAFF_THROTTLE_MAX_WAIT_SECONDS"])
+    steps: list[tuple[ColumnElement[bool], datetime]] = []
+    count = max(config["STAFF_THROTTLE_FREE_TRIES"], 1)
+    while (wait := throttle_wait(count, config)) < ceiling and len(steps) < 32:
+        steps.append((SignInThrottle.failures + 1 == count, now + wait))
+        count += 1
+    steps.append((SignInThrottle.failures + 1 >= count, now + ceiling))
+    blocked_until = case(*steps, else_=None)
     first_wait = throttle_wait(1, config)
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = (
@@ -117,9 +116,9 @@ def authenticate_staff(username: str | None, password: str | None, client_ip: st
     if not _claim_try(key, utcnow()):
         raise SignInError(_("تلاش‌های نادرست پیاپی بود. چند دقیقه بعد دوباره تلاش کنید."))
     user = db.session.execute(db.select(User).filter_by(username=name)).scalar_one_or_none()
-    known = user is not None and user.is_staff and bool(user.password_hash)
-    matches = check_password_hash(user.password_hash if known else _DUMMY_HASH, password or "")
-    if not (known and matches):
+    stored = user.password_hash if user is not None and user.is_staff else None
+    matches = check_password_hash(stored or _DUMMY_HASH, password or "")
+    if user is None or not stored or not matches:
         raise SignInError(_("نام کاربری یا گذرواژه درست نیست."))
     db.session.execute(delete(SignInThrottle).where(SignInThrottle.key == key))
     db.session.commit()
@@ -130,6 +129,7 @@ def authenticate_staff(username: str | None, password: str | None, client_ip: st
 
 SESSION_VERSION = "session_version"
 SIGNED_IN_AT = "signed_in_at"
+STAFF = "staff"
 
 
 def sign_in(user: User) -> None:
@@ -141,6 +141,7 @@ def sign_in(user: User) -> None:
     login_user(user)
     session[SESSION_VERSION] = user.session_version
     session[SIGNED_IN_AT] = int(time.time())
+    session[STAFF] = user.is_staff  # where to send the person when the session ends
 
 
 def end_all_sessions(user: User) -> None:
@@ -160,12 +161,21 @@ def session_is_current(user: User | None) -> bool:
     return time.time() - issued < current_app.config["SESSION_ABSOLUTE_HOURS"] * 3600
 
 
+def user_for_session(public_id: str) -> User | None:
+    """The Flask-Login user loader: the active account whose session this is, while the session stands. A
+    deactivated account's open sessions end at their next request, not when they expire."""
+    user = db.session.execute(
+        db.select(User).filter_by(public_id=public_id, is_active_account=True)
+    ).scalar_one_or_none()
+    return user if session_is_current(user) else None
+
+
 def _end_stale_session():
     """A session whose account changed (or is gone) or that outlived its absolute lifetime ends here, with a word
     why, before any view runs."""
     if "_user_id" not in session or current_user.is_authenticated:
         return None
-    staff_area = request.blueprint in login_manager.blueprint_login_views or session.get("staff")
+    staff_area = request.blueprint in login_manager.blueprint_login_views or session.get(STAFF)
     logout_user()
     session.clear()
     flash(_("نشست شما به پایان رسید. لطفاً دوباره وارد شوید."))
@@ -178,17 +188,17 @@ def _end_stale_session():
     return redirect(target)
 
 
-def landing_endpoint(user):
-    """Where each role starts after signing in."""
-    return {
-        "citizen": "account.my_requests",
-        "agency_officer": "desk.inbox",
-        "agency_manager": "desk.inbox",
-        "clerk": "counter.home",
-        "office_manager": "counter.home",
-        "provincial_admin": "admin.home",
-        "national_admin": "admin.home",
-    }.get(user.role, "public.home")
+def landing_endpoint(user: User) -> str:
+    """Where each role starts after signing in, and where the header's account link leads."""
+    if is_citizen(user):
+        return "account.my_requests"
+    if is_agency_staff(user):
+        return "desk.inbox"
+    if is_counter_staff(user):
+        return "counter.home"
+    if is_admin(user):
+        return "admin.home"
+    return "public.home"
 
 
 def init_app(app):

@@ -18,6 +18,7 @@ from app.administration import audit
 from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Role, User, new_public_id
+from app.people.auth import end_all_sessions
 from app.permissions import staff_visible_to
 
 ROLE_LABELS = {
@@ -141,6 +142,7 @@ def change_role(admin, user, role, office=None, agency=None, province=None):
     after = snapshot(user)
     if after == before:
         raise StaffError(_("نقش و حوزه همان است که بود."), "role")
+    end_all_sessions(user)  # a session must not keep acting under the old role or scope
     audit.record(admin, "user.role_change", "user", user.username, before, after)
     return user
 
@@ -154,16 +156,17 @@ def set_active(admin, user, active):
         raise StaffError(_("حساب همین حالا در این وضعیت است."))
     before = snapshot(user)
     user.is_active_account = active
+    end_all_sessions(user)
     audit.record(admin, "user.activate" if active else "user.deactivate", "user", user.username, before, snapshot(user))
     return user
 
 
 def reset_password(admin, user):
-    """A new generated password (returned once) and the lockout cleared; the old password stops working."""
+    """A new generated password (returned once); the old password and every open session stop working."""
     _check_admin(admin, user)
     audit.lock()
     password = new_password()
     user.password_hash = generate_password_hash(password)
-    user.failed_logins, user.locked_until = 0, None
+    end_all_sessions(user)
     audit.record(admin, "user.password_reset", "user", user.username, {"password": "old"}, {"password": "new"})
     return password

@@ -116,16 +116,6 @@ def test_sign_out_ends_the_session(client, app):
     assert client.get("/account/requests").status_code == 302
 
 
-def test_staff_sign_in_locks_after_repeated_failures(client, app):
-    with app.app_context():
-        f.staff(Role.AGENCY_OFFICER, username="officer1", agency=f.agency())
-        db.session.commit()
-    for _ in range(5):
-        assert client.post("/staff/sign-in", data={"username": "officer1", "password": "nope"}).status_code == 400
-    response = client.post("/staff/sign-in", data={"username": "officer1", "password": f.PASSWORD})
-    assert response.status_code == 400 and "قفل" in response.get_data(as_text=True)
-
-
 def test_staff_passwords_set_by_the_app_are_stored_as_scrypt_hashes(ctx):
     # Through the app's own code: the factories store a cheap test hash, which would prove nothing here.
     admin = f.staff(Role.NATIONAL_ADMIN)

@@ -17,7 +17,7 @@ from app.extensions import db, limiter
 from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
 from app.people import citizens, otp
 from app.people import mobile as mobile_change
-from app.people.auth import SignInError, authenticate_staff, landing_endpoint, role_required
+from app.people.auth import SignInError, authenticate_staff, end_all_sessions, landing_endpoint, role_required
 from app.people.auth import sign_in as start_session
 from app.permissions import request_for, requests_visible_to
 from app.requests import attachments, workflow
@@ -168,11 +168,27 @@ def resend():
     return redirect(url_for(".verify"))
 
 
-@bp.post("/account/sign-out")
-def sign_out():
+def _end_sessions():
+    """Every session of the account ends, this one and any copy of its cookie: a signed cookie cannot be revoked
+    alone, so signing out bumps the account's session version (which also signs out its other devices)."""
+    if current_user.is_authenticated:
+        end_all_sessions(current_user)
+        db.session.commit()
     logout_user()
     session.clear()
+
+
+@bp.post("/account/sign-out")
+def sign_out():
+    _end_sessions()
     flash(_("از حساب خود خارج شدید."))
+    return redirect(url_for("public.home"))
+
+
+@bp.post("/account/sign-out-everywhere")
+def sign_out_everywhere():
+    _end_sessions()
+    flash(_("از حساب خود در همهٔ دستگاه‌ها خارج شدید."))
     return redirect(url_for("public.home"))
 
 
@@ -257,13 +273,13 @@ def staff_sign_in():
     form = StaffSignInForm()
     if form.validate_on_submit():
         try:
-            user = authenticate_staff(form.username.data, form.password.data)
+            user = authenticate_staff(form.username.data, form.password.data, request.remote_addr or "")
         except SignInError as error:
             form.password.errors.append(error.message)
         else:
             start_session(user)
             return redirect(_safe_next(url_for(landing_endpoint(user))))
-    return render_template("account/staff_sign_in.html", form=form), 400 if form.errors else 200
+    return render_template("account/staff_sign_in.html", form=form, next=_safe_next("")), 400 if form.errors else 200
 
 
 # --- applying and drafts ---------------------------------------------------------------------------
