@@ -28,6 +28,7 @@ def create_app(overrides=None):
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     if overrides:
         app.config.update(overrides)
+    config.check(app.config)  # before anything starts: a public site must not run on simulators by mistake
 
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
@@ -47,6 +48,7 @@ def create_app(overrides=None):
     errors.init_app(app)
     auth.init_app(app)
     workflow.register_template_helpers(app)
+    app.jinja_env.globals["simulators_in_use"] = lambda: config.simulators_in_use(app.config)
 
     from app import models  # noqa: F401  (registers the tables on the metadata)
 

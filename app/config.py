@@ -49,6 +49,41 @@ def database_url(instance_path):
     return url
 
 
+def _float(name, default):
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
+# Every adapter's simulator, as (setting, the value that selects the simulator). A production configuration
+# (PREFER_HTTPS) refuses to start while any of them is selected, unless ALLOW_SIMULATORS says so; the site-wide
+# demo notice lists them too. New adapters (service bus, payments, link checks) add their pair here.
+SIMULATORS = [
+    ("SMS_BACKEND", "local"),
+    ("MOBILE_OWNERSHIP_BACKEND", "simulator"),
+]
+
+
+def simulators_in_use(config) -> list[str]:
+    """The settings whose configured value selects a simulator."""
+    return [setting for setting, simulator in SIMULATORS if config.get(setting) == simulator]
+
+
+def check(config) -> None:
+    """Refuse a configuration that would run a public site on simulators, or name an unknown backend."""
+    ownership = config.get("MOBILE_OWNERSHIP_BACKEND")
+    if ownership not in ("simulator", "http"):
+        raise RuntimeError(f"MOBILE_OWNERSHIP_BACKEND must be 'simulator' or 'http', not {ownership!r}")
+    if ownership == "http" and not config.get("MOBILE_OWNERSHIP_URL"):
+        raise RuntimeError("MOBILE_OWNERSHIP_BACKEND=http needs MOBILE_OWNERSHIP_URL")
+    simulated = simulators_in_use(config)
+    if config.get("PREFER_HTTPS") and simulated and not config.get("ALLOW_SIMULATORS"):
+        raise RuntimeError(
+            "PREFER_HTTPS is on but these settings select a simulator: "
+            + ", ".join(f"{setting}={config[setting]}" for setting in simulated)
+            + ". Configure the real backends, or set ALLOW_SIMULATORS=1 for a public demo."
+        )
+
+
 def settings(instance_path):
     """The configuration mapping for create_app()."""
     https = _bool("PREFER_HTTPS")
@@ -56,6 +91,8 @@ def settings(instance_path):
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PREFER_HTTPS": https,
+        "ALLOW_SIMULATORS": _bool("ALLOW_SIMULATORS"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,
@@ -77,6 +114,9 @@ def settings(instance_path):
         "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL", ""),
         "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
         "MOBILE_OWNERSHIP_BACKEND": os.environ.get("MOBILE_OWNERSHIP_BACKEND", "simulator"),
+        "MOBILE_OWNERSHIP_URL": os.environ.get("MOBILE_OWNERSHIP_URL", ""),
+        "MOBILE_OWNERSHIP_TOKEN": os.environ.get("MOBILE_OWNERSHIP_TOKEN", ""),
+        "MOBILE_OWNERSHIP_TIMEOUT": _float("MOBILE_OWNERSHIP_TIMEOUT", 5.0),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.search import index as search_index
 from app.core.pagination import paginate
+from app.counter import fees
 from app.extensions import db
 from app.models import (
     Agency,
@@ -25,7 +26,6 @@ from app.models import (
     service_life_event,
     service_province,
 )
-from app.permissions import covers_province
 
 SERVICE_TYPES = {"G2C": _l("دولت به شهروند"), "G2B": _l("دولت به کسب‌وکار"), "G2G": _l("دولت به دولت")}
 LEVELS = {
@@ -213,17 +213,10 @@ def related_services(service, limit=5):
     return db.session.execute(query).unique().scalars().all()
 
 
-def counter_offer(service, province):
-    """The approved outsourcing that lets counter offices in this province (or anywhere) file the service."""
-    query = (
-        select(Outsourcing)
-        .where(Outsourcing.service_id == service.id, Outsourcing.status == "approved")
-        .order_by(Outsourcing.id.desc())
-        .limit(1)
-    )
-    if province is not None:
-        query = query.where(covers_province(province.id))
-    return db.session.execute(query).scalar_one_or_none()
+def counter_offer(service: Service, province: Province | None) -> Outsourcing | None:
+    """The outsourcing in force that lets counter offices in this province (or, with none, anywhere) file the
+    service: the fee rule's own answer, so the card shows the counter fee the counter will take."""
+    return fees.in_force(service, province.id if province is not None else None)
 
 
 def offered_in(service, province):

@@ -63,7 +63,7 @@ def confirm(user: User, challenge: OtpChallenge, code: str) -> str:
                 "اگر این کار شما نبوده است، به پشتیبانی پنجره خبر دهید.",
                 mobile=masked(new),
             ),
-            purpose=PURPOSE,
+            purpose="status",
         )
     audit.record(user, "user.mobile_change", "user", user.public_id, {"mobile": old}, {"mobile": new})
     return old

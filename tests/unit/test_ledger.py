@@ -1,9 +1,9 @@
-"""Counter money rules: fees, Tehran days, the day ledger per clerk and office, closing, month and CSV."""
+"""The day ledger: Tehran days, the figures per clerk and office, closing, month and CSV (fees: test_fees.py)."""
 from datetime import date, datetime, timedelta
 
 import pytest
 
-from app.counter import ledger
+from app.counter import fees, ledger
 from app.extensions import db
 from app.requests.filing import Filing, file_request
 from app.models import DayClose, Payment, Request, Role
@@ -29,39 +29,14 @@ def desk(ctx):
 
 def counter_file(desk, clerk=None, method="cash", reference="", applicant=None):
     clerk = clerk or desk["clerk"]
-    fees = ledger.fees_for(desk["service"], desk["office"])
+    taken = fees.fees_for(desk["service"], desk["office"])
     return file_request(Filing(service=desk["service"], applicant=applicant or f.citizen(), answers={"plate": "x"},
                                channel="counter", actor=clerk, office=desk["office"], consent_method="paper",
                                consent_reference="1",
-                               payments=ledger.payments_for(fees, method, reference, desk["office"], clerk)))
+                               payments=fees.payments_for(taken, method, reference, desk["office"], clerk)))
 
 
-# --- fees ------------------------------------------------------------------------------------------------
-
-def test_fees_are_the_card_fee_and_the_approved_outsourcings_counter_fee(desk):
-    fees = ledger.fees_for(desk["service"], desk["office"])
-    assert (fees.government, fees.counter, fees.total) == (250_000, 60_000, 310_000)
-    assert ledger.counter_fees([desk["service"].id], desk["office"]) == {desk["service"].id: 60_000}
-
-
-def test_a_free_service_files_without_payment_rows(desk):
-    payments = ledger.payments_for(ledger.Fees(0, 0), "cash", "", desk["office"], desk["clerk"])
-    assert payments == []
-    only_counter = ledger.payments_for(ledger.Fees(0, 5), "card", "123456", desk["office"], desk["clerk"])
-    assert [(p.kind, p.amount_rial, p.reference) for p in only_counter] == [("counter_fee", 5, "123456")]
-
-
-@pytest.mark.parametrize("value,expected", [("۱۲۳۴۵۶", "123456"), ("1234-5678 9012", "123456789012")])
-def test_card_reference_accepts_any_digits(value, expected):
-    assert ledger.clean_card_reference(value) == expected
-
-
-@pytest.mark.parametrize("value", ["", "12345", "1" * 21, "12a456"])
-def test_card_reference_refuses_what_is_not_a_terminal_reference(value):
-    with pytest.raises(ledger.LedgerError) as error:
-        ledger.clean_card_reference(value)
-    assert error.value.field == "reference"
-
+# --- what an office may file ---------------------------------------------------------------------------------
 
 def test_the_listing_query_agrees_with_the_single_service_rule(ctx):
     tehran, tabriz = f.office("23"), f.office("03")

@@ -1,7 +1,5 @@
 """Forms of the counter: one per step of a filing, and the day close."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, StringField, TextAreaField
@@ -10,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from app.core.persian import fold_digits, normalize
 from app.core.validators import Mobile, NationalCode, WholeNumber
+from app.counter import consent
 
 
 class StepForm(FlaskForm):
@@ -17,16 +16,14 @@ class StepForm(FlaskForm):
 
 
 def _paper_number(form, field):
-    """Required when consent is on paper: the number printed on the signed form (letters, digits, / and -)."""
+    """Required when consent is on paper: the number printed on the signed form (the consent rule's check)."""
     if form.consent_method.data != "paper":
         field.data = ""
         return
-    value = fold_digits(field.data or "").strip()
-    if not value:
-        raise ValidationError(_l("شمارهٔ فرم رضایت امضاشده را وارد کنید."))
-    if not re.fullmatch(r"[0-9A-Za-z/\-]{1,32}", value):
-        raise ValidationError(_l("شمارهٔ فرم فقط رقم، حرف لاتین، / و - دارد و حداکثر ۳۲ نویسه است."))
-    field.data = value
+    try:
+        field.data = consent.clean_paper_number(field.data)
+    except consent.ConsentError as error:
+        raise ValidationError(error.message) from None
 
 
 class IdentifyForm(StepForm):

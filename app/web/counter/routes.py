@@ -5,35 +5,33 @@ A filing's steps are real POST pages; what earlier steps settled travels in one 
 Every step re-checks that the service is still fileable here; the filing path checks it once more.
 """
 
-import os
 import re
-from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import sms
 from app.catalogue import queries as catalogue
 from app.core.persian import fold_digits, normalize_for_search, parse_whole_number
-from app.counter import ledger, receipts
+from app.counter import fees, flow, ledger, receipts
 from app.extensions import db
-from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id, utcnow
+from app.models import Office, Request, Role
 from app.people import otp
 from app.people.auth import role_required
-from app.permissions import offices_visible_to, requests_visible_to, service_fileable_at, services_fileable_at
-from app.requests import attachments, workflow
-from app.requests.filing import Filing, FilingError, existing_for_key, file_request
+from app.permissions import (
+    can_close_day,
+    offices_visible_to,
+    requests_visible_to,
+)
+from app.requests import workflow
 from app.requests.formdefs import (
     answers_from,
     build_form,
     check_files,
-    definition_for,
     display_answers,
     file_fields,
     raw_answers,
@@ -62,7 +60,7 @@ def _office():
 def home():
     office = _office()
     query = normalize_for_search(request.args.get("q", ""))[:100]
-    services = _fileable(office, query)
+    services = flow.find_services(office, query)
     digits = fold_digits(query).replace(" ", "")
     exact = next((s for s in services if s.code == digits), None)
     if exact is not None and request.args.get("go", "1") != "0":
@@ -78,78 +76,38 @@ def home():
         services=services[:PICK_LIMIT],
         more=len(services) > PICK_LIMIT,
         refused=refused,
-        counter_fees=ledger.counter_fees([s.id for s in services[:PICK_LIMIT]], office),
+        counter_fees=fees.counter_fees([s.id for s in services[:PICK_LIMIT]], office),
         closed=ledger.is_closed(office),
     )
-
-
-def _fileable(office, query):
-    """Services fileable here matching a code prefix or every word of the query, most requested first.
-
-    The list is one office's outsourced services (tens to a few hundred), so words are matched in Python with
-    the same normalisation as the catalogue search (ي/ی, ZWNJ, diacritics)."""
-    select = (
-        services_fileable_at(office)
-        .options(joinedload(Service.agency), joinedload(Service.current_revision))
-        .order_by(Service.yearly_volume.desc(), Service.code)
-    )
-    digits = fold_digits(query).replace(" ", "")
-    if digits.isdigit():
-        select = select.where(Service.code.startswith(digits))
-    services = db.session.execute(select).unique().scalars().all()
-    words = [] if digits.isdigit() else query.split()
-    if words:
-        services = [s for s in services if all(w in normalize_for_search(f"{s.title} {s.agency.name}") for w in words)]
-    return services
 
 
 # --- the filing in progress ------------------------------------------------------------------------------
 
 
-@dataclass
-class Flow:
-    service: object
-    office: object
-    state: dict
+class Flow(flow.CounterFiling):
+    """A filing in progress on these pages: its state travels signed in a hidden field (state.py)."""
 
     @property
     def token(self):
         return state.dump(self.state)
 
-    @property
-    def definition(self):
-        return definition_for(self.service.current_revision)
 
-
-def _fileable_service(code, office):
-    """The active, published service if this office may file it. One lean query: every step of every filing
-    runs it, and the card's clusters and provinces (which catalogue.service_by_code loads) are not needed here."""
-    service = (
-        db.session.execute(
-            db.select(Service)
-            .options(joinedload(Service.agency), joinedload(Service.current_revision))
-            .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
-    if service is None or not service_fileable_at(service, office):
-        return None
-    return service
+def _clerk():
+    return current_user._get_current_object()
 
 
 @bp.get("/file/<code>")
 @role_required(*COUNTER)
 def start(code):
     office = _office()
-    service = _fileable_service(code, office)
+    service = flow.fileable_service(code, office)
     if service is None:
         abort(404)
-    if ledger.is_closed(office):
-        flash(str(ledger.CLOSED_MESSAGE), "error")
-        return redirect(url_for(".home"))
-    flow = Flow(service, office, state.new(service, office, current_user))
-    return _identify_page(flow, IdentifyForm(formdata=None))
+    try:
+        begun = flow.begin(service, office, _clerk())
+    except flow.CounterError as error:
+        return _back(None, error)
+    return _identify_page(Flow(service, office, begun.clerk, begun.state), IdentifyForm(formdata=None))
 
 
 def _load_flow(code, check_closed=True):
@@ -157,7 +115,7 @@ def _load_flow(code, check_closed=True):
 
     The submission skips the closed-day check: the ledger's flush hook refuses it in the same transaction."""
     office = _office()
-    service = _fileable_service(code, office)
+    service = flow.fileable_service(code, office)
     if service is None:
         flash(_("این خدمت در این دفتر قابل ثبت نیست (واگذار نشده، تأیید نشده یا لغو شده است)."), "error")
         abort(redirect(url_for(".home")))
@@ -165,33 +123,72 @@ def _load_flow(code, check_closed=True):
     if current is None:
         flash(_("این صفحه کهنه شده است؛ ثبت را از نو شروع کنید."), "error")
         abort(redirect(url_for(".start", code=service.code)))
-    if check_closed and ledger.is_closed(office):
-        flash(str(ledger.CLOSED_MESSAGE), "error")
-        abort(redirect(url_for(".home")))
-    return Flow(service, office, current)
+    if check_closed:
+        try:
+            flow.check_open(office)
+        except flow.CounterError as error:
+            abort(_back(None, error))
+    return Flow(service, office, _clerk(), current)
 
 
-def _page(template, flow, status=200, **context):
+def _back(filing, error, form=None):
+    """The step a refused rule sent the filing back to, with the message next to its field (else at the top)."""
+    if error.step == flow.HOME:
+        flash(error.message, "error")
+        return redirect(url_for(".home"))
+    if error.step == flow.IDENTIFY:
+        if not isinstance(form, IdentifyForm):
+            form = IdentifyForm(formdata=None, data=filing.state["citizen"])
+        _show(form, error)
+        return _identify_page(filing, form, 400)
+    if error.step == "consent":
+        if not isinstance(form, ConsentCodeForm):
+            form = ConsentCodeForm(formdata=None)
+        _show(form, error)
+        return _consent_page(filing, form, flow.consent_challenge(filing), 400)
+    if error.step == flow.FORM:
+        if form is None or isinstance(form, StepForm):
+            form = _prefilled_form(filing)
+        for name, messages in error.field_errors.items():
+            if name in form:
+                form[name].errors = list(messages)
+        _show(form, error)
+        return _form_page(filing, form, 400)
+    if not isinstance(form, FeesForm):
+        form = FeesForm(formdata=None)
+    _show(form, error)
+    return _fees_page(filing, form, 400)
+
+
+def _show(form, error):
+    """Next to the field the rule named when this page has it; otherwise at the top of the page."""
+    if error.field and error.field in form:
+        form[error.field].errors = list(form[error.field].errors or []) + [error.message]
+    else:
+        flash(error.message, "error")
+
+
+def _page(template, filing, status=200, **context):
     return render_template(
         template,
-        flow=flow,
-        service=flow.service,
-        office=flow.office,
-        fees=ledger.fees_for(flow.service, flow.office),
+        flow=filing,
+        service=filing.service,
+        office=filing.office,
+        fees=fees.fees_for(filing.service, filing.office),
         **context,
     ), status
 
 
-def _identify_page(flow, form, status=200):
+def _identify_page(filing, form, status=200):
     _autofocus(form)
-    return _page("counter/identify.html", flow, status, form=form)
+    return _page("counter/identify.html", filing, status, form=form)
 
 
-def _consent_page(flow, form, challenge, status=200):
+def _consent_page(filing, form, challenge, status=200):
     _autofocus(form)
     return _page(
         "counter/consent.html",
-        flow,
+        filing,
         status,
         form=form,
         challenge=challenge,
@@ -200,18 +197,17 @@ def _consent_page(flow, form, challenge, status=200):
     )
 
 
-def _form_page(flow, dform, status=200):
+def _form_page(filing, dform, status=200):
     _autofocus(dform)
-    staged = {f["field"]: f["name"] for f in flow.state["files"]}
-    return _page("counter/form.html", flow, status, dform=dform, controls=StepForm(formdata=None), staged=staged)
+    staged = {f["field"]: f["name"] for f in filing.state["files"]}
+    return _page("counter/form.html", filing, status, dform=dform, controls=StepForm(formdata=None), staged=staged)
 
 
-def _fees_page(flow, form, status=200):
+def _fees_page(filing, form, status=200):
     _autofocus(form)
-    fees = ledger.fees_for(flow.service, flow.office)
-    form.fees_seen.data = fees.token
-    answers = display_answers(flow.definition, flow.state["answers"] or {})
-    return _page("counter/fees.html", flow, status, form=form, answers=answers, method_label=ledger.method_label)
+    form.fees_seen.data = fees.fees_for(filing.service, filing.office).token
+    answers = display_answers(filing.definition, filing.state["answers"] or {})
+    return _page("counter/fees.html", filing, status, form=form, answers=answers, method_label=ledger.method_label)
 
 
 def _autofocus(form):
@@ -228,226 +224,98 @@ def _autofocus(form):
 @bp.post("/file/<code>/citizen")
 @role_required(*COUNTER)
 def identify(code):
-    flow = _load_flow(code)
+    filing = _load_flow(code)
     if request.form.get("nav") == "show":  # back from a later step: what was entered, as entered
-        if flow.state["answers"] is None and any(spec["name"] in request.form for spec in flow.definition):
+        if filing.state["answers"] is None and any(spec["name"] in request.form for spec in filing.definition):
             # Back from the form page before it was sent: keep what was typed there for the way forward.
-            typed = raw_answers(build_form(flow.definition, formdata=request.form), flow.definition)
-            flow.state["typed"] = typed
-        consent = flow.state["consent"]
+            typed = raw_answers(build_form(filing.definition, formdata=request.form), filing.definition)
+            filing.state["typed"] = typed
+        given = filing.state["consent"]
         data = {
-            **flow.state["citizen"],
-            "consent_method": consent.get("method", "otp"),
-            "paper_number": consent.get("reference", "") if consent.get("method") == "paper" else "",
+            **filing.state["citizen"],
+            "consent_method": given.get("method", "otp"),
+            "paper_number": given.get("reference", "") if given.get("method") == "paper" else "",
         }
-        return _identify_page(flow, IdentifyForm(formdata=None, data=data))
+        return _identify_page(filing, IdentifyForm(formdata=None, data=data))
     form = IdentifyForm()
     if not form.validate():
-        return _identify_page(flow, form, 400)
-    citizen = {"national_code": form.national_code.data, "full_name": form.full_name.data, "mobile": form.mobile.data}
-    same_person = citizen == flow.state["citizen"]
-    flow.state["citizen"] = citizen
-    if form.consent_method.data == "paper":
-        flow.state.update(consent={"method": "paper", "reference": form.paper_number.data}, challenge="")
-        return _form_page(flow, _prefilled_form(flow))
-    if same_person and flow.state["consent"].get("method") == "otp":
-        return _form_page(flow, _prefilled_form(flow))  # consent already verified for this very person
-    flow.state["consent"] = {}
+        return _identify_page(filing, form, 400)
     try:
-        challenge = _send_consent_code(flow)
-    except otp.OtpError as error:
-        form.mobile.errors.append(error.message)
-        return _identify_page(flow, form, 400)
-    flow.state["challenge"] = challenge.public_id
-    return _consent_page(flow, ConsentCodeForm(formdata=None), challenge)
-
-
-def _consent_text(flow):
-    # otp.send_code() fills in %(code)s afterwards, so a literal % in a title must survive one more formatting.
-    return _(
-        "پنجره: کد رضایت برای ثبت درخواست «%(title)s» به نام شما در %(office)s: %%(code)s\n"
-        "اگر خودتان در دفتر نیستید، این کد را به کسی ندهید.",
-        title=flow.service.title.replace("%", "%%"),
-        office=flow.office.name.replace("%", "%%"),
-    )
-
-
-def _send_consent_code(flow):
-    """A code by SMS to the citizen's mobile; within a minute of the last one, that one is still valid."""
-    citizen = flow.state["citizen"]
-    try:
-        challenge = otp.send_code(
-            citizen["national_code"], citizen["mobile"], purpose="counter_consent", text=_consent_text(flow)
+        challenge = flow.identify(
+            filing,
+            form.national_code.data,
+            form.full_name.data,
+            form.mobile.data,
+            form.consent_method.data,
+            form.paper_number.data,
         )
-        db.session.commit()
-        return challenge
-    except otp.OtpError:
-        db.session.rollback()
-        recent = db.session.execute(
-            db.select(OtpChallenge)
-            .filter_by(
-                national_code=citizen["national_code"],
-                mobile=citizen["mobile"],
-                purpose="counter_consent",
-                consumed_at=None,
-            )
-            .where(OtpChallenge.expires_at > utcnow())
-            .order_by(OtpChallenge.sent_at.desc())
-            .limit(1)
-        ).scalar_one_or_none()
-        if recent is None:
-            raise
-        return recent
-
-
-def _challenge(flow):
-    citizen = flow.state["citizen"]
-    if not flow.state.get("challenge") or not citizen:
-        return None
-    return db.session.execute(
-        db.select(OtpChallenge).filter_by(
-            public_id=flow.state["challenge"],
-            purpose="counter_consent",
-            national_code=citizen["national_code"],
-            mobile=citizen["mobile"],
-        )
-    ).scalar_one_or_none()
+    except flow.CounterError as error:
+        return _back(filing, error, form)
+    if challenge is None:  # consent on paper, or already verified for this very person
+        return _form_page(filing, _prefilled_form(filing))
+    return _consent_page(filing, ConsentCodeForm(formdata=None), challenge)
 
 
 @bp.post("/file/<code>/consent")
 @role_required(*COUNTER)
 def consent(code):
-    flow = _load_flow(code)
-    challenge = _challenge(flow)
-    if challenge is None:
-        flash(_("کد رضایتی برای این متقاضی فرستاده نشده است؛ دوباره «ادامه» را بزنید تا کد فرستاده شود."), "error")
-        return _identify_page(flow, IdentifyForm(formdata=None, data=flow.state["citizen"]), 400)
-    if request.form.get("action") == "resend":
-        form = ConsentCodeForm(formdata=None)
-        try:
-            challenge = otp.send_code(
-                challenge.national_code, challenge.mobile, purpose="counter_consent", text=_consent_text(flow)
-            )
-            db.session.commit()
-            flow.state["challenge"] = challenge.public_id
+    filing = _load_flow(code)
+    resend = request.form.get("action") == "resend"
+    form = ConsentCodeForm(formdata=None) if resend else ConsentCodeForm()
+    try:
+        challenge = flow.sent_challenge(filing)
+        if resend:
+            challenge = flow.resend_consent_code(filing)
             flash(_("کد تازه پیامک شد."))
-        except otp.OtpError as error:
-            db.session.rollback()
-            form.code.errors = [error.message]
-            return _consent_page(flow, form, challenge, 400)
-        return _consent_page(flow, form, challenge)
-    form = ConsentCodeForm()
-    if form.validate():
-        try:
-            otp.verify(challenge, form.code.data)
-        except otp.OtpError as error:
-            form.code.errors.append(error.message)
-        else:
-            db.session.commit()
-            flow.state.update(consent={"method": "otp", "reference": challenge.public_id})
-            return _form_page(flow, _prefilled_form(flow))
-    return _consent_page(flow, form, challenge, 400)
+            return _consent_page(filing, form, challenge)
+        if not form.validate():
+            return _consent_page(filing, form, challenge, 400)
+        flow.give_consent(filing, form.code.data)
+    except flow.CounterError as error:
+        return _back(filing, error, form)
+    return _form_page(filing, _prefilled_form(filing))
 
 
 # --- step 3: the service's own form and scans ------------------------------------------------------------
 
 
-def _prefilled_form(flow):
+def _prefilled_form(filing):
     """The form as last sent (canonical answers), else as last typed before going back, else empty."""
-    if flow.state["answers"]:
-        return build_form(flow.definition, answers=flow.state["answers"])
-    return build_form(flow.definition, answers=flow.state.get("typed") or None, raw=True)
+    if filing.state["answers"]:
+        return build_form(filing.definition, answers=filing.state["answers"])
+    return build_form(filing.definition, answers=filing.state.get("typed") or None, raw=True)
 
 
 @bp.post("/file/<code>/form")
 @role_required(*COUNTER)
 def fill(code):
-    flow = _load_flow(code)
-    if not flow.state["consent"]:
-        return _identify_page(flow, IdentifyForm(formdata=None, data=flow.state["citizen"]), 400)
+    filing = _load_flow(code)
+    if not filing.state["consent"]:
+        return _identify_page(filing, IdentifyForm(formdata=None, data=filing.state["citizen"]), 400)
     if request.form.get("nav") == "show":
-        return _form_page(flow, _prefilled_form(flow))
-    definition = flow.definition
+        return _form_page(filing, _prefilled_form(filing))
+    definition = filing.definition
     dform = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
     fields_ok = dform.validate()  # every check runs, so all problems show at once
-    if not (_files_ok(flow, dform, definition) and fields_ok):
-        return _form_page(flow, dform, 400)
+    if not (_files_ok(filing, dform) and fields_ok):
+        return _form_page(filing, dform, 400)
+    uploads = {spec["name"]: dform[spec["name"]].data for spec in file_fields(definition)}
     try:
-        _stage_files(flow, dform, definition)
-    except attachments.UploadError as error:
-        flash(error.message, "error")
-        return _form_page(flow, dform, 400)
-    flow.state["answers"] = answers_from(dform, definition)
-    return _fees_page(flow, FeesForm(formdata=None))
+        flow.take_form(filing, answers_from(dform, definition), uploads)
+    except flow.CounterError as error:
+        return _back(filing, error, dform)
+    return _fees_page(filing, FeesForm(formdata=None))
 
 
-def _files_ok(flow, dform, definition):
+def _files_ok(filing, dform):
     """Required scans are chosen now or were attached before going back; all of them stay under the limit."""
-    staged = flow.state["files"]
+    staged = filing.state["files"]
     ok, total_error = check_files(
-        dform, definition, attached={f["field"] for f in staged}, attached_bytes=sum(f["size"] for f in staged)
+        dform, filing.definition, attached={f["field"] for f in staged}, attached_bytes=sum(f["size"] for f in staged)
     )
     if total_error:
         flash(total_error, "error")
     return ok
-
-
-def _stage_files(flow, dform, definition):
-    """Write the chosen scans under instance/ now; the filing links them under fresh names (see _materialise)."""
-    for spec in file_fields(definition):
-        upload = dform[spec["name"]].data
-        if not (upload and getattr(upload, "filename", "")):
-            continue
-        row = attachments.store(upload, spec, field_name=spec["name"], uploaded_by=current_user)
-        for old in [f for f in flow.state["files"] if f["field"] == spec["name"]]:
-            _unlink(old["storage"])  # replaced by the new scan
-            flow.state["files"].remove(old)
-        flow.state["files"].append(
-            {
-                "field": spec["name"],
-                "name": row.original_name,
-                "type": row.content_type,
-                "size": row.size,
-                "sha256": row.sha256,
-                "storage": row.storage_name,
-            }
-        )
-
-
-def _unlink(storage_name):
-    try:
-        (attachments.folder() / storage_name).unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _materialise(flow):
-    """Attachment rows for the staged scans, each under a new name (a hard link to the staged file).
-
-    Two submissions of the same page race for one idempotency key; the loser deletes its attachments' files.
-    Fresh names make that deletion touch only the loser's own links, never the winner's files."""
-    rows = []
-    try:
-        for f in flow.state["files"]:
-            name = os.urandom(16).hex()
-            os.link(attachments.folder() / f["storage"], attachments.folder() / name)
-            rows.append(
-                Attachment(
-                    public_id=new_public_id(),
-                    kind="applicant",
-                    field_name=f["field"],
-                    original_name=f["name"],
-                    content_type=f["type"],
-                    size=f["size"],
-                    sha256=f["sha256"],
-                    storage_name=name,
-                    uploaded_by=current_user,
-                )
-            )
-    except FileNotFoundError:
-        attachments.discard(rows)
-        raise
-    return rows
 
 
 # --- steps 4 and 5: fees, payment and filing -------------------------------------------------------------
@@ -456,119 +324,17 @@ def _materialise(flow):
 @bp.post("/file/<code>/submit")
 @role_required(*COUNTER)
 def submit(code):
-    flow = _load_flow(code, check_closed=False)
-    if not flow.state["consent"]:
-        return _identify_page(flow, IdentifyForm(formdata=None, data=flow.state["citizen"]), 400)
-    if flow.state["answers"] is None:
-        return _form_page(flow, _prefilled_form(flow), 400)
+    filing = _load_flow(code, check_closed=False)
     if request.form.get("nav") == "show":
-        return _fees_page(flow, FeesForm(formdata=None))
-    key = flow.state["key"]
-    replay = existing_for_key(key)
-    if replay is not None and replay.office_id == flow.office.id:  # a double submit: the first one filed it
-        return redirect(url_for(".receipt", code=replay.tracking_code), 303)
-
-    form = FeesForm()
-    fees = ledger.fees_for(flow.service, flow.office)
-    if not form.validate():
-        return _fees_page(flow, form, 400)
-    reference = ""
-    if form.method.data == "card" and fees.total:
-        try:
-            reference = ledger.clean_card_reference(form.reference.data)
-        except ledger.LedgerError as error:
-            form.reference.errors = [error.message]
-            return _fees_page(flow, form, 400)
-    if form.fees_seen.data != fees.token:
-        flash(_("هزینه‌های این خدمت همین حالا تغییر کرد؛ مبلغ تازه را ببینید و دوباره تأیید کنید."), "error")
-        return _fees_page(flow, form, 400)
-
-    applicant = _citizen(flow.state["citizen"])
+        return _fees_page(filing, FeesForm(formdata=None))
+    form = FeesForm()  # bound to what was posted, so a refused page shows it again as typed
     try:
-        staged = _materialise(flow)
-    except FileNotFoundError:
-        replay = existing_for_key(key)
-        if replay is not None:
-            return redirect(url_for(".receipt", code=replay.tracking_code), 303)
-        flow.state["files"] = []
-        flash(_("پیوست‌ها دیگر در دسترس نیستند؛ آن‌ها را دوباره پیوست کنید."), "error")
-        return _form_page(flow, _prefilled_form(flow), 400)
-    consent_given = flow.state["consent"]
-    try:
-        filed = file_request(
-            Filing(
-                service=flow.service,
-                applicant=applicant,
-                answers=flow.state["answers"],
-                channel="counter",
-                actor=current_user,
-                office=flow.office,
-                idempotency_key=key,
-                attachments=staged,
-                payments=ledger.payments_for(fees, form.method.data, reference, flow.office, current_user),
-                consent_method=consent_given["method"],
-                consent_reference=consent_given["reference"],
-            )
+        filed = flow.submit(
+            filing, request.form.get("method", ""), request.form.get("reference", ""), form.fees_seen.data or ""
         )
-    except FilingError as error:
-        db.session.rollback()
-        attachments.discard(staged)
-        if error.field_errors:  # the card's form changed in between: back to the form with the reasons
-            dform = _prefilled_form(flow)
-            for name, messages in error.field_errors.items():
-                if name in dform:
-                    dform[name].errors = list(messages)
-            flash(error.message, "error")
-            return _form_page(flow, dform, 400)
-        flash(error.message, "error")
-        return _fees_page(flow, form, 400)
-    except ledger.DayClosed as error:
-        db.session.rollback()
-        attachments.discard(staged)
-        flash(error.message, "error")
-        return redirect(url_for(".home"))
-    except IntegrityError:
-        # Defensive: should the same page sent twice at once collide outside file_request's own retry (an
-        # autoflush while it builds the request), the other submission has filed it; show its receipt.
-        db.session.rollback()
-        attachments.discard(staged)
-        replay = existing_for_key(key)
-        if replay is None:
-            raise
-        return redirect(url_for(".receipt", code=replay.tracking_code), 303)
-    # Links that a replay did not use were never committed (no extra query to find out).
-    attachments.discard([a for a in staged if not sa_inspect(a).persistent])
-    for f in flow.state["files"]:
-        _unlink(f["storage"])
+    except flow.CounterError as error:
+        return _back(filing, error, form)
     return redirect(url_for(".receipt", code=filed.tracking_code), 303)
-
-
-def _citizen(details):
-    """The citizen with this national code, created on first visit in the filing's own transaction (flushed, not
-    committed: one commit per filing). An existing account's name and mobile are not overwritten from the counter
-    (the account holder keeps them current when signing in online)."""
-    query = db.select(User).filter_by(national_code=details["national_code"])
-    user = db.session.execute(query).scalar_one_or_none()
-    if user is None:
-        user = User(
-            public_id=new_public_id(),
-            role=Role.CITIZEN,
-            national_code=details["national_code"],
-            full_name=details["full_name"],
-            mobile=details["mobile"],
-        )
-        db.session.add(user)
-        try:
-            db.session.flush()
-        except IntegrityError:  # registered a moment ago by another counter, or by this page's double submit
-            db.session.rollback()
-            user = db.session.execute(query).scalar_one()
-    elif user.role != Role.CITIZEN:
-        abort(400)
-    else:
-        user.full_name = user.full_name or details["full_name"]
-        user.mobile = user.mobile or details["mobile"]
-    return user
 
 
 # --- step 6: the receipt ---------------------------------------------------------------------------------
@@ -711,7 +477,7 @@ def _ledger_page(office, day, form, status=200, confirm=False, day_error=None):
         day_param=ledger.day_param,
         month_param=ledger.month_param,
         timedelta=timedelta,
-        can_close=current_user.role == Role.OFFICE_MANAGER,
+        can_close=can_close_day(current_user),
     ), status
 
 

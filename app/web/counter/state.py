@@ -2,10 +2,8 @@
 
 Signed, so the page cannot change what an earlier step checked (the verified consent, the service, the
 idempotency key); timed, so an abandoned page cannot be finished the next morning. Nothing is kept in process
-memory, so any process can serve any step.
+memory, so any process can serve any step. What the state holds is the counter flow's (app.counter.flow.begin).
 """
-
-import secrets
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -15,22 +13,6 @@ MAX_AGE_SECONDS = 3 * 60 * 60
 
 def _serializer():
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="panjereh.counter.filing")
-
-
-def new(service, office, clerk):
-    """A fresh filing; its idempotency key is made now, when the filing page is first shown."""
-    return {
-        "v": 1,
-        "key": secrets.token_urlsafe(24),
-        "service": service.code,
-        "office": office.code,
-        "clerk": clerk.public_id,
-        "citizen": {},
-        "consent": {},
-        "challenge": "",
-        "answers": None,
-        "files": [],
-    }
 
 
 def dump(state):
