@@ -40,6 +40,7 @@ ACTIONS = {
     "user.deactivate": _l("غیرفعال‌سازی حساب"),
     "user.activate": _l("فعال‌سازی دوبارهٔ حساب"),
     "user.password_reset": _l("بازنشانی گذرواژه"),
+    "user.mobile_change": _l("تغییر شمارهٔ همراه شهروند"),
 }
 OBJECT_TYPES = {
     "outsourcing": _l("واگذاری"),

@@ -14,7 +14,7 @@ from app.core.errors import attach
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.security import safe_next
 from app.extensions import db, limiter
-from app.models import OtpChallenge, Request, Role, SmsMessage, User, new_public_id
+from app.models import OtpChallenge, Request, Role, SmsMessage
 from app.people import citizens, otp
 from app.people import mobile as mobile_change
 from app.people.auth import SignInError, authenticate_staff, end_all_sessions, landing_endpoint, role_required
