@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config
+from app import config, permissions
 from app.core import assets, errors, i18n, persian, security
 from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 from app.people import auth
@@ -47,6 +47,7 @@ def create_app(overrides=None):
     security.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
+    permissions.init_app(app)
     workflow.register_template_helpers(app)
     app.jinja_env.globals["simulators_in_use"] = lambda: config.simulators_in_use(app.config)
 

@@ -9,13 +9,14 @@ import json
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, event, false, or_, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import AuditEvent, Setting, utcnow
+from app.permissions import audit_events_visible_to
 
 # The hash of the newest event, kept in one settings row. The row is the lock appends queue on (see _lock_head)
 # and, because a new event links to it rather than to whatever row happens to be last, rows cut off the end of
@@ -168,35 +169,10 @@ def verify():
     return Verification(True, count)
 
 
-def visible_to(admin):
-    """The national administrator reads the whole log; a provincial one their own actions and the events about
-    what they manage (their province's outsourcings, offices, agencies and staff)."""
-    from app.administration import agencies, offices, outsourcing
-    from app.models import Agency, Office, Outsourcing, Role, User
-    from app.people import staff
-
-    query = select(AuditEvent)
-    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
-        return query
-    if admin is None or admin.role != Role.PROVINCIAL_ADMIN:
-        return query.where(false())
-    about = {
-        "outsourcing": outsourcing.visible_to(admin).with_only_columns(Outsourcing.public_id),
-        "office": offices.visible_to(admin).with_only_columns(Office.code),
-        "agency": agencies.visible_to(admin).with_only_columns(Agency.code),
-        "user": staff.visible_to(admin).with_only_columns(User.username),
-    }
-    return query.where(
-        or_(
-            AuditEvent.actor_id == admin.id,
-            *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs)) for kind, refs in about.items()],
-        )
-    )
-
-
 def events(admin, actor=None, action=None, object_type=None, since=None, until=None):
-    """The log the administrator may read, newest first, filtered; `since`/`until` are naive UTC (until exclusive)."""
-    query = visible_to(admin).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
+    """The log the administrator may read (permissions.audit_events_visible_to), newest first, filtered;
+    `since`/`until` are naive UTC (until exclusive)."""
+    query = audit_events_visible_to(admin).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
     if actor is not None:
         query = query.where(AuditEvent.actor_id == actor.id)
     if action:
