@@ -11,7 +11,7 @@ from app.models import Request, Role, Service, User
 from app.requests import workflow
 from tests import factories as f
 from tests.browser.conftest import DESKTOP, PERSIAN_DIGITS, assert_no_sideways_scroll, click_and_wait, staff_signs_in
-from tests.web.helpers import otp_from_sms
+from tests.web.helpers import otp_from_sms, register_mobile
 
 pytestmark = pytest.mark.usefixtures("uploads")
 PHONE = {"width": 320, "height": 720}  # taller than the shared conftest.PHONE (320 × 640)
@@ -48,6 +48,7 @@ def world(app):
 
 
 def citizen_signs_in(page, base, app, national_code, mobile):
+    register_mobile(app, national_code, mobile)  # the ownership simulator knows the person's own number
     page.goto(base + "/account/sign-in")
     page.get_by_label("کد ملی").fill(national_code.translate(PERSIAN_DIGITS))  # typed on a Persian keyboard
     page.get_by_label("شمارهٔ همراه").fill(mobile.translate(PERSIAN_DIGITS))
