@@ -11,7 +11,7 @@ from app import create_app
 from app.adapters import ownership
 from app.demo import DEMO_CITIZEN
 from app.extensions import db
-from app.models import AuditEvent, MobileOwnership, OtpChallenge, SmsMessage, User
+from app.models import AuditEvent, MobileOwnership, OtpChallenge, Role, SmsMessage, User
 from tests import factories as f
 from tests.web.helpers import last_sms, otp_from_sms, register_mobile, sign_in_citizen
 
@@ -79,6 +79,18 @@ def test_a_pair_removed_from_the_registry_no_longer_signs_in(client, app, victim
         assert ownership.unregister(victim, VICTIM_MOBILE) is True
         db.session.commit()
     assert _ask(client, victim, VICTIM_MOBILE).status_code == 400
+
+
+def test_a_staff_members_national_code_does_not_sign_in_as_a_citizen(client, app):
+    code = f.national_code(31008)
+    with app.app_context():
+        f.staff(Role.CLERK, office=f.office(), national_code=code)
+        db.session.commit()
+    register_mobile(app, code, "09123456789")
+    assert _ask(client, code, "09123456789").status_code == 302
+    response = client.post("/account/sign-in/code", data={"code": otp_from_sms(app, "09123456789")})
+    assert response.status_code == 400 and "حساب یک کارمند" in response.get_data(as_text=True)
+    assert client.get("/account/requests").status_code == 302
 
 
 # --- the HTTP adapter for the real registry -------------------------------------------------------------------
