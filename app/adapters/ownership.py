@@ -108,7 +108,7 @@ def registered(national_code: str | None = None) -> list[MobileOwnership]:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect would carry the token elsewhere and turn the POST into a GET: it counts as no answer."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
         return None
 
 

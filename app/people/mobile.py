@@ -30,6 +30,8 @@ def masked(mobile: str | None) -> str:
 def start(user: User, new_mobile: str) -> OtpChallenge:
     """Check the (canonical) new number with the registry and send it a code, in the caller's transaction.
     Raises MobileChangeError, or ownership.RegistryUnavailable when the registry cannot answer."""
+    if not user.national_code:  # only a citizen's account has one, and the registry pairs numbers with it
+        raise MobileChangeError(_("این حساب کد ملی ندارد و شمارهٔ همراه آن از این راه تغییر نمی‌کند."), "mobile")
     if new_mobile == user.mobile:
         raise MobileChangeError(_("این همان شماره‌ای است که اکنون روی حساب شماست."), "mobile")
     if not ownership.mobile_belongs_to(user.national_code, new_mobile):
@@ -45,9 +47,9 @@ def start(user: User, new_mobile: str) -> OtpChallenge:
         raise MobileChangeError(error.message, "mobile") from error
 
 
-def confirm(user: User, challenge: OtpChallenge, code: str) -> str:
+def confirm(user: User, challenge: OtpChallenge, code: str) -> str | None:
     """Accept the code sent to the new number, store that number, tell the old one and audit the change; returns
-    the old number. The caller commits. Raises MobileChangeError or otp.OtpError."""
+    the old number (None when the account had none). The caller commits. Raises MobileChangeError or otp.OtpError."""
     if challenge.purpose != PURPOSE or challenge.national_code != user.national_code:
         raise MobileChangeError(_("این کد برای تغییر شمارهٔ همراه این حساب نیست. دوباره شروع کنید."), "code")
     otp.verify(challenge, code)
