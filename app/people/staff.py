@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 from app.administration import audit
 from app.core.errors import RuleError
 from app.extensions import db
-from app.models import Role, User, new_public_id
+from app.models import Agency, Office, Province, Role, User, new_public_id
 from app.people.auth import end_all_sessions
 from app.permissions import staff_visible_to
 
@@ -132,7 +132,14 @@ def create_account(admin, username, full_name, role, office=None, agency=None, p
     return user, password
 
 
-def change_role(admin, user, role, office=None, agency=None, province=None):
+def change_role(
+    admin: User,
+    user: User,
+    role: str,
+    office: Office | None = None,
+    agency: Agency | None = None,
+    province: Province | None = None,
+) -> User:
     _check_admin(admin, user)
     audit.lock()
     db.session.refresh(user)
@@ -147,7 +154,7 @@ def change_role(admin, user, role, office=None, agency=None, province=None):
     return user
 
 
-def set_active(admin, user, active):
+def set_active(admin: User, user: User, active: bool) -> User:
     """A deactivated account cannot sign in, and its open sessions stop working at their next request."""
     _check_admin(admin, user)
     audit.lock()
@@ -161,7 +168,7 @@ def set_active(admin, user, active):
     return user
 
 
-def reset_password(admin, user):
+def reset_password(admin: User, user: User) -> str:
     """A new generated password (returned once); the old password and every open session stop working."""
     _check_admin(admin, user)
     audit.lock()
