@@ -28,6 +28,7 @@ from app.catalogue.search import index as search_index
 from app.core.persian import ZWNJ, fold_digits
 from app.extensions import db
 from app.models import Agency, Cluster, LifeEvent, Province, Service, ServiceRevision, Synonym, utcnow
+from app.requests.formdefs import check_definition
 
 SERVICE_FIELDS = (
     "code",
@@ -699,9 +700,8 @@ class _Checker:
         form = row.get("form")
         if form in (None, ""):
             form = []
-        if not isinstance(form, list) or not all(isinstance(item, dict) for item in form):
-            self.error(number, "form", _("فرم باید فهرستی از تعریف فیلدها (شیء) باشد."))
-            form = []
+        for problem in check_definition(form):  # the renderer's own rules: a card imported is a card that renders
+            self.error(number, "form", problem)
         card["form_definition"] = form
         return card if len(self.errors) == before else None
 

@@ -15,6 +15,10 @@ log = logging.getLogger("panjereh")
 class RuleError(Exception):
     """An action a rule does not allow; `field` names the form field the message belongs next to."""
 
+    # A refusal no view catches is a bug and answers 500, except one that sets `status`: it is the page's whole
+    # answer (a stored form that cannot be shown) and is rendered as an error page with its message.
+    status: int | None = None
+
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
@@ -49,6 +53,7 @@ MESSAGES = {
         _l("در مدت کوتاهی درخواست‌های زیادی فرستادید. چند دقیقه بعد دوباره تلاش کنید."),
     ),
     500: (_l("خطای سامانه"), _l("مشکلی در سامانه پیش آمد و ثبت شد. چند لحظه بعد دوباره تلاش کنید.")),
+    503: (_l("فعلاً در دسترس نیست"), _l("این صفحه فعلاً در دسترس نیست. کمی بعد دوباره تلاش کنید.")),
 }
 CSRF_MESSAGE = _l(
     "مهلت این فرم تمام شده یا فرم از صفحهٔ دیگری فرستاده شده است. صفحه را دوباره باز کنید و دوباره بفرستید."
@@ -75,3 +80,9 @@ def init_app(app):
     def _internal(error):
         log.exception("unhandled error", exc_info=getattr(error, "original_exception", None) or error)
         return render_error(500)
+
+    @app.errorhandler(RuleError)
+    def _refused(error):
+        if error.status is None:
+            return _internal(InternalServerError(original_exception=error))
+        return render_error(error.status, error.message)

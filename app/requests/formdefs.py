@@ -5,11 +5,15 @@ A definition is an ordered list of fields:
      "choices": [["lost", "…"], …], "max_length": 500, "min": 0, "max": 10, "accept": ["pdf"], "max_size_mb": 5}
 Types: text, textarea, number, amount, national_code, mobile, postal_code, date, choice, multi_choice, yes_no,
 address (province + county + text) and file. Answers are stored as JSON with canonical values (digits folded,
-identifiers cleaned, dates as ISO Gregorian) and shown back through display_answers().
+identifiers cleaned, dates as ISO Gregorian) and shown back through display_answers(). check_definition() says
+what is wrong with a definition; the importer refuses such a card, and a stored one is never rendered.
 """
 
+import logging
+import re
 from datetime import date
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -20,8 +24,11 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validators as identifier_validators
+from app.core.errors import RuleError
 from app.core.persian import jalali_date, local_number, normalize, parse_jalali_date, parse_whole_number
 from app.requests import attachments
+
+log = logging.getLogger("panjereh")
 
 TYPES = (
     "text",
@@ -275,12 +282,18 @@ def display_answers(definition, answers):
 
     rows = []
     provinces = None
-    for spec in definition:
-        value = answers.get(spec["name"])
-        if value in (None, "", []) or spec["type"] == "file":
+    # The definition may be one check_definition() refuses (a request filed before it was checked): what cannot be
+    # read is shown as stored rather than failing the page.
+    for spec in definition if isinstance(definition, list) else []:
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
             continue
-        kind, text = spec["type"], value
-        choices = {str(k): v for k, v in spec.get("choices", [])}
+        value = answers.get(spec["name"])
+        if value in (None, "", []) or spec.get("type") == "file":
+            continue
+        kind, text = spec.get("type"), value
+        if check_definition([spec]):
+            kind = None
+        choices = {str(c[0]): c[1] for c in spec.get("choices", [])} if kind in CHOICE_TYPES else {}
         if kind in ("number", "amount"):
             text = format_number(value, persian=persian_digits_enabled())
             if kind == "amount":
@@ -293,7 +306,7 @@ def display_answers(definition, answers):
             text = "، ".join(str(choices.get(str(v), v)) for v in value)
         elif kind == "yes_no":
             text = _("بله") if value else _("خیر")
-        elif kind == "address":
+        elif kind == "address" and isinstance(value, dict):
             provinces = provinces if provinces is not None else dict(_province_choices())
             text = "، ".join(
                 filter(None, [provinces.get(value.get("province"), ""), value.get("county", ""), value.get("text", "")])
@@ -349,6 +362,139 @@ DEFAULT_DEFINITION = [
 ]
 
 
+# --- checking a definition ----------------------------------------------------------------------------------
+
+# A name is a form attribute and a key in the posted form: lower-case ASCII, and never the name of a Form method
+# or of the page's own fields (the CSRF token and the idempotency key ride in the same POST).
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_RESERVED = {name for name in dir(Form) if not name.startswith("_")} | {"csrf_token", "idempotency_key"}
+MAX_TEXT_LENGTH = 10_000
+MAX_NUMBER = 10**15 - 1  # what the whole-number parser reads (15 digits)
+MAX_FILE_MB = 100
+CHOICE_TYPES = ("choice", "multi_choice")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _field_problems(spec: dict, where: str) -> list[str]:
+    kind = spec["type"]
+    problems = []
+    for key in ("label", "hint"):
+        if key in spec and not isinstance(spec[key], str | LazyString):  # the built-in form's labels are lazy
+            problems.append(_("%(where)s: «%(key)s» باید متن باشد.", where=where, key=key))
+    if "required" in spec and not isinstance(spec["required"], bool):
+        problems.append(_("%(where)s: «required» باید true یا false باشد.", where=where))
+    if kind in ("text", "textarea") and spec.get("max_length") is not None:
+        if not _is_int(spec["max_length"]) or not 1 <= spec["max_length"] <= MAX_TEXT_LENGTH:
+            problems.append(
+                _(
+                    "%(where)s: «max_length» باید عددی از ۱ تا %(n)s باشد.",
+                    where=where,
+                    n=local_number(MAX_TEXT_LENGTH),
+                )
+            )
+    if kind in ("number", "amount"):
+        bounds = [spec.get(key) for key in ("min", "max")]
+        if any(b is not None and (not _is_int(b) or abs(b) > MAX_NUMBER) for b in bounds):
+            problems.append(_("%(where)s: «min» و «max» باید عدد صحیح باشند.", where=where))
+        elif None not in bounds and bounds[0] > bounds[1]:
+            problems.append(_("%(where)s: «min» از «max» بزرگ‌تر است.", where=where))
+    if kind in CHOICE_TYPES:
+        choices = spec.get("choices")
+        pairs = isinstance(choices, list) and all(
+            isinstance(c, list | tuple)
+            and len(c) == 2
+            and isinstance(c[0], str | int)
+            and not isinstance(c[0], bool)
+            and str(c[0]).strip()
+            and isinstance(c[1], str)
+            and c[1].strip()
+            for c in choices
+        )
+        if not choices or not pairs:
+            problems.append(
+                _("%(where)s: «choices» باید فهرستی از جفت‌های [مقدار، برچسب] باشد و خالی نباشد.", where=where)
+            )
+        elif len({str(c[0]) for c in choices}) != len(choices):
+            problems.append(_("%(where)s: مقدار گزینه‌ها تکراری است.", where=where))
+    if kind == "file":
+        accept = spec.get("accept")
+        if accept is not None and (
+            not isinstance(accept, list) or not accept or any(k not in FILE_KINDS for k in accept)
+        ):
+            problems.append(
+                _("%(where)s: «accept» فقط از این نوع‌هاست: %(kinds)s.", where=where, kinds="، ".join(FILE_KINDS))
+            )
+        size = spec.get("max_size_mb")
+        if size is not None and (
+            isinstance(size, bool) or not isinstance(size, int | float) or not 0 < size <= MAX_FILE_MB
+        ):
+            problems.append(
+                _(
+                    "%(where)s: «max_size_mb» باید بیشتر از صفر و حداکثر %(n)s باشد.",
+                    where=where,
+                    n=local_number(MAX_FILE_MB),
+                )
+            )
+    return problems
+
+
+def check_definition(definition) -> list[str]:
+    """What is wrong with a form definition, in Persian, one line a problem; empty when the renderer, the filing
+    path and the request pages can all use it. The importer, the form builder and the API call this."""
+    if not isinstance(definition, list):
+        return [_("فرم باید فهرستی از تعریف فیلدها باشد.")]
+    problems, seen = [], set()
+    for position, spec in enumerate(definition, start=1):
+        where = _("فیلد %(n)s", n=local_number(position))
+        if not isinstance(spec, dict):
+            problems.append(_("%(where)s: تعریف فیلد باید شیء باشد.", where=where))
+            continue
+        name = spec.get("name")
+        if isinstance(name, str) and name:
+            where = _("فیلد %(n)s («%(name)s»)", n=local_number(position), name=name[:40])
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or "__" in name or name in _RESERVED:
+            problems.append(
+                _(
+                    "%(where)s: نام فیلد باید با حرف کوچک لاتین شروع شود و فقط حرف کوچک لاتین، رقم و _ (نه __) "
+                    "داشته باشد، حداکثر ۴۰ نویسه، و از نام‌های رزروشده نباشد.",
+                    where=where,
+                )
+            )
+        elif name in seen:
+            problems.append(_("%(where)s: نام فیلد تکراری است.", where=where))
+        seen.add(name)
+        if spec.get("type") not in TYPES:
+            problems.append(
+                _("%(where)s: نوع فیلد «%(type)s» شناخته نیست.", where=where, type=str(spec.get("type"))[:40])
+            )
+            continue
+        problems += _field_problems(spec, where)
+    return problems
+
+
+class FormUnavailable(RuleError):
+    """A stored form definition the renderer cannot use; the page says so instead of failing."""
+
+    status = 503
+
+
 def definition_for(revision):
-    """The revision's own form, or a short generic one for services whose agency has not defined one yet."""
+    """The revision's own form, or a short generic one for services whose agency has not defined one yet.
+
+    A stored definition that check_definition() refuses (written before the check existed, or straight into the
+    database) raises FormUnavailable: nobody can apply with it until it is corrected, and the page says so.
+    """
+    definition = stored_definition(revision)
+    problems = check_definition(definition)
+    if problems:
+        log.error("form of revision %s cannot be used: %s", getattr(revision, "id", None), "; ".join(problems))
+        raise FormUnavailable(_("فرم این خدمت فعلاً قابل نمایش نیست. این مشکل ثبت شد؛ لطفاً بعداً دوباره تلاش کنید."))
+    return definition
+
+
+def stored_definition(revision):
+    """The definition as stored, unchecked: enough for showing what was filed (display_answers copes with any)."""
     return revision.form_definition or DEFAULT_DEFINITION

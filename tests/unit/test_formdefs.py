@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.requests.formdefs import answers_from, build_form, display_answers, validate_answers
 from app.models import Request
+from app.requests.formdefs import answers_from, build_form, display_answers, validate_answers
 from tests import factories as f
 from tests.web.helpers import sign_in_citizen
 
@@ -524,3 +524,94 @@ def test_any_jalali_date_is_stored_as_iso_and_shown_back_in_jalali(app, day, scr
         assert validate_answers(definition, answers) == {}
         shown = f"{j.year:04d}/{j.month:02d}/{j.day:02d}".translate(PERSIAN)
         assert display_answers(definition, answers) == [("تاریخ", shown)]
+
+
+# --- 6. check_definition, and a stored definition it refuses ------------------------------------------------
+
+def test_the_every_type_form_and_the_built_in_form_pass_the_check(app):
+    from app.requests.formdefs import DEFAULT_DEFINITION, check_definition
+    with app.test_request_context("/"):
+        assert check_definition(FORM) == []
+        assert check_definition(DEFAULT_DEFINITION) == []
+        assert check_definition([]) == []
+
+
+@pytest.mark.parametrize("definition, expected", [
+    ({"name": "x", "type": "text"}, "فرم باید فهرستی از تعریف فیلدها باشد."),
+    ([{"type": "bogus"}], "فیلد ۱: نوع فیلد «bogus» شناخته نیست."),
+    (["text"], "فیلد ۱: تعریف فیلد باید شیء باشد."),
+    ([{"name": "Plate", "type": "text"}], "فیلد ۱ («Plate»): نام فیلد باید با حرف کوچک لاتین شروع شود"),
+    ([{"name": "home__text", "type": "text"}], "فیلد ۱ («home__text»): نام فیلد باید"),
+    ([{"name": "validate", "type": "text"}], "فیلد ۱ («validate»): نام فیلد باید"),
+    ([{"name": "csrf_token", "type": "text"}], "فیلد ۱ («csrf_token»): نام فیلد باید"),
+    ([{"name": "a", "type": "text"}, {"name": "a", "type": "date"}], "فیلد ۲ («a»): نام فیلد تکراری است."),
+    ([{"name": "a", "type": "text", "max_length": "many"}], "فیلد ۱ («a»): «max_length» باید عددی از ۱ تا ۱۰٬۰۰۰ باشد."),
+    ([{"name": "a", "type": "textarea", "max_length": 0}], "«max_length» باید عددی از ۱ تا ۱۰٬۰۰۰ باشد."),
+    ([{"name": "n", "type": "number", "min": 5, "max": 1}], "فیلد ۱ («n»): «min» از «max» بزرگ‌تر است."),
+    ([{"name": "n", "type": "amount", "max": "10"}], "«min» و «max» باید عدد صحیح باشند."),
+    ([{"name": "c", "type": "choice"}], "فیلد ۱ («c»): «choices» باید فهرستی از جفت‌های [مقدار، برچسب] باشد"),
+    ([{"name": "c", "type": "multi_choice", "choices": ["ab", "cd"]}], "«choices» باید فهرستی از جفت‌ها"),
+    ([{"name": "c", "type": "choice", "choices": [["a", "یک"], ["a", "دو"]]}], "فیلد ۱ («c»): مقدار گزینه‌ها تکراری است."),
+    ([{"name": "f", "type": "file", "accept": ["exe"]}], "فیلد ۱ («f»): «accept» فقط از این نوع‌هاست: pdf، jpeg، png."),
+    ([{"name": "f", "type": "file", "max_size_mb": 0}], "«max_size_mb» باید بیشتر از صفر و حداکثر ۱۰۰ باشد."),
+    ([{"name": "a", "type": "text", "required": "yes"}], "فیلد ۱ («a»): «required» باید true یا false باشد."),
+    ([{"name": "a", "type": "text", "label": ["x"]}], "فیلد ۱ («a»): «label» باید متن باشد."),
+])
+def test_check_definition_names_the_field_and_the_problem(app, definition, expected):
+    from app.requests.formdefs import check_definition
+    with app.test_request_context("/"):
+        problems = check_definition(definition)
+    assert any(p.startswith(expected) or expected in p for p in problems), problems
+
+
+def _bad_service(app, n):
+    """A card whose stored form the renderer cannot use, written straight into the database (no importer check)."""
+    with app.app_context():
+        service = f.service(f.agency(), title="خدمت با فرم خراب", form=[{"type": "bogus"}])
+        person = f.citizen(n, mobile=f"0912{n:07d}")
+        code, pair = service.code, (person.national_code, person.mobile)
+        db.session.commit()
+    return code, pair
+
+
+def test_apply_page_of_a_stored_bad_form_says_it_cannot_be_shown_instead_of_500(client, app):
+    code, pair = _bad_service(app, 5101)
+    sign_in_citizen(client, app, *pair)
+    for response in (client.get(f"/services/{code}/apply"),
+                     client.post(f"/services/{code}/apply", data={"idempotency_key": secrets.token_urlsafe(24),
+                                                                  "action": "submit"})):
+        assert response.status_code == 503
+        assert "فرم این خدمت فعلاً قابل نمایش نیست" in response.get_data(as_text=True)
+
+
+def test_filing_against_a_stored_bad_form_is_refused_as_a_rule_error(ctx):
+    from app.core.errors import RuleError
+    from app.requests.formdefs import FormUnavailable
+    target = f.service(f.agency(), form=[{"name": "x", "type": "choice"}])
+    with pytest.raises(FormUnavailable) as refused:
+        f.filed(target, f.citizen(5102), answers={"x": "a"})
+    assert isinstance(refused.value, RuleError)
+    db.session.rollback()
+    assert db.session.execute(db.select(Request)).first() is None
+
+
+def test_a_request_filed_before_its_form_went_bad_is_still_shown(app):
+    from app.requests.formdefs import display_answers
+    definition = [{"name": "note", "type": "text", "label": "یادداشت"}, {"type": "bogus", "name": "odd"},
+                  {"name": "c", "type": "choice", "label": "گزینه"}, "junk"]
+    with app.test_request_context("/"):
+        rows = display_answers(definition, {"note": "سلام 12", "odd": "x", "c": "a"})
+    assert rows == [("یادداشت", "سلام ۱۲"), ("odd", "x"), ("گزینه", "a")]
+
+
+def test_the_citizens_request_page_still_opens_after_the_stored_form_went_bad(client, app):
+    with app.app_context():
+        target = f.service(f.agency(), form=[{"name": "note", "type": "text", "label": "یادداشت"}])
+        person = f.citizen(5103, mobile="09120005103")
+        code = f.filed(target, person, answers={"note": "سلام"}).tracking_code
+        target.current_revision.form_definition = [{"name": "note", "type": "bogus"}]
+        pair = (person.national_code, person.mobile)
+        db.session.commit()
+    sign_in_citizen(client, app, *pair)
+    response = client.get(f"/requests/{code}")
+    assert response.status_code == 200 and "سلام" in response.get_data(as_text=True)

@@ -7,9 +7,19 @@ import pytest
 from sqlalchemy import func, select
 
 from app.catalogue.queries import history, service_by_code
+from app.catalogue.transfer import (
+    ImportFailed,
+    Source,
+    clean_text,
+    export_data,
+    export_path,
+    import_catalogue,
+    join_list,
+    read_path,
+    slugify,
+    split_list,
+)
 from app.extensions import db
-from app.catalogue.transfer import (ImportFailed, Source, clean_text, export_data, export_path, import_catalogue,
-    join_list, read_path, slugify, split_list)
 from app.models import Agency, Cluster, LifeEvent, Service, ServiceRevision
 from tests.catalogue_data import SEARCH_CATALOGUE, card, load, search_catalogue
 
@@ -148,6 +158,19 @@ def test_any_invalid_row_means_nothing_is_written_and_every_error_is_reported(ct
 ])
 def test_row_errors_name_the_row_and_field(ctx, row, field):
     assert errors_of([card("9000", "درست"), row]) == [(2, field)]
+
+
+def test_a_form_the_renderer_cannot_use_fails_the_import_naming_the_row_and_nothing_is_written(ctx):
+    rows = [card("9000", "درست", form=FORM), card("9001", "فرم خراب", form=[{"type": "bogus"}]),
+            card("9002", "گزینهٔ بی‌فهرست", form=[{"name": "why", "type": "choice", "label": "چرا"}])]
+    with pytest.raises(ImportFailed) as failed:
+        import_catalogue(Source.from_data(rows))
+    db.session.rollback()
+    messages = [str(e) for e in failed.value.errors]
+    assert [(e.row, e.field) for e in failed.value.errors] == [(2, "form"), (2, "form"), (3, "form")]
+    assert messages[1].startswith("ردیف 2، form: فیلد ۱: نوع فیلد «bogus» شناخته نیست.")
+    assert messages[2].startswith("ردیف 3، form: فیلد ۱ («why»): «choices»")
+    assert count(Service) == 0 and count(ServiceRevision) == 0 and count(Agency) == 0
 
 
 def test_file_level_errors(ctx, tmp_path):
@@ -324,8 +347,8 @@ def search_services_total(query):
 def test_seed_demo_on_an_upgraded_database_rebuilds_an_outdated_search_index(runner, app):
     from sqlalchemy import delete, text
 
-    from app.models import Setting
     from app.catalogue.search.query import search_services
+    from app.models import Setting
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():  # as after `db upgrade` on a database whose cards predate the index
         db.session.execute(text("DELETE FROM service_search"))

@@ -10,7 +10,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
-from app.core.errors import attach
+from app.core.errors import attach, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.security import safe_next
 from app.extensions import db, limiter
@@ -30,6 +30,7 @@ from app.requests.formdefs import (
     display_answers,
     file_fields,
     raw_answers,
+    stored_definition,
 )
 from app.web.account import bp
 from app.web.account.forms import (
@@ -290,6 +291,15 @@ def apply(code):
     if service is None:
         abort(404)
     draft = _own_draft(service, request.values.get("draft"))
+    if request.method == "POST":
+        # A resend of a form already filed (a double click, a retry) goes to the request it filed, also when it
+        # was a draft that is no longer one. Asked after the draft is read, so a draft read as submitted is
+        # always found here.
+        replay = existing_for_key(request.form.get("idempotency_key"))
+        if replay is not None and replay.applicant_id == current_user.id:
+            return redirect(url_for(".request_page", code=replay.tracking_code))
+    if draft is not None and draft.status != "draft":
+        abort(404)
     definition = definition_for(service.current_revision)
     controls = ApplyControls()
     if request.method == "GET":
@@ -297,18 +307,17 @@ def apply(code):
         form = build_form(definition, answers=draft.answers if draft else None, raw=True)
         return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft)
 
-    replay = existing_for_key(request.form.get("idempotency_key"))
-    if replay is not None and replay.applicant_id == current_user.id:
-        return redirect(url_for(".request_page", code=replay.tracking_code))
     form = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
     if request.form.get("action") == "draft":
-        draft = save_draft(
-            service,
-            current_user,
-            raw_answers(form, definition),
-            draft,
-            files=_store_files(form, definition, skip_invalid=True),
-        )
+        stored = _store_files(form, definition, skip_invalid=True)
+        try:
+            draft = save_draft(service, current_user, raw_answers(form, definition), draft, files=stored)
+        except FilingError as error:  # submitted or saved from another tab meanwhile
+            attach(None, error)
+            attachments.discard(stored)
+            return render_template(
+                "account/apply.html", service=service, form=form, controls=controls, draft=draft
+            ), 409
         flash(_("پیش‌نویس ذخیره شد. هر وقت خواستید از «درخواست‌های من» ادامه دهید."))
         return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
     existing = {a.field_name for a in draft.attachments} if draft else set()
@@ -346,7 +355,7 @@ def _own_draft(service, public_id):
     if not public_id:
         return None
     draft = request_for(current_user, public_id)
-    if draft.status != "draft" or draft.service_id != service.id:
+    if draft.service_id != service.id:
         abort(404)
     return draft
 
@@ -400,7 +409,7 @@ def request_page(code):
 
 
 def _render_request(found, form, status=200, confirm=None):
-    definition = definition_for(found.revision)
+    definition = stored_definition(found.revision)  # a filed request is shown even if its form is now refused
     return render_template(
         "account/request.html",
         req=found,
@@ -418,22 +427,32 @@ def act(code):
     found = request_for(current_user, code)
     form = RequestActionForm()
     action = request.form.get("action", "")
+    upload = form.document.data if getattr(form.document.data, "filename", "") else None
+    error = workflow.check(
+        found, action, current_user, message=form.message.data, attachments=[upload] if upload else ()
+    )
+    if found.status == "draft":
+        # A draft has no request page to show the reason on; it is sent from its form (file_request) or not at all.
+        return render_error(400, error)
+    if error is not None:
+        form.message.errors = [error]
+        return _render_request(found, form, status=400)
     if action == "withdraw" and request.form.get("confirm") != "yes":
         return _render_request(found, form, confirm="withdraw")
+    if not form.validate_on_submit():
+        return _render_request(found, form, status=400)
     stored = []
-    if form.validate_on_submit():
-        try:
-            upload = form.document.data
-            if upload and getattr(upload, "filename", ""):
-                stored.append(attachments.store(upload, field_name="answer", uploaded_by=current_user))
-            workflow.advance(found, action, current_user, message=form.message.data, attachments=stored)
-            db.session.commit()
-            flash(_("انجام شد."))
-            return redirect(url_for(".request_page", code=found.tracking_code))
-        except (workflow.WorkflowError, attachments.UploadError) as error:
-            attach(form, error, "message")
-            attachments.discard(stored)
-    return _render_request(found, form, status=400)
+    try:
+        if upload:
+            stored.append(attachments.store(upload, field_name="answer", uploaded_by=current_user))
+        workflow.advance(found, action, current_user, message=form.message.data, attachments=stored)
+        db.session.commit()
+    except (workflow.WorkflowError, attachments.UploadError) as error:
+        attach(form, error, "message")
+        attachments.discard(stored)
+        return _render_request(found, form, status=409 if isinstance(error, workflow.ChangedError) else 400)
+    flash(_("انجام شد."))
+    return redirect(url_for(".request_page", code=found.tracking_code))
 
 
 @bp.get("/requests/<code>/files/<file_id>")

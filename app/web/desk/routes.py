@@ -1,6 +1,7 @@
 """Desk pages: the inbox and a request with the actions the state machine allows."""
 
 import math
+import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -8,16 +9,18 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from app.core.errors import attach
+from app.core.pagination import keyset_page
 from app.extensions import db
 from app.models import Request, Service, utcnow
 from app.people.auth import role_required
 from app.permissions import AGENCY_STAFF, request_for, requests_visible_to, services_of_agency
 from app.requests import attachments, workflow
-from app.requests.formdefs import definition_for, display_answers
+from app.requests.formdefs import display_answers, stored_definition
 from app.web.desk import bp
 from app.web.desk.forms import DeskActionForm
 
 PAGE_SIZE = 50
+CURSOR = re.compile(r"[A-Za-z0-9_-]{1,32}")  # a Request.public_id (new_public_id: URL-safe base64)
 
 
 @bp.get("/")
@@ -27,31 +30,44 @@ def inbox():
     service_code = request.args.get("service", "")
     query = requests_visible_to(current_user).options(joinedload(Request.service), joinedload(Request.revision))
     if status == "open":
-        query = query.where(Request.status.in_(workflow.OPEN_STATES + ("approved",)))
+        query = query.where(Request.awaiting_desk())
     elif status in workflow.STATUS_LABELS:
         query = query.where(Request.status == status)
     if service_code:
         query = query.where(Request.service.has(Service.code == service_code))
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = (
-        db.session.execute(
-            query.order_by(Request.submitted_at, Request.id).limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
-        )
-        .scalars()
-        .all()
+    # Oldest first, paged by position: the links carry the public handle of the row the page starts after or
+    # ends before; a cursor that is malformed, unknown or out of scope just shows the first page.
+    found = keyset_page(
+        query,
+        (Request.submitted_at, Request.id),
+        after=_inbox_position(request.args.get("after")),
+        before=_inbox_position(request.args.get("before")),
+        size=PAGE_SIZE,
     )
     services = db.session.execute(services_of_agency(current_user).order_by(Service.title)).scalars().all()
     return render_template(
         "desk/inbox.html",
-        requests=rows[:PAGE_SIZE],
-        has_more=len(rows) > PAGE_SIZE,
-        page=page,
+        requests=found.items,
+        before=found.items[0].public_id if found.has_prev else None,
+        after=found.items[-1].public_id if found.has_next else None,
         status=status,
         service_code=service_code,
         services=services,
         days_left=days_left,
         labels=workflow.STATUS_LABELS,
     )
+
+
+def _inbox_position(handle):
+    """(submitted_at, id) of the request a cursor names, if the officer may see it; None for anything else."""
+    if not handle or not CURSOR.fullmatch(handle):
+        return None
+    row = db.session.execute(
+        requests_visible_to(current_user)
+        .with_only_columns(Request.submitted_at, Request.id)
+        .where(Request.public_id == handle)
+    ).first()
+    return tuple(row) if row is not None and row.submitted_at is not None else None
 
 
 def days_left(found, now=None):
@@ -76,7 +92,7 @@ def _render(found, form, status=200, confirm=None):
         form=form,
         confirm=confirm,
         labels=workflow.STATUS_LABELS,
-        answers=display_answers(definition_for(found.revision), found.answers),
+        answers=display_answers(stored_definition(found.revision), found.answers),
         actions=workflow.allowed_actions(found, current_user),
     ), status
 
@@ -93,51 +109,46 @@ def act(code):
     action = request.form.get("action", "")
     if action not in workflow.BY_ACTION:
         abort(400)
+    if not form.validate_on_submit():
+        return _render(found, form, status=400)
+    upload = form.document.data if getattr(form.document.data, "filename", "") else None
+    error = workflow.check(
+        found,
+        action,
+        current_user,
+        message=form.message.data,
+        attachments=[upload] if upload else (),
+        result_note=form.result_note.data,
+    )
+    if error is not None:
+        form.message.errors = [error]
+        return _render(found, form, status=400)
+    if action in CONFIRM and request.form.get("confirm") != "yes":
+        return _render(found, form, confirm=action)
     stored = []
-    if form.validate_on_submit():
-        if action in CONFIRM and request.form.get("confirm") != "yes":
-            error = _precheck(found, action, form)
-            if error is None:
-                return _render(found, form, confirm=action)
-            form.message.errors = [error]
-            return _render(found, form, status=400)
-        try:
-            upload = form.document.data
-            if upload and getattr(upload, "filename", ""):
-                stored.append(
-                    attachments.store(
-                        upload,
-                        field_name="result" if action == "deliver" else "desk",
-                        kind="result" if action == "deliver" else "agency",
-                        uploaded_by=current_user,
-                    )
+    try:
+        if upload:
+            stored.append(
+                attachments.store(
+                    upload,
+                    field_name="result" if action == "deliver" else "desk",
+                    kind="result" if action == "deliver" else "agency",
+                    uploaded_by=current_user,
                 )
-            workflow.advance(
-                found,
-                action,
-                current_user,
-                message=form.message.data,
-                attachments=stored,
-                result_note=form.result_note.data,
             )
-            db.session.commit()
-            flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
-            return redirect(url_for(".request_page", code=found.tracking_code))
-        except (workflow.WorkflowError, attachments.UploadError) as error:
-            attach(form, error, "message")
-            attachments.discard(stored)
-    return _render(found, form, status=400)
-
-
-def _precheck(found, action, form):
-    """Refuse before asking for confirmation what the state machine would refuse anyway."""
-    transition = workflow.BY_ACTION[action]
-    if found.status not in transition.sources:
-        return _("این کار در وضعیت «%(status)s» ممکن نیست.", status=workflow.STATUS_LABELS[found.status])
-    if transition.needs_message and not (form.message.data or "").strip():
-        return _("متن پیام یا دلیل را بنویسید.")
-    if action == "deliver" and not (
-        (form.result_note.data or "").strip() or (form.document.data and getattr(form.document.data, "filename", ""))
-    ):
-        return _("برای تحویل، سند نتیجه را پیوست کنید یا شیوهٔ دریافت را بنویسید.")
-    return None
+        workflow.advance(
+            found,
+            action,
+            current_user,
+            message=form.message.data,
+            attachments=stored,
+            result_note=form.result_note.data,
+        )
+        db.session.commit()
+    except (workflow.WorkflowError, attachments.UploadError) as error:
+        attach(form, error, "message")
+        attachments.discard(stored)
+        # Another officer acted first: the page is shown as it is now, with the message.
+        return _render(found, form, status=409 if isinstance(error, workflow.ChangedError) else 400)
+    flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
+    return redirect(url_for(".request_page", code=found.tracking_code))
