@@ -1,6 +1,6 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
-(import, export, reindex, misses), audit verify (the audit log's hash chain) and the ownership group (the
-mobile-ownership simulator's registry: register, remove, list)."""
+(import, export, reindex, misses), audit verify (the audit log's hash chain), the ownership group (the
+mobile-ownership simulator's registry: register, remove, list) and cleanup scans (uploads no request references)."""
 
 import sys
 
@@ -27,6 +27,7 @@ def register(app):
 
     register_catalogue(app)
     register_audit(app)
+    register_cleanup(app)
     register_ownership(app)
 
 
@@ -184,3 +185,28 @@ def register_ownership(app):
             raise click.BadParameter(str(error.message)) from error
         for row in rows:
             click.echo(f"{row.national_code}\t{row.mobile}")
+
+
+def register_cleanup(app):
+    @app.cli.group("cleanup")
+    def cleanup_group():
+        """Remove what interrupted work left behind."""
+
+    @cleanup_group.command("scans")
+    @click.option("--hours", default=24, show_default=True, type=click.IntRange(min=1), help="Minimum age.")
+    @click.option("--dry-run", is_flag=True, help="List what would be removed, without removing it.")
+    def scans_command(hours, dry_run):
+        """Remove uploaded scans that no request references (left by interrupted counter filings)."""
+        from datetime import timedelta
+
+        from app.counter.flow import CounterError, remove_orphan_scans
+
+        try:
+            result = remove_orphan_scans(timedelta(hours=hours), dry_run=dry_run)
+        except CounterError as error:
+            click.echo(error.message, err=True)
+            sys.exit(2)
+        for name in result.removed:
+            click.echo(name)
+        verb = "would remove" if dry_run else "removed"
+        click.echo(f"{verb} {len(result.removed)} orphan scans ({result.bytes} bytes) older than {hours} hours")

@@ -8,8 +8,11 @@ removed, so a channel only shows the error.
 """
 
 import os
+import re
 import secrets
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
@@ -19,7 +22,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.core.errors import RuleError
 from app.core.identifiers import InvalidIdentifier, clean_mobile, clean_national_code
-from app.core.persian import fold_digits, normalize, normalize_for_search
+from app.core.persian import fold_digits, local_number, normalize, normalize_for_search
 from app.counter import consent, fees, ledger
 from app.extensions import db
 from app.models import Attachment, Office, OtpChallenge, Request, Service, User, new_public_id
@@ -32,6 +35,10 @@ from app.requests.formdefs import definition_for, file_fields
 # Where a refused step sends the filing back to.
 HOME, IDENTIFY, FORM, FEES = "home", "identify", "form", "fees"
 CONSENT_METHODS = ("otp", "paper")
+# How long a step's state stays usable after it was shown; an abandoned filing cannot be finished the next morning.
+STEP_LIFETIME = timedelta(hours=3)
+# Stored files are named by 16 random bytes in hex (attachments.store, _materialise); nothing else is touched.
+STORAGE_NAME = re.compile(r"[0-9a-f]{32}")
 
 
 class CounterError(RuleError):
@@ -383,3 +390,49 @@ def submit(filing: CounterFiling, method: str, reference: str, fees_seen: str) -
     for f in filing.state["files"]:
         _unlink(f["storage"])
     return filed
+
+
+# --- interrupted filings ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Cleanup:
+    removed: list[str]
+    bytes: int
+
+
+def remove_orphan_scans(older_than: timedelta = timedelta(hours=24), dry_run: bool = False) -> Cleanup:
+    """Remove stored scans that no Attachment row references and that nothing touched for `older_than`.
+
+    A counter filing stages its scans before the request exists; one abandoned (or a process killed mid-filing)
+    leaves them behind. A file's age is its newest of modification and status change: linking a staged scan for a
+    submission changes its status, so a scan being filed right now is never old. Younger than a step's lifetime
+    is refused, so a filing that can still be submitted keeps its scans."""
+    if older_than < STEP_LIFETIME:
+        raise CounterError(
+            _(
+                "پیوست‌های کمتر از %(n)s ساعت پیش ممکن است هنوز در ثبتی باز به کار روند.",
+                n=local_number(STEP_LIFETIME // timedelta(hours=1)),
+            )
+        )
+    cutoff = time.time() - older_than.total_seconds()
+    folder = attachments.folder()
+    candidates = {}
+    for entry in os.scandir(folder):
+        if not (STORAGE_NAME.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)):
+            continue
+        info = entry.stat(follow_symlinks=False)
+        if max(info.st_mtime, info.st_ctime) < cutoff:
+            candidates[entry.name] = info.st_size
+    names = sorted(candidates)
+    referenced = set()
+    for start in range(0, len(names), 500):
+        chunk = names[start : start + 500]
+        referenced.update(
+            db.session.execute(db.select(Attachment.storage_name).where(Attachment.storage_name.in_(chunk))).scalars()
+        )
+    orphans = [name for name in names if name not in referenced]
+    if not dry_run:
+        for name in orphans:
+            _unlink(name)
+    return Cleanup(orphans, sum(candidates[name] for name in orphans))

@@ -8,7 +8,7 @@ import pytest
 import segno
 
 from app.extensions import db
-from app.models import DayClose, OtpChallenge, Payment, Request, Role, User
+from app.models import DayClose, Office, OtpChallenge, Payment, Request, Role, SmsMessage, User
 from tests import factories as f
 from tests.web.helpers import last_sms, sign_in_staff
 
@@ -135,6 +135,68 @@ def test_consent_by_sms_code_read_out_to_the_clerk(client, app, world):
         challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
         assert (request.consent_method, request.consent_reference) == ("otp", challenge.public_id)
         assert challenge.purpose == "counter_consent" and challenge.consumed_at is not None
+
+
+def _ask_consent_code(client, code, national_code, mobile):
+    page = client.get(f"/counter/file/{code}")
+    return client.post(f"/counter/file/{code}/citizen", data={
+        "state": state_of(page), "national_code": national_code, "full_name": "رضا پیاده", "mobile": mobile,
+        "consent_method": "otp"})
+
+
+def _consent_sms_count(app):
+    with app.app_context():
+        return db.session.query(SmsMessage).filter_by(purpose="otp").count()
+
+
+def test_a_clerk_cannot_send_a_flood_of_consent_sms(client, app, world):
+    """40 numbers in a second once went out from one clerk's session; now 5 a minute, then a message."""
+    sign_in_staff(client, "clerk-a")
+    answers = [_ask_consent_code(client, world["service"], f.national_code(7000 + n), f"0935{7000000 + n}")
+               for n in range(8)]
+    assert [r.status_code for r in answers] == [200] * 5 + [400] * 3
+    refused = answers[5].get_data(as_text=True)
+    assert "پیامک رضایت زیادی" in refused and "رضایت کاغذی" in refused
+    assert 'id="mobile-error"' in refused and 'value="09357000005"' in refused
+    assert _consent_sms_count(app) == 5
+    # paper consent still works for the walk-in
+    page = client.get(f"/counter/file/{world['service']}")
+    paper = client.post(f"/counter/file/{world['service']}/citizen", data={
+        "state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "12"})
+    assert paper.status_code == 200 and 'name="plate"' in paper.get_data(as_text=True)
+
+
+def test_pressing_continue_again_for_the_same_citizen_sends_no_second_sms(client, app, world):
+    sign_in_staff(client, "clerk-a")
+    for _ in range(7):
+        response = _ask_consent_code(client, world["service"], CITIZEN["national_code"], CITIZEN["mobile"])
+        assert response.status_code == 200 and 'name="code"' in response.get_data(as_text=True)
+    assert _consent_sms_count(app) == 1
+
+
+def test_an_office_cannot_send_a_flood_of_consent_sms_from_several_clerks(client, app, world):
+    with app.app_context():
+        office = db.session.execute(db.select(Office).filter_by(code="11001")).scalar_one()
+        for n in range(3):
+            f.staff(Role.CLERK, username=f"clerk-a{n}", office=office)
+        db.session.commit()
+    app.config["COUNTER_CONSENT_SMS_PER_OFFICE"] = "4 per minute"
+    try:
+        statuses = []
+        for n in range(3):
+            sign_in_staff(client, f"clerk-a{n}")
+            for k in range(2):
+                statuses.append(_ask_consent_code(client, world["service"], f.national_code(7100 + 2 * n + k),
+                                                  f"0935{7100000 + 2 * n + k}"))
+            client.post("/account/sign-out")
+    finally:
+        del app.config["COUNTER_CONSENT_SMS_PER_OFFICE"]
+    assert [r.status_code for r in statuses] == [200] * 4 + [400] * 2
+    assert "از این دفتر" in statuses[4].get_data(as_text=True)
+    assert _consent_sms_count(app) == 4
+    # another office is not held back by this one
+    sign_in_staff(client, "clerk-b")
+    assert _ask_consent_code(client, world["service"], CITIZEN["national_code"], CITIZEN["mobile"]).status_code == 200
 
 
 def test_the_form_cannot_be_reached_without_consent(client, app, world):
@@ -454,3 +516,42 @@ def test_the_same_page_sent_twice_at_the_same_moment_files_once(client, app, wor
     with app.app_context():
         assert db.session.query(Request).count() == 5 and db.session.query(Payment).count() == 10
         assert db.session.query(User).filter_by(role="citizen").count() == 3
+
+
+# --- scans left by interrupted filings ---------------------------------------------------------------------
+
+def test_cleanup_removes_only_the_scans_an_interrupted_filing_left_behind(client, app, world, runner, tmp_path,
+                                                                       monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    monkeypatch.setitem(app.config, "UPLOAD_FOLDER", str(tmp_path))
+    sign_in_staff(client, "clerk-a")
+    file_one(client, world["service"])  # filed: its scan is an attachment of the request
+    to_fees(client, world["service"])  # interrupted at the fees: its staged scan belongs to nothing
+    (tmp_path / "README").write_text("not a scan")
+    with app.app_context():
+        kept = db.session.execute(db.select(Request)).scalar_one().attachments[0].storage_name
+    stored = {p.name for p in tmp_path.iterdir()}
+    assert kept in stored and len(stored) == 3
+    (orphan,) = stored - {kept, "README"}
+
+    fresh = runner.invoke(args=["cleanup", "scans"])
+    assert fresh.exit_code == 0 and "removed 0 orphan scans" in fresh.output
+    later = time.time() + 25 * 3600
+    monkeypatch.setattr("app.counter.flow.time", SimpleNamespace(time=lambda: later))
+    looked = runner.invoke(args=["cleanup", "scans", "--dry-run"])
+    assert looked.exit_code == 0 and orphan in looked.output and "would remove 1 orphan scans" in looked.output
+    assert (tmp_path / orphan).exists()
+    done = runner.invoke(args=["cleanup", "scans", "--hours", "24"])
+    assert done.exit_code == 0 and f"removed 1 orphan scans ({len(PDF)} bytes)" in done.output
+    assert {p.name for p in tmp_path.iterdir()} == {kept, "README"}
+    with app.app_context():
+        filed = db.session.execute(db.select(Request)).scalar_one()
+        download = f"/requests/{filed.tracking_code}/files/{filed.attachments[0].public_id}"
+    assert client.get(download).data == PDF  # the filed request's scan is untouched
+
+
+def test_cleanup_refuses_an_age_a_filing_in_progress_may_still_use(runner):
+    refused = runner.invoke(args=["cleanup", "scans", "--hours", "2"])
+    assert refused.exit_code == 2 and "۳ ساعت" in refused.output

@@ -8,7 +8,9 @@ memory, so any process can serve any step. What the state holds is the counter f
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-MAX_AGE_SECONDS = 3 * 60 * 60
+from app.counter.flow import STEP_LIFETIME
+
+MAX_AGE_SECONDS = int(STEP_LIFETIME.total_seconds())
 
 
 def _serializer():
