@@ -118,8 +118,8 @@ def fee_cap() -> int:
     """The highest counter fee an outsourcing may set, as the national administrator last set it."""
     value = db.session.execute(select(Setting.value).where(Setting.key == FEE_CAP_KEY)).scalar_one_or_none()
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return int(value or "")
+    except ValueError:
         return DEFAULT_FEE_CAP_RIAL
 
 

@@ -194,7 +194,9 @@ def identify(
 def consent_challenge(filing: CounterFiling) -> OtpChallenge | None:
     """The consent code sent for this filing to the citizen it names, if one was sent."""
     citizen = filing.state["citizen"] or {}
-    return consent.challenge_for(filing.state.get("challenge"), citizen.get("national_code", ""), citizen.get("mobile"))
+    return consent.challenge_for(
+        filing.state.get("challenge"), citizen.get("national_code", ""), citizen.get("mobile", "")
+    )
 
 
 def sent_challenge(filing: CounterFiling) -> OtpChallenge:
@@ -241,15 +243,15 @@ def _unlink(storage_name: str) -> None:
         pass
 
 
-def take_form(filing: CounterFiling, answers: dict, uploads: dict[str, FileStorage]) -> None:
+def take_form(filing: CounterFiling, answers: dict, uploads: dict[str, FileStorage | None]) -> None:
     """Keep the form's answers and stage its scans under the upload folder: a scan chosen again replaces the one
     staged before; the filing links them under fresh names when it is submitted (see _materialise)."""
     _require_consent(filing)
     staged = filing.state["files"]
     for spec in file_fields(filing.definition):
         upload = uploads.get(spec["name"])
-        if not (upload and getattr(upload, "filename", "")):
-            continue
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            continue  # nothing chosen for this field (what a page posts for an empty file input varies)
         try:
             row = attachments.store(upload, spec, field_name=spec["name"], uploaded_by=filing.clerk)
         except attachments.UploadError as error:
@@ -425,7 +427,7 @@ def remove_orphan_scans(older_than: timedelta = timedelta(hours=24), dry_run: bo
         if max(info.st_mtime, info.st_ctime) < cutoff:
             candidates[entry.name] = info.st_size
     names = sorted(candidates)
-    referenced = set()
+    referenced: set[str] = set()
     for start in range(0, len(names), 500):
         chunk = names[start : start + 500]
         referenced.update(

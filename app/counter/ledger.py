@@ -32,7 +32,7 @@ from app.core.persian import (
     tehran_day_start,
 )
 from app.extensions import db
-from app.models import DayClose, Payment, Request, User
+from app.models import DayClose, Office, Payment, Request, User
 
 
 class LedgerError(RuleError):
@@ -227,8 +227,12 @@ def day_ledger(office, day):
     return DayLedger(office, day, frozen_lines, frozen, close, late)
 
 
-def close_day(office, day, counted_cash, note, manager):
-    """Close the office's day with the counted cash; a difference needs a note. Final: raises if already closed."""
+def check_close(
+    office: Office, day: date, counted_cash: int | None, note: str | None
+) -> tuple[list[ClerkLine], Figures, str]:
+    """Whether the day can be closed with this count and note, as close_day() would find; nothing is written.
+
+    The page asks once more before closing (closing is final) and shows the problems before it asks."""
     if day > tehran_today():
         raise LedgerError(_("روزی را که هنوز نرسیده است نمی‌توان بست."))
     if counted_cash is None or counted_cash < 0:
@@ -236,11 +240,17 @@ def close_day(office, day, counted_cash, note, manager):
     if closed_day(office, day) is not None:
         raise LedgerError(_("این روز قبلاً بسته شده است و تغییر نمی‌کند."))
     lines, totals = _live(office, day)
+    note = (note or "").strip()
+    if counted_cash != totals.amount(method="cash") and not note:
+        raise LedgerError(_("نقد شمرده‌شده با دفتر فرق دارد؛ علت اختلاف را در یادداشت بنویسید."), field="note")
+    return lines, totals, note
+
+
+def close_day(office: Office, day: date, counted_cash: int | None, note: str | None, manager: User) -> DayClose:
+    """Close the office's day with the counted cash; a difference needs a note. Final: raises if already closed."""
+    lines, totals, note = check_close(office, day, counted_cash, note)
     expected = totals.amount(method="cash")
     difference = counted_cash - expected
-    note = (note or "").strip()
-    if difference and not note:
-        raise LedgerError(_("نقد شمرده‌شده با دفتر فرق دارد؛ علت اختلاف را در یادداشت بنویسید."), field="note")
     snapshot = {
         "office": totals.to_dict(),
         "clerks": [{"id": line.clerk_id, "name": line.name, **line.figures.to_dict()} for line in lines],

@@ -503,17 +503,11 @@ def close_day(office_code):
     form = CloseDayForm()
     if not form.validate():
         return _ledger_page(office, day, form, 400)
-    if ledger.is_closed(office, day):
-        flash(_("این روز قبلاً بسته شده است و تغییر نمی‌کند."), "error")
-        return redirect(url_for(".day_ledger", office_code=office.code, day=ledger.day_param(day)))
     counted = _rial(form.counted_cash.data)
-    book = ledger.day_ledger(office, day)
-    if counted != book.expected_cash and not (form.note.data or "").strip():
-        form.note.errors = [_("نقد شمرده‌شده با دفتر فرق دارد؛ علت اختلاف را در یادداشت بنویسید.")]
-        return _ledger_page(office, day, form, 400)
-    if form.confirm.data != "yes":  # closing is final: show what will be recorded and ask once more
-        return _ledger_page(office, day, form, confirm=True)
     try:
+        if form.confirm.data != "yes":  # closing is final: show what will be recorded and ask once more
+            ledger.check_close(office, day, counted, form.note.data)
+            return _ledger_page(office, day, form, confirm=True)
         ledger.close_day(office, day, counted, form.note.data, current_user)
     except ledger.LedgerError as problem:
         if problem.field in ("counted_cash", "note"):
