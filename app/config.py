@@ -108,6 +108,9 @@ def settings(instance_path):
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Consent SMS a counter may send (limits notation, ";" between windows); empty: app.counter.consent's default.
+        "COUNTER_CONSENT_SMS_PER_CLERK": os.environ.get("COUNTER_CONSENT_SMS_PER_CLERK", ""),
+        "COUNTER_CONSENT_SMS_PER_OFFICE": os.environ.get("COUNTER_CONSENT_SMS_PER_OFFICE", ""),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "local"),

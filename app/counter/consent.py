@@ -2,6 +2,7 @@
 of a signed paper form. Consent SMS are limited per clerk and per office in the shared rate-limit storage, so a
 clerk's session cannot send a flood of them to many numbers (across processes too)."""
 
+import logging
 import re
 import time
 
@@ -14,6 +15,8 @@ from app.core.persian import fold_digits, local_number
 from app.extensions import db, limiter
 from app.models import Office, OtpChallenge, Service, User, utcnow
 from app.people import otp
+
+log = logging.getLogger("panjereh")
 
 PURPOSE = "counter_consent"
 # A clerk serves a walk-in every few minutes; a few codes a minute cover re-sends and a busy queue.
@@ -51,7 +54,11 @@ def _text(service: Service, office: Office) -> str:
 
 
 def _limits(setting: str, default: str) -> list[RateLimitItem]:
-    return parse_many(current_app.config.get(setting) or default)
+    try:
+        return parse_many(current_app.config.get(setting) or default)
+    except ValueError:  # a typo in the setting must not stop the counters: the default holds, and the log says so
+        log.warning("%s is not in rate-limit notation (like %r); using the default", setting, default)
+        return parse_many(default)
 
 
 def _count_sms(clerk: User, office: Office, field: str) -> None:

@@ -1,4 +1,5 @@
 """The counter filing as rules, called the way a channel without pages (the API) will call them."""
+
 import re
 
 import pytest
@@ -24,21 +25,28 @@ def desk(ctx):
 def ready(desk, national_code=None):
     """A filing with a citizen, paper consent and its form answered: what the fees step sees."""
     filing = flow.begin(desk["service"], desk["office"], desk["clerk"])
-    assert flow.identify(filing, national_code or f.national_code(4242), "رضا پیاده", "۰۹۳۵۱۲۳۴۵۶۷", "paper",
-                         "۱۴۰۵/۷") is None
+    assert (
+        flow.identify(filing, national_code or f.national_code(4242), "رضا پیاده", "۰۹۳۵۱۲۳۴۵۶۷", "paper", "۱۴۰۵/۷")
+        is None
+    )
     flow.take_form(filing, {"plate": "12"}, {})
     return filing
 
 
 def test_a_filing_goes_from_citizen_to_request_through_the_rules_alone(desk):
     filing = ready(desk)
-    assert filing.state["citizen"] == {"national_code": f.national_code(4242), "full_name": "رضا پیاده",
-                                       "mobile": "09351234567"}
+    assert filing.state["citizen"] == {
+        "national_code": f.national_code(4242),
+        "full_name": "رضا پیاده",
+        "mobile": "09351234567",
+    }
     assert filing.state["consent"] == {"method": "paper", "reference": "1405/7"}
     filed = flow.submit(filing, "card", "۱۲۳-۴۵۶", "250000:60000")
     assert (filed.channel, filed.office_id, filed.filed_by_id) == ("counter", desk["office"].id, desk["clerk"].id)
     assert sorted((p.kind, p.amount_rial, p.method, p.reference) for p in filed.payments) == [
-        ("counter_fee", 60_000, "card", "123456"), ("government_fee", 250_000, "card", "123456")]
+        ("counter_fee", 60_000, "card", "123456"),
+        ("government_fee", 250_000, "card", "123456"),
+    ]
     # the same filing sent again (a double submit, a retry) is the same request
     assert flow.submit(filing, "card", "123456", "250000:60000") == filed
     assert db.session.query(Request).count() == 1 and db.session.query(Payment).count() == 2
@@ -53,8 +61,9 @@ def test_fees_that_changed_since_they_were_shown_are_refused_and_nothing_is_file
     assert fees.fees_for(desk["service"], desk["office"]).token == "250000:60000"
 
 
-@pytest.mark.parametrize("method,reference,field", [("card", "", "reference"), ("online", "", "method"),
-                                                    ("", "", "method")])
+@pytest.mark.parametrize(
+    "method,reference,field", [("card", "", "reference"), ("online", "", "method"), ("", "", "method")]
+)
 def test_a_payment_the_counter_cannot_take_is_refused_next_to_its_field(desk, method, reference, field):
     with pytest.raises(flow.CounterError) as error:
         flow.submit(ready(desk), method, reference, "250000:60000")
@@ -72,11 +81,14 @@ def test_a_staff_members_national_code_sends_the_filing_back_to_the_citizen(desk
     assert db.session.query(Request).count() == 0
 
 
-@pytest.mark.parametrize("national_code,name,mobile,field", [
-    ("1234567890", "رضا", "09351234567", "national_code"),
-    (f.national_code(1), "ر", "09351234567", "full_name"),
-    (f.national_code(1), "رضا", "0935", "mobile"),
-])
+@pytest.mark.parametrize(
+    "national_code,name,mobile,field",
+    [
+        ("1234567890", "رضا", "09351234567", "national_code"),
+        (f.national_code(1), "ر", "09351234567", "full_name"),
+        (f.national_code(1), "رضا", "0935", "mobile"),
+    ],
+)
 def test_the_citizens_details_are_checked(desk, national_code, name, mobile, field):
     filing = flow.begin(desk["service"], desk["office"], desk["clerk"])
     with pytest.raises(flow.CounterError) as error:
@@ -101,5 +113,8 @@ def test_consent_by_the_code_sent_to_the_citizen(desk):
 
 
 def _sms(mobile):
-    return db.session.execute(db.select(SmsMessage.body).filter_by(mobile=mobile)
-                              .order_by(SmsMessage.id.desc())).scalars().first()
+    return (
+        db.session.execute(db.select(SmsMessage.body).filter_by(mobile=mobile).order_by(SmsMessage.id.desc()))
+        .scalars()
+        .first()
+    )

@@ -1,5 +1,6 @@
 """Counter fees: the government fee of the current card, the one outsourcing in force (also when two approved
 ones cover the same office), the counter fee the ledger, the card page and the counter take, the cap, payments."""
+
 import pytest
 
 from app.catalogue.queries import counter_offer, publish_revision
@@ -32,6 +33,7 @@ def _counter_fee_everywhere(world, office):
 
 
 # --- the outsourcing in force ------------------------------------------------------------------------------
+
 
 def test_fees_are_the_card_fee_and_the_counter_fee_in_force(two):
     f.outsourcing(two["service"], fee=60_000)
@@ -98,8 +100,16 @@ def test_counter_fees_for_a_list_in_one_go(two):
 
 def test_the_government_fee_is_the_current_cards(two):
     service = two["service"]
-    revision = ServiceRevision(service=service, number=2, status="approved", title=service.title, duration_days=7,
-                               fee_rial=300_000, form_definition=[], **f.ALL_ELECTRONIC)
+    revision = ServiceRevision(
+        service=service,
+        number=2,
+        status="approved",
+        title=service.title,
+        duration_days=7,
+        fee_rial=300_000,
+        form_definition=[],
+        **f.ALL_ELECTRONIC,
+    )
     db.session.add(revision)
     db.session.flush()
     publish_revision(service, revision, [], [], [])
@@ -109,6 +119,7 @@ def test_the_government_fee_is_the_current_cards(two):
 
 
 # --- payments ----------------------------------------------------------------------------------------------
+
 
 def test_a_free_service_files_without_payment_rows(ctx):
     office = f.office()
@@ -140,6 +151,7 @@ def test_card_reference_refuses_what_is_not_a_terminal_reference(value):
 
 
 # --- the cap -----------------------------------------------------------------------------------------------
+
 
 def test_a_counter_fee_may_equal_the_cap_but_not_exceed_it(ctx):
     assert fees.fee_cap() == 500_000

@@ -1,13 +1,14 @@
 """The day ledger: Tehran days, the figures per clerk and office, closing, month and CSV (fees: test_fees.py)."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from app.counter import fees, ledger
 from app.extensions import db
-from app.requests.filing import Filing, file_request
 from app.models import DayClose, Payment, Request, Role
 from app.permissions import service_fileable_at, services_fileable_at
+from app.requests.filing import Filing, file_request
 from tests import factories as f
 
 FORM = [{"name": "plate", "type": "text", "label": "پلاک", "required": True}]
@@ -30,18 +31,35 @@ def desk(ctx):
 def counter_file(desk, clerk=None, method="cash", reference="", applicant=None):
     clerk = clerk or desk["clerk"]
     taken = fees.fees_for(desk["service"], desk["office"])
-    return file_request(Filing(service=desk["service"], applicant=applicant or f.citizen(), answers={"plate": "x"},
-                               channel="counter", actor=clerk, office=desk["office"], consent_method="paper",
-                               consent_reference="1",
-                               payments=fees.payments_for(taken, method, reference, desk["office"], clerk)))
+    return file_request(
+        Filing(
+            service=desk["service"],
+            applicant=applicant or f.citizen(),
+            answers={"plate": "x"},
+            channel="counter",
+            actor=clerk,
+            office=desk["office"],
+            consent_method="paper",
+            consent_reference="1",
+            payments=fees.payments_for(taken, method, reference, desk["office"], clerk),
+        )
+    )
 
 
 # --- what an office may file ---------------------------------------------------------------------------------
 
+
 def test_the_listing_query_agrees_with_the_single_service_rule(ctx):
     tehran, tabriz = f.office("23"), f.office("03")
-    cases = {"approved": f.service(), "pending": f.service(), "rejected": f.service(), "revoked": f.service(),
-             "tehran_only": f.service(), "tabriz_only": f.service(), "none": f.service()}
+    cases = {
+        "approved": f.service(),
+        "pending": f.service(),
+        "rejected": f.service(),
+        "revoked": f.service(),
+        "tehran_only": f.service(),
+        "tabriz_only": f.service(),
+        "none": f.service(),
+    }
     for status in ("approved", "pending", "rejected", "revoked"):
         f.outsourcing(cases[status], status=status)
     f.outsourcing(cases["tehran_only"], provinces=("23",))
@@ -50,12 +68,15 @@ def test_the_listing_query_agrees_with_the_single_service_rule(ctx):
         listed = set(db.session.execute(services_fileable_at(office)).scalars())
         assert listed == {s for s in cases.values() if service_fileable_at(s, office)}
     assert {s.id for s in db.session.execute(services_fileable_at(tehran)).scalars()} == {
-        cases["approved"].id, cases["tehran_only"].id}
+        cases["approved"].id,
+        cases["tehran_only"].id,
+    }
     tehran.status = "suspended"
     assert db.session.execute(services_fileable_at(tehran)).scalars().all() == []
 
 
 # --- Tehran days ---------------------------------------------------------------------------------------------
+
 
 def test_a_counter_day_is_a_tehran_calendar_day():
     start, end = ledger.day_bounds(date(2026, 3, 21))  # 1 Farvardin 1405
@@ -77,6 +98,7 @@ def test_jalali_months_have_their_own_lengths():
 
 
 # --- the day ledger ----------------------------------------------------------------------------------------
+
 
 def test_day_ledger_per_clerk_and_office_by_kind_and_method(desk):
     counter_file(desk)
@@ -104,6 +126,7 @@ def test_online_requests_and_other_offices_are_not_in_the_ledger(desk):
 
 
 # --- closing -----------------------------------------------------------------------------------------------
+
 
 def test_closing_records_the_count_and_a_difference_needs_a_note(desk):
     counter_file(desk)
@@ -171,6 +194,7 @@ def test_a_future_day_cannot_be_closed(desk):
 
 
 # --- month and CSV -----------------------------------------------------------------------------------------
+
 
 def test_month_ledger_has_one_line_per_day_up_to_today(desk):
     counter_file(desk)

@@ -1,5 +1,6 @@
 """The counter through its pages: filing for a walk-in citizen step by step, what cannot be filed, office
 isolation, double submit, card references, the receipt and its QR code, the day ledger and its close."""
+
 import html
 import io
 import re
@@ -57,18 +58,25 @@ def to_fees(client, code, citizen=CITIZEN):
     """Service → citizen (paper consent) → form: returns the fees page."""
     page = client.get(f"/counter/file/{code}")
     assert page.status_code == 200
-    page = client.post(f"/counter/file/{code}/citizen", data={
-        "state": state_of(page), **citizen, "consent_method": "paper", "paper_number": "۱۴۰۵/۱۲۳"})
+    page = client.post(
+        f"/counter/file/{code}/citizen",
+        data={"state": state_of(page), **citizen, "consent_method": "paper", "paper_number": "۱۴۰۵/۱۲۳"},
+    )
     assert page.status_code == 200 and 'name="plate"' in page.get_data(as_text=True)
-    page = client.post(f"/counter/file/{code}/form", content_type="multipart/form-data", data={
-        "state": state_of(page), "plate": "۱۲ب۳۴۵-۶۶", "scan": (io.BytesIO(PDF), "سند.pdf")})
+    page = client.post(
+        f"/counter/file/{code}/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(page), "plate": "۱۲ب۳۴۵-۶۶", "scan": (io.BytesIO(PDF), "سند.pdf")},
+    )
     assert page.status_code == 200, page.get_data(as_text=True)
     return page
 
 
 def submit(client, code, page, **data):
-    return client.post(f"/counter/file/{code}/submit",
-                       data={"state": state_of(page), "fees_seen": fees_seen(page), "method": "cash", **data})
+    return client.post(
+        f"/counter/file/{code}/submit",
+        data={"state": state_of(page), "fees_seen": fees_seen(page), "method": "cash", **data},
+    )
 
 
 def file_one(client, code, **data):
@@ -83,6 +91,7 @@ def tracking_codes(app):
 
 
 # --- filing ----------------------------------------------------------------------------------------------
+
 
 def test_clerk_lands_on_the_counter_after_signing_in(client, world):
     assert sign_in_staff(client, "clerk-a").headers["Location"].endswith("/counter/")
@@ -104,9 +113,10 @@ def test_clerk_files_for_a_walk_in_citizen_from_service_to_receipt(client, app, 
         assert request.applicant.full_name == CITIZEN["full_name"]
         assert sorted((p.kind, p.amount_rial, p.method, p.office_id, p.clerk_id) for p in request.payments) == [
             ("counter_fee", 60_000, "cash", request.office_id, request.filed_by_id),
-            ("government_fee", 250_000, "cash", request.office_id, request.filed_by_id)]
+            ("government_fee", 250_000, "cash", request.office_id, request.filed_by_id),
+        ]
         code = request.tracking_code
-    grouped = " ".join(code[i:i + 4] for i in (0, 4, 8)).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    grouped = " ".join(code[i : i + 4] for i in (0, 4, 8)).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert grouped in receipt
     assert "دفتر الف" in receipt and "متصدی الف" in receipt and "صدور المثنی کارت خودرو" in receipt
     assert "۳۱۰٬۰۰۰ ریال" in receipt and "نقد" in receipt
@@ -117,8 +127,9 @@ def test_consent_by_sms_code_read_out_to_the_clerk(client, app, world):
     sign_in_staff(client, "clerk-a")
     code = world["service"]
     page = client.get(f"/counter/file/{code}")
-    page = client.post(f"/counter/file/{code}/citizen", data={"state": state_of(page), **CITIZEN,
-                                                              "consent_method": "otp"})
+    page = client.post(
+        f"/counter/file/{code}/citizen", data={"state": state_of(page), **CITIZEN, "consent_method": "otp"}
+    )
     assert page.status_code == 200 and 'name="code"' in page.get_data(as_text=True)
     sms = last_sms(app, CITIZEN["mobile"])
     assert "رضایت" in sms and "دفتر الف" in sms
@@ -127,8 +138,11 @@ def test_consent_by_sms_code_read_out_to_the_clerk(client, app, world):
     secret = re.search(r"\d{6}", sms).group(0)
     right = client.post(f"/counter/file/{code}/consent", data={"state": state_of(page), "code": secret})
     assert right.status_code == 200 and 'name="plate"' in right.get_data(as_text=True)
-    right = client.post(f"/counter/file/{code}/form", content_type="multipart/form-data", data={
-        "state": state_of(right), "plate": "x", "scan": (io.BytesIO(PDF), "a.pdf")})
+    right = client.post(
+        f"/counter/file/{code}/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(right), "plate": "x", "scan": (io.BytesIO(PDF), "a.pdf")},
+    )
     assert submit(client, code, right).status_code == 303
     with app.app_context():
         request = db.session.execute(db.select(Request)).scalar_one()
@@ -139,9 +153,16 @@ def test_consent_by_sms_code_read_out_to_the_clerk(client, app, world):
 
 def _ask_consent_code(client, code, national_code, mobile):
     page = client.get(f"/counter/file/{code}")
-    return client.post(f"/counter/file/{code}/citizen", data={
-        "state": state_of(page), "national_code": national_code, "full_name": "رضا پیاده", "mobile": mobile,
-        "consent_method": "otp"})
+    return client.post(
+        f"/counter/file/{code}/citizen",
+        data={
+            "state": state_of(page),
+            "national_code": national_code,
+            "full_name": "رضا پیاده",
+            "mobile": mobile,
+            "consent_method": "otp",
+        },
+    )
 
 
 def _consent_sms_count(app):
@@ -152,8 +173,9 @@ def _consent_sms_count(app):
 def test_a_clerk_cannot_send_a_flood_of_consent_sms(client, app, world):
     """40 numbers in a second once went out from one clerk's session; now 5 a minute, then a message."""
     sign_in_staff(client, "clerk-a")
-    answers = [_ask_consent_code(client, world["service"], f.national_code(7000 + n), f"0935{7000000 + n}")
-               for n in range(8)]
+    answers = [
+        _ask_consent_code(client, world["service"], f.national_code(7000 + n), f"0935{7000000 + n}") for n in range(8)
+    ]
     assert [r.status_code for r in answers] == [200] * 5 + [400] * 3
     refused = answers[5].get_data(as_text=True)
     assert "پیامک رضایت زیادی" in refused and "رضایت کاغذی" in refused
@@ -161,8 +183,10 @@ def test_a_clerk_cannot_send_a_flood_of_consent_sms(client, app, world):
     assert _consent_sms_count(app) == 5
     # paper consent still works for the walk-in
     page = client.get(f"/counter/file/{world['service']}")
-    paper = client.post(f"/counter/file/{world['service']}/citizen", data={
-        "state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "12"})
+    paper = client.post(
+        f"/counter/file/{world['service']}/citizen",
+        data={"state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "12"},
+    )
     assert paper.status_code == 200 and 'name="plate"' in paper.get_data(as_text=True)
 
 
@@ -174,23 +198,23 @@ def test_pressing_continue_again_for_the_same_citizen_sends_no_second_sms(client
     assert _consent_sms_count(app) == 1
 
 
-def test_an_office_cannot_send_a_flood_of_consent_sms_from_several_clerks(client, app, world):
+def test_an_office_cannot_send_a_flood_of_consent_sms_from_several_clerks(client, app, world, monkeypatch):
     with app.app_context():
         office = db.session.execute(db.select(Office).filter_by(code="11001")).scalar_one()
         for n in range(3):
             f.staff(Role.CLERK, username=f"clerk-a{n}", office=office)
         db.session.commit()
-    app.config["COUNTER_CONSENT_SMS_PER_OFFICE"] = "4 per minute"
-    try:
-        statuses = []
-        for n in range(3):
-            sign_in_staff(client, f"clerk-a{n}")
-            for k in range(2):
-                statuses.append(_ask_consent_code(client, world["service"], f.national_code(7100 + 2 * n + k),
-                                                  f"0935{7100000 + 2 * n + k}"))
-            client.post("/account/sign-out")
-    finally:
-        del app.config["COUNTER_CONSENT_SMS_PER_OFFICE"]
+    monkeypatch.setitem(app.config, "COUNTER_CONSENT_SMS_PER_OFFICE", "4 per minute")
+    statuses = []
+    for n in range(3):
+        sign_in_staff(client, f"clerk-a{n}")
+        for k in range(2):
+            statuses.append(
+                _ask_consent_code(
+                    client, world["service"], f.national_code(7100 + 2 * n + k), f"0935{7100000 + 2 * n + k}"
+                )
+            )
+        client.post("/account/sign-out")
     assert [r.status_code for r in statuses] == [200] * 4 + [400] * 2
     assert "از این دفتر" in statuses[4].get_data(as_text=True)
     assert _consent_sms_count(app) == 4
@@ -202,17 +226,28 @@ def test_an_office_cannot_send_a_flood_of_consent_sms_from_several_clerks(client
 def test_the_form_cannot_be_reached_without_consent(client, app, world):
     sign_in_staff(client, "clerk-a")
     page = client.get(f"/counter/file/{world['service']}")
-    response = client.post(f"/counter/file/{world['service']}/form", content_type="multipart/form-data",
-                           data={"state": state_of(page), "plate": "x", "scan": (io.BytesIO(PDF), "a.pdf")})
+    response = client.post(
+        f"/counter/file/{world['service']}/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(page), "plate": "x", "scan": (io.BytesIO(PDF), "a.pdf")},
+    )
     assert response.status_code == 400 and 'name="national_code"' in response.get_data(as_text=True)
 
 
 def test_bad_identity_is_explained_next_to_the_field_and_kept(client, world):
     sign_in_staff(client, "clerk-a")
     page = client.get(f"/counter/file/{world['service']}")
-    response = client.post(f"/counter/file/{world['service']}/citizen", data={
-        "state": state_of(page), "national_code": "1234567890", "full_name": "", "mobile": "0912",
-        "consent_method": "paper", "paper_number": ""})
+    response = client.post(
+        f"/counter/file/{world['service']}/citizen",
+        data={
+            "state": state_of(page),
+            "national_code": "1234567890",
+            "full_name": "",
+            "mobile": "0912",
+            "consent_method": "paper",
+            "paper_number": "",
+        },
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "کد ملی معتبر نیست" in body and "نام متقاضی را وارد کنید" in body
@@ -224,10 +259,15 @@ def test_a_missing_scan_and_a_bad_answer_keep_the_clerk_on_the_form(client, worl
     sign_in_staff(client, "clerk-a")
     code = world["service"]
     page = client.get(f"/counter/file/{code}")
-    page = client.post(f"/counter/file/{code}/citizen", data={"state": state_of(page), **CITIZEN,
-                                                              "consent_method": "paper", "paper_number": "7"})
-    response = client.post(f"/counter/file/{code}/form", content_type="multipart/form-data",
-                           data={"state": state_of(page), "plate": "x" * 30})
+    page = client.post(
+        f"/counter/file/{code}/citizen",
+        data={"state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "7"},
+    )
+    response = client.post(
+        f"/counter/file/{code}/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(page), "plate": "x" * 30},
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 400 and "«تصویر سند» را پیوست کنید" in body and "طولانی‌تر" in body
 
@@ -245,8 +285,10 @@ def test_the_search_lists_only_fileable_services_and_an_exact_code_goes_straight
     sign_in_staff(client, "clerk-a")
     listing = client.get("/counter/").get_data(as_text=True)
     assert "صدور المثنی کارت خودرو" in listing
-    assert not any(title in listing for title in ("خدمت pending", "خدمت rejected", "خدمت revoked",
-                                                  "خدمت واگذارنشده", "خدمت استان دیگر"))
+    assert not any(
+        title in listing
+        for title in ("خدمت pending", "خدمت rejected", "خدمت revoked", "خدمت واگذارنشده", "خدمت استان دیگر")
+    )
     assert "صدور المثنی" in client.get("/counter/?q=" + "كارت خودرو").get_data(as_text=True)  # Arabic ك folded
     jump = client.get("/counter/?q=" + world["service"].translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
     assert jump.status_code == 302 and jump.headers["Location"].endswith(f"/counter/file/{world['service']}")
@@ -262,9 +304,18 @@ def test_clerk_cannot_file_a_service_that_is_not_approved_for_the_office(client,
     # Posting directly: a genuine state for the good service, sent to the blocked one's steps.
     page = to_fees(client, world["service"])
     for step in ("citizen", "form", "submit"):
-        response = client.post(f"/counter/file/{blocked}/{step}", data={
-            "state": state_of(page), "fees_seen": fees_seen(page), "method": "cash", **CITIZEN,
-            "consent_method": "paper", "paper_number": "1", "plate": "x"})
+        response = client.post(
+            f"/counter/file/{blocked}/{step}",
+            data={
+                "state": state_of(page),
+                "fees_seen": fees_seen(page),
+                "method": "cash",
+                **CITIZEN,
+                "consent_method": "paper",
+                "paper_number": "1",
+                "plate": "x",
+            },
+        )
         assert response.status_code == 302 and response.headers["Location"].endswith("/counter/")
     with app.app_context():
         assert db.session.query(Request).count() == 0 and db.session.query(Payment).count() == 0
@@ -275,6 +326,7 @@ def test_revoking_during_a_filing_stops_it_at_submission(client, app, world):
     page = to_fees(client, world["service"])
     with app.app_context():
         from app.models import Outsourcing
+
         db.session.execute(db.update(Outsourcing).values(status="revoked"))
         db.session.commit()
     response = submit(client, world["service"], page)
@@ -316,8 +368,10 @@ def test_changed_fees_are_shown_again_before_filing(client, app, world):
     page = to_fees(client, world["service"])
     with app.app_context():
         from app.models import Outsourcing
-        db.session.execute(db.update(Outsourcing).where(Outsourcing.status == "approved")
-                           .values(counter_fee_rial=90_000))
+
+        db.session.execute(
+            db.update(Outsourcing).where(Outsourcing.status == "approved").values(counter_fee_rial=90_000)
+        )
         db.session.commit()
     response = submit(client, world["service"], page)
     assert response.status_code == 400 and "۹۰٬۰۰۰ ریال" in response.get_data(as_text=True)
@@ -333,8 +387,11 @@ def test_back_from_the_fees_shows_the_form_as_filled(client, world):
     body = back.get_data(as_text=True)
     assert back.status_code == 200 and "۱۲ب۳۴۵-۶۶" in body and "سند.pdf" in body
     # the scan stays attached: continuing without choosing it again works
-    again = client.post(f"/counter/file/{world['service']}/form", content_type="multipart/form-data",
-                        data={"state": state_of(back), "plate": "۱۲ب۳۴۵-۶۶"})
+    again = client.post(
+        f"/counter/file/{world['service']}/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(back), "plate": "۱۲ب۳۴۵-۶۶"},
+    )
     assert again.status_code == 200 and 'name="method"' in again.get_data(as_text=True)
 
 
@@ -352,10 +409,16 @@ def test_an_existing_account_keeps_its_name_and_mobile(client, app, world):
 
 # --- who sees what -----------------------------------------------------------------------------------------
 
+
 def test_other_roles_have_no_counter(client, world):
     sign_in_staff(client, "officer")
-    for path in ("/counter/", f"/counter/file/{world['service']}", "/counter/requests", "/counter/ledger",
-                 "/counter/offices/11001/ledger"):
+    for path in (
+        "/counter/",
+        f"/counter/file/{world['service']}",
+        "/counter/requests",
+        "/counter/ledger",
+        "/counter/offices/11001/ledger",
+    ):
         assert client.get(path).status_code == 404
 
 
@@ -369,8 +432,11 @@ def test_clerk_of_another_office_cannot_see_requests_receipts_or_ledger(client, 
     assert code not in client.get("/counter/requests").get_data(as_text=True)
     searched = client.get(f"/counter/requests?code={code}").get_data(as_text=True)
     assert f"/counter/requests/{code}/receipt" not in searched
-    for path in ("/counter/offices/11001/ledger", "/counter/offices/11001/ledger.csv",
-                 "/counter/offices/11001/ledger/month.csv"):
+    for path in (
+        "/counter/offices/11001/ledger",
+        "/counter/offices/11001/ledger.csv",
+        "/counter/offices/11001/ledger/month.csv",
+    ):
         assert client.get(path).status_code == 404
     client.post("/account/sign-out")
     sign_in_staff(client, "manager-b")
@@ -391,14 +457,16 @@ def test_the_office_list_links_to_reprintable_receipts(client, app, world):
 
 # --- the receipt ---------------------------------------------------------------------------------------------
 
+
 def test_the_receipt_qr_code_encodes_the_public_tracking_address(client, app, world):
     sign_in_staff(client, "clerk-a")
     receipt = client.get(file_one(client, world["service"])).get_data(as_text=True)
     code = tracking_codes(app)[0]
     url = f"http://localhost/track?code={code}"
     assert url in receipt  # printed under the code for people without a scanner
-    expected = segno.make(url, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True, svgclass="qr",
-                                                                  title="کد QR نشانی پیگیری")
+    expected = segno.make(url, error="m", micro=False).svg_inline(
+        scale=1, border=4, omitsize=True, svgclass="qr", title="کد QR نشانی پیگیری"
+    )
     svg = re.search(r"<svg.*?</svg>", receipt, re.S).group(0)
     assert html.unescape(svg) == html.unescape(expected)
 
@@ -418,6 +486,7 @@ def test_the_receipt_uses_the_public_base_url_and_prints_on_80mm(client, app, wo
 
 # --- the day ledger -----------------------------------------------------------------------------------------
 
+
 def test_office_manager_closes_the_day_after_confirming_and_it_stays_closed(client, app, world):
     sign_in_staff(client, "clerk-a")
     file_one(client, world["service"])
@@ -432,15 +501,17 @@ def test_office_manager_closes_the_day_after_confirming_and_it_stays_closed(clie
     assert asked.status_code == 200 and "بله، روز را می‌بندم" in asked.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(DayClose).count() == 0
-    done = client.post("/counter/offices/11001/ledger/close",
-                       data={"counted_cash": "300000", "note": "کسری", "confirm": "yes"})
+    done = client.post(
+        "/counter/offices/11001/ledger/close", data={"counted_cash": "300000", "note": "کسری", "confirm": "yes"}
+    )
     assert done.status_code == 302
     with app.app_context():
         close = db.session.execute(db.select(DayClose)).scalar_one()
         assert (close.expected_cash_rial, close.counted_cash_rial, close.difference_rial) == (310_000, 300_000, -10_000)
         assert close.totals["office"]["requests"] == 2
-    again = client.post("/counter/offices/11001/ledger/close",
-                        data={"counted_cash": "310000", "confirm": "yes"}, follow_redirects=True)
+    again = client.post(
+        "/counter/offices/11001/ledger/close", data={"counted_cash": "310000", "confirm": "yes"}, follow_redirects=True
+    )
     assert "قبلاً بسته شده" in again.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(DayClose.counted_cash_rial)).scalar_one() == 300_000
@@ -499,14 +570,19 @@ def test_the_same_page_sent_twice_at_the_same_moment_files_once(client, app, wor
         body = urlencode({"state": state_of(page), "fees_seen": fees_seen(page), "method": "cash"})
         gate, answers = threading.Barrier(2), []
 
-        def send():
+        def send(gate=gate, body=body, answers=answers):
             conn = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
             gate.wait()
-            conn.request("POST", f"/counter/file/{world['service']}/submit", body=body, headers={
-                "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+            conn.request(
+                "POST",
+                f"/counter/file/{world['service']}/submit",
+                body=body,
+                headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+            )
             response = conn.getresponse()
             answers.append((response.status, response.getheader("Location")))
             conn.close()
+
         threads = [threading.Thread(target=send) for _ in range(2)]
         for t in threads:
             t.start()
@@ -520,8 +596,10 @@ def test_the_same_page_sent_twice_at_the_same_moment_files_once(client, app, wor
 
 # --- scans left by interrupted filings ---------------------------------------------------------------------
 
-def test_cleanup_removes_only_the_scans_an_interrupted_filing_left_behind(client, app, world, runner, tmp_path,
-                                                                       monkeypatch):
+
+def test_cleanup_removes_only_the_scans_an_interrupted_filing_left_behind(
+    client, app, world, runner, tmp_path, monkeypatch
+):
     import time
     from types import SimpleNamespace
 
