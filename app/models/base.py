@@ -1,10 +1,15 @@
 """Column helpers shared by every model module."""
 
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer
+from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, column
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import mapped_column
+
+# jsonb on PostgreSQL (compact, validated once on write, indexable); plain JSON text on SQLite.
+JSONDocument = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow():
@@ -23,3 +28,17 @@ def created_at():
 def new_public_id():
     """An unguessable handle for URLs, so row ids never leave the database."""
     return secrets.token_urlsafe(12)
+
+
+def one_of(name: str, values: Iterable[str]) -> CheckConstraint:
+    """CHECK that a column holds one of the model's constants; named ck_<table>_<column> by the naming convention.
+
+    The constant in the model is the single source: code validates against it and the database refuses the rest,
+    so a slip in any channel (or a hand-written UPDATE) cannot store a value nothing else understands.
+    """
+    return CheckConstraint(column(name).in_(tuple(values)), name=name)
+
+
+def not_negative(name: str) -> CheckConstraint:
+    """CHECK that an amount or a count is zero or more; named ck_<table>_<column>_not_negative."""
+    return CheckConstraint(column(name) >= 0, name=f"{name}_not_negative")

@@ -3,7 +3,6 @@
 from datetime import datetime
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Boolean,
     Column,
@@ -18,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import created_at, pk
+from app.models.base import JSONDocument, created_at, not_negative, one_of, pk
 
 
 class Province(db.Model):
@@ -44,12 +43,14 @@ class County(db.Model):
 
 class Agency(db.Model):
     CONNECTION_STATUSES = ("connected", "redirect", "not_connected")
+    LEVELS = ("national", "provincial")
+    __table_args__ = (one_of("connection_status", CONNECTION_STATUSES), one_of("level", LEVELS))
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     name_en: Mapped[str] = mapped_column(String(200), default="")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"), index=True)
-    level: Mapped[str] = mapped_column(String(16), default="national")  # national | provincial
+    level: Mapped[str] = mapped_column(String(16), default="national")
     province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
     connection_status: Mapped[str] = mapped_column(String(16), default="not_connected")
     website_url: Mapped[str] = mapped_column(String(500), default="")
@@ -126,8 +127,27 @@ class ServiceRevision(db.Model):
     """One version of a service card. Requests point at the revision they were filed under."""
 
     STATUSES = ("draft", "pending", "approved", "rejected")
+    SERVICE_TYPES = ("G2C", "G2B", "G2G")  # government to citizen, to business, to government
+    LEVELS = ("national", "provincial", "county", "municipal", "rural")
+    NATURES = ("sovereign", "operational")
+    # The four stages of a service, each done electronically or in person; all four electronic is "fully electronic".
     STAGES = ("information", "request", "production", "delivery")
-    __table_args__ = (UniqueConstraint("service_id", "number"),)
+    STAGE_MODES = ("electronic", "in_person")
+    __table_args__ = (
+        UniqueConstraint("service_id", "number"),
+        one_of("status", STATUSES),
+        one_of("service_type", SERVICE_TYPES),
+        one_of("level", LEVELS),
+        one_of("nature", NATURES),
+        one_of("stage_information", STAGE_MODES),
+        one_of("stage_request", STAGE_MODES),
+        one_of("stage_production", STAGE_MODES),
+        one_of("stage_delivery", STAGE_MODES),
+        not_negative("fee_rial"),
+        not_negative("duration_days"),
+        not_negative("in_person_visits"),
+        not_negative("yearly_volume"),
+    )
 
     id: Mapped[int] = pk()
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"), index=True)
@@ -135,30 +155,30 @@ class ServiceRevision(db.Model):
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
-    service_type: Mapped[str] = mapped_column(String(4), default="G2C")  # G2C | G2B | G2G
-    level: Mapped[str] = mapped_column(String(12), default="national")  # national … rural
-    nature: Mapped[str] = mapped_column(String(12), default="sovereign")  # sovereign | operational
+    service_type: Mapped[str] = mapped_column(String(4), default="G2C")
+    level: Mapped[str] = mapped_column(String(12), default="national")
+    nature: Mapped[str] = mapped_column(String(12), default="sovereign")
     audience: Mapped[str] = mapped_column(String(300), default="")
-    keywords: Mapped[list] = mapped_column(JSON, default=list)
-    conditions: Mapped[list] = mapped_column(JSON, default=list)
-    documents: Mapped[list] = mapped_column(JSON, default=list)
-    procedure: Mapped[list] = mapped_column(JSON, default=list)
-    channels: Mapped[list] = mapped_column(JSON, default=list)
-    cluster_slugs: Mapped[list] = mapped_column(JSON, default=list)
-    life_event_slugs: Mapped[list] = mapped_column(JSON, default=list)
-    province_codes: Mapped[list] = mapped_column(JSON, default=list)  # empty with offered_everywhere
+    keywords: Mapped[list] = mapped_column(JSONDocument, default=list)
+    conditions: Mapped[list] = mapped_column(JSONDocument, default=list)
+    documents: Mapped[list] = mapped_column(JSONDocument, default=list)
+    procedure: Mapped[list] = mapped_column(JSONDocument, default=list)
+    channels: Mapped[list] = mapped_column(JSONDocument, default=list)
+    cluster_slugs: Mapped[list] = mapped_column(JSONDocument, default=list)
+    life_event_slugs: Mapped[list] = mapped_column(JSONDocument, default=list)
+    province_codes: Mapped[list] = mapped_column(JSONDocument, default=list)  # empty with offered_everywhere
     offered_everywhere: Mapped[bool] = mapped_column(Boolean, default=True)
     fee_rial: Mapped[int] = mapped_column(BigInteger, default=0)
     duration_days: Mapped[int] = mapped_column(Integer, default=0)
     in_person_visits: Mapped[int] = mapped_column(Integer, default=0)
-    stage_information: Mapped[str] = mapped_column(String(10), default="in_person")  # electronic | in_person
+    stage_information: Mapped[str] = mapped_column(String(10), default="in_person")
     stage_request: Mapped[str] = mapped_column(String(10), default="in_person")
     stage_production: Mapped[str] = mapped_column(String(10), default="in_person")
     stage_delivery: Mapped[str] = mapped_column(String(10), default="in_person")
     online_url: Mapped[str] = mapped_column(String(500), default="")
     yearly_volume: Mapped[int] = mapped_column(BigInteger, default=0)
     # Forms are data: an ordered list of field definitions, versioned with the card.
-    form_definition: Mapped[list] = mapped_column(JSON, default=list)
+    form_definition: Mapped[list] = mapped_column(JSONDocument, default=list)
     form_version: Mapped[int] = mapped_column(Integer, default=1)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

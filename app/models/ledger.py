@@ -2,11 +2,11 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Date, DateTime, ForeignKey, Text, UniqueConstraint
+from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import pk, utcnow
+from app.models.base import JSONDocument, not_negative, pk, utcnow
 
 
 class DayClose(db.Model):
@@ -16,7 +16,15 @@ class DayClose(db.Model):
     were at closing, so the closed day reads the same forever even if a filing raced the close.
     """
 
-    __table_args__ = (UniqueConstraint("office_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("office_id", "day"),
+        not_negative("expected_cash_rial"),
+        not_negative("counted_cash_rial"),
+        # The difference may be negative (cash missing) but is always exactly counted - expected.
+        CheckConstraint(
+            column("difference_rial") == column("counted_cash_rial") - column("expected_cash_rial"), name="difference"
+        ),
+    )
     id: Mapped[int] = pk()
     office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))  # the unique (office, day) index serves lookups
     day: Mapped[date] = mapped_column(Date)
@@ -24,7 +32,7 @@ class DayClose(db.Model):
     counted_cash_rial: Mapped[int] = mapped_column(BigInteger)
     difference_rial: Mapped[int] = mapped_column(BigInteger)  # counted - expected: negative means cash is missing
     note: Mapped[str] = mapped_column(Text, default="")
-    totals: Mapped[dict] = mapped_column(JSON, default=dict)
+    totals: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     closed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     closed_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -6,27 +6,34 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import created_at, pk
+from app.models.base import created_at, not_negative, one_of, pk
 
 
 class SmsMessage(db.Model):
     """Every SMS the app sends; the local backend stops here, a gateway backend also delivers it."""
 
+    # What the message is for: "" when the sender gave no purpose (app/adapters/sms.py send()'s default).
+    PURPOSES = ("", "otp", "tracking", "status")
+    STATUSES = ("stored", "sent", "failed")
+    __table_args__ = (one_of("purpose", PURPOSES), one_of("status", STATUSES))
     id: Mapped[int] = pk()
     mobile: Mapped[str] = mapped_column(String(11), index=True)
     body: Mapped[str] = mapped_column(Text)
-    purpose: Mapped[str] = mapped_column(String(20), default="")  # otp | tracking | status
+    purpose: Mapped[str] = mapped_column(String(20), default="")
     backend: Mapped[str] = mapped_column(String(20), default="local")
-    status: Mapped[str] = mapped_column(String(12), default="stored")  # stored | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="stored")
     created_at = created_at()
 
 
 class OtpChallenge(db.Model):
     """A one-time code sent to a mobile; only its hash is kept, with the count of wrong tries."""
 
+    # Signing in, a citizen's consent to a counter filing, and proving a new mobile number before it replaces the old.
+    PURPOSES = ("sign_in", "counter_consent", "mobile_change")
+    __table_args__ = (one_of("purpose", PURPOSES), not_negative("attempts"))
     id: Mapped[int] = pk()
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
-    purpose: Mapped[str] = mapped_column(String(20), default="sign_in")  # sign_in | counter_consent
+    purpose: Mapped[str] = mapped_column(String(20), default="sign_in")
     national_code: Mapped[str] = mapped_column(String(10), index=True)
     mobile: Mapped[str] = mapped_column(String(11), index=True)
     code_hash: Mapped[str] = mapped_column(String(64))

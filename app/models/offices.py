@@ -6,10 +6,12 @@ from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import created_at, pk
+from app.models.base import created_at, not_negative, one_of, pk
 
 
 class Office(db.Model):
+    STATUSES = ("active", "suspended")
+    __table_args__ = (one_of("status", STATUSES),)
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -20,7 +22,7 @@ class Office(db.Model):
     opening_hours: Mapped[str] = mapped_column(String(200), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
-    status: Mapped[str] = mapped_column(String(12), default="active")  # active | suspended
+    status: Mapped[str] = mapped_column(String(12), default="active")
     created_at = created_at()
 
     province = relationship("Province")
@@ -39,6 +41,7 @@ class Outsourcing(db.Model):
     """An agency's proposal to let counter offices file one of its services; the latest decision rules."""
 
     STATUSES = ("pending", "approved", "rejected", "revoked")
+    __table_args__ = (one_of("status", STATUSES), not_negative("counter_fee_rial"))
     id: Mapped[int] = pk()
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
@@ -60,9 +63,11 @@ class Outsourcing(db.Model):
 class OutsourcingDecision(db.Model):
     """Proposal, approval, rejection, revocation or fee change: each a row with its reason."""
 
+    ACTIONS = ("propose", "approve", "reject", "revoke", "change_fee")
+    __table_args__ = (one_of("action", ACTIONS), not_negative("counter_fee_rial"))
     id: Mapped[int] = pk()
     outsourcing_id: Mapped[int] = mapped_column(ForeignKey("outsourcing.id", ondelete="CASCADE"), index=True)
-    action: Mapped[str] = mapped_column(String(16))  # propose | approve | reject | revoke | change_fee
+    action: Mapped[str] = mapped_column(String(16))
     counter_fee_rial: Mapped[int] = mapped_column(BigInteger, default=0)
     reason: Mapped[str] = mapped_column(Text, default="")
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

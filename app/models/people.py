@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import created_at, pk
+from app.models.base import created_at, one_of, pk
 
 
 class Role:
@@ -34,6 +34,7 @@ class Role:
 
 
 class User(UserMixin, db.Model):
+    __table_args__ = (one_of("role", Role.ALL),)
     id: Mapped[int] = pk()
     # Public handle for URLs and sessions, so row ids never leave the database.
     public_id: Mapped[str] = mapped_column(String(32), unique=True)

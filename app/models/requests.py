@@ -2,19 +2,60 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    column,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import created_at, pk, utcnow
+from app.models.base import JSONDocument, created_at, not_negative, one_of, pk, utcnow
 
 
 class Request(db.Model):
+    # Every state of the one state machine (app/requests/workflow.py); the database refuses any other.
+    STATUSES = (
+        "draft",
+        "submitted",
+        "in_review",
+        "needs_info",
+        "resubmitted",
+        "approved",
+        "rejected",
+        "delivered",
+        "withdrawn",
+    )
+    # Filed and not yet decided: the SLA clock runs, the citizen may still withdraw.
+    OPEN_STATUSES = ("submitted", "in_review", "needs_info", "resubmitted")
+    # What the desk still has to act on: the open requests and the approved ones waiting for delivery.
+    DESK_STATUSES = OPEN_STATUSES + ("approved",)
     CHANNELS = ("online", "counter", "api")
+    CONSENT_METHODS = ("", "otp", "paper")  # "" for online filings, where the applicant files themself
     __table_args__ = (
         Index("ix_request_agency_status_submitted", "agency_id", "status", "submitted_at"),
         Index("ix_request_office_submitted", "office_id", "submitted_at"),
         Index("ix_request_applicant_created", "applicant_id", "created_at"),
+        # The desk inbox: one agency's requests still to act on, oldest first, paged by (submitted_at, id).
+        Index(
+            "ix_request_desk_inbox",
+            "agency_id",
+            "submitted_at",
+            "id",
+            postgresql_where=column("status").in_(DESK_STATUSES),
+            sqlite_where=column("status").in_(DESK_STATUSES),
+        ),
+        one_of("status", STATUSES),
+        one_of("channel", CHANNELS),
+        one_of("consent_method", CONSENT_METHODS),
     )
     id: Mapped[int] = pk()
     # Allocated at submission; drafts have none. Unique, random, Damm-checked (identifiers.py).
@@ -34,7 +75,7 @@ class Request(db.Model):
     consent_method: Mapped[str] = mapped_column(String(12), default="")  # otp | paper
     consent_reference: Mapped[str] = mapped_column(String(64), default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
-    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    answers: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     result_note: Mapped[str] = mapped_column(Text, default="")
     created_at = created_at()
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
@@ -44,6 +85,7 @@ class Request(db.Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Row version for optimistic concurrency: two desk actions or two submits of one draft cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     service = relationship("Service")
     revision = relationship("ServiceRevision")
@@ -55,10 +97,26 @@ class Request(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="request", order_by="Attachment.id")
     payments: Mapped[list["Payment"]] = relationship(back_populates="request", order_by="Payment.id")
 
+    @classmethod
+    def awaiting_desk(cls) -> ColumnElement[bool]:
+        """The inbox's default filter, with the statuses written into the SQL as literals: the planners use the
+        partial index ix_request_desk_inbox only when they can see that the query's condition implies its WHERE,
+        which a bound parameter does not show them."""
+        return cls.status.in_(bindparam("desk_statuses", list(cls.DESK_STATUSES), expanding=True, literal_execute=True))
+
 
 class RequestEvent(db.Model):
     """One step of a request's life: a state change or a message. The citizen's timeline is these rows."""
 
+    # The actions of the state machine's transition table (app/requests/workflow.py TRANSITIONS).
+    ACTIONS = ("submit", "take", "ask_info", "answer", "approve", "reject", "deliver", "withdraw", "message")
+    ACTOR_KINDS = ("citizen", "agency", "office", "system")
+    __table_args__ = (
+        one_of("action", ACTIONS),
+        one_of("actor_kind", ACTOR_KINDS),
+        one_of("from_status", ("",) + Request.STATUSES),
+        one_of("to_status", ("",) + Request.STATUSES),
+    )
     id: Mapped[int] = pk()
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
     action: Mapped[str] = mapped_column(String(24))
@@ -76,11 +134,14 @@ class RequestEvent(db.Model):
 
 
 class Attachment(db.Model):
+    # What the applicant uploaded, what the agency attached to a message, and the result document it delivered.
+    KINDS = ("applicant", "agency", "result")
+    __table_args__ = (one_of("kind", KINDS), not_negative("size"))
     id: Mapped[int] = pk()
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("request_event.id"))
-    kind: Mapped[str] = mapped_column(String(12), default="applicant")  # applicant | result
+    kind: Mapped[str] = mapped_column(String(12), default="applicant")
     field_name: Mapped[str] = mapped_column(String(64), default="")
     original_name: Mapped[str] = mapped_column(String(255))
     content_type: Mapped[str] = mapped_column(String(100))
@@ -99,10 +160,15 @@ class Payment(db.Model):
     """One fee taken for a request: government fee or counter fee, with how it was paid."""
 
     KINDS = ("government_fee", "counter_fee")
-    METHODS = ("cash", "card", "online")
+    # How a counter clerk takes the money: cash or the office's card terminal. (Online payment does not exist yet;
+    # it arrives with a payment adapter and a migration that widens this list.)
+    METHODS = ("cash", "card")
     __table_args__ = (
         UniqueConstraint("request_id", "kind"),
         Index("ix_payment_office_created", "office_id", "created_at"),
+        one_of("kind", KINDS),
+        one_of("method", METHODS),
+        not_negative("amount_rial"),
     )
     id: Mapped[int] = pk()
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id", ondelete="CASCADE"))
