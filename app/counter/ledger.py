@@ -451,8 +451,9 @@ def month_csv(office, first, last):
     return _csv(header, rows)
 
 
-def method_label(method):
-    return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)"), "online": _("برخط")}.get(method, method)
+def method_label(method: str) -> str:
+    """How a Payment.METHODS value reads on receipts and in the ledger."""
+    return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)")}.get(method, method)
 
 
 def kind_label(kind):

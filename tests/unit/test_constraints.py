@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.administration import offices
 from app.catalogue import queries as catalogue
+from app.counter import fees, ledger
 from app.extensions import db
 from app.models import (
     Agency,
@@ -135,7 +136,7 @@ def test_database_refuses_a_negative_card_fee(ctx):
     db.session.rollback()
 
 
-def test_every_enumerated_value_has_its_label():
+def test_every_enumerated_value_has_its_label(app):
     """The labels the pages show and the constants the database enforces name the same values."""
     assert set(workflow.STATUS_LABELS) == set(Request.STATUSES)
     assert {t.action for t in workflow.TRANSITIONS} == set(RequestEvent.ACTIONS)
@@ -148,6 +149,12 @@ def test_every_enumerated_value_has_its_label():
     assert set(catalogue.CONNECTION_STATUSES) == set(Agency.CONNECTION_STATUSES)
     assert set(catalogue.AGENCY_LEVELS) == set(Agency.LEVELS)
     assert set(offices.STATUS_LABELS) == set(Office.STATUSES)
+    with app.test_request_context():
+        assert {method: ledger.method_label(method) for method in Payment.METHODS} == {
+            "cash": "نقد",
+            "card": "کارت (پایانهٔ فروش)",
+        }
+    assert fees.COUNTER_METHODS == Payment.METHODS == ("cash", "card")
     assert set(Role.ALL) == {
         "citizen",
         "clerk",
