@@ -9,6 +9,8 @@ import logging
 import urllib.request
 
 from flask import current_app
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import SmsMessage
@@ -32,13 +34,24 @@ def send(mobile, text, purpose=""):
     return message
 
 
+# Messages waiting for their transaction, kept on the session that wrote them (Session.info).
+_PENDING = "sms_pending"
+
+
 def _deliver_after_commit(message):
+    """Post the message when the transaction that wrote its row commits; a rollback drops it with the row.
+
+    Kept on this context's own session: a listener on the scoped session would be shared by every session and
+    fire on whichever committed next, also after this one rolled back."""
     config = current_app.config
     url, token = config.get("SMS_HTTP_URL", ""), config.get("SMS_HTTP_TOKEN", "")
     payload = json.dumps({"to": message.mobile, "text": message.body}).encode()
+    db.session().info.setdefault(_PENDING, []).append((url, token, payload, message.mobile))
 
-    @db.event.listens_for(db.session, "after_commit", once=True)
-    def _post(_session):
+
+@sa_event.listens_for(Session, "after_commit")
+def _post_pending(session):
+    for url, token, payload, mobile in session.info.pop(_PENDING, []):
         request = urllib.request.Request(
             url,
             data=payload,
@@ -50,4 +63,9 @@ def _deliver_after_commit(message):
                 pass
         except OSError:
             # The outbox row stays; an operator can resend. The person can also ask for a new code.
-            log.exception("SMS gateway failed for message to %s", message.mobile)
+            log.exception("SMS gateway failed for message to %s", mobile)
+
+
+@sa_event.listens_for(Session, "after_rollback")
+def _drop_pending(session):
+    session.info.pop(_PENDING, None)

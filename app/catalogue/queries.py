@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.search import index as search_index
 from app.core.pagination import paginate
+from app.core.persian import persian_sort_key
 from app.counter import fees
 from app.extensions import db
 from app.models import (
@@ -57,14 +58,6 @@ CONNECTION_STATUSES = {
     "not_connected": _l("هنوز متصل نشده"),
 }
 AGENCY_LEVELS = {"national": _l("ملی"), "provincial": _l("استانی")}
-
-# Persian alphabetical order; Unicode code points put پ چ ژ گ after every Arabic letter.
-_ALPHABET = "آاأبپتثجچحخدذرزژسشصضطظعغفقکگلمنوهیئ"
-_ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
-
-
-def persian_sort_key(text):
-    return [_ORDER.get(ch, 100 + ord(ch)) for ch in text or ""]
 
 
 def _published():

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue import queries as catalogue
 from app.catalogue.search import index as search_index
-from app.core.persian import ZWNJ, fold_digits
+from app.core.persian import clean_text, fold_digits, parse_whole_number
 from app.extensions import db
 from app.models import Agency, Cluster, LifeEvent, Province, Service, ServiceRevision, Synonym, utcnow
 from app.requests.formdefs import check_definition
@@ -255,25 +254,6 @@ def join_list(items):
 
 # --- cleaning values ----------------------------------------------------------------------------------------
 
-_ARABIC_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
-
-
-def clean_text(value):
-    """Text as a person will read it: Persian ی/ک, no control or direction characters, single spaces.
-
-    Digits and diacritics stay as written (display turns digits Persian anyway); cleaning twice changes nothing.
-    """
-    if value is None:
-        return ""
-    text = str(value).translate(_ARABIC_LETTERS)
-    text = "".join(
-        ch
-        for ch in text
-        if ch == ZWNJ or ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn")
-    )
-    words = (re.sub(ZWNJ + "+", ZWNJ, word).strip(ZWNJ) for word in text.split())
-    return " ".join(word for word in words if word)
-
 
 def name_key(text):
     """How names are matched: spelling, spacing and ZWNJ do not matter ("حمل‌ونقل" == "حمل و نقل")."""
@@ -392,9 +372,8 @@ def _count(value):
         return value if value >= 0 else None
     if isinstance(value, float):
         return int(value) if value >= 0 and value.is_integer() else None
-    text = re.sub(r"[\s,٬،_]", "", fold_digits(str(value)))
-    text = re.sub(r"\.0+$", "", text)
-    return int(text) if re.fullmatch(r"[0-9]{1,19}", text) else None
+    # A spreadsheet's "12.0" is a whole number too.
+    return parse_whole_number(re.sub(r"\.0+$", "", fold_digits(str(value)).strip()), max_digits=19)
 
 
 def _texts(value):

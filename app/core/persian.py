@@ -18,11 +18,18 @@ _ARABIC_DIGITS = "٠١٢٣٤٥٦٧٨٩"
 _FOLD_DIGITS = str.maketrans(_PERSIAN_DIGITS + _ARABIC_DIGITS, "0123456789" * 2)
 _TO_PERSIAN = str.maketrans("0123456789", _PERSIAN_DIGITS)
 
-_STORAGE_MAP = str.maketrans(
+# The 32 letters in alphabetical order. Code points put پ چ ژ گ after every Arabic letter, so sorting and
+# letter-by-letter keys (the search index's trigram key) start from this one list.
+PERSIAN_ALPHABET = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
+# Sorting: آ comes first, أ sorts with ا and ئ after ی; anything else after the alphabet, by code point.
+_COLLATION = {ch: i for i, ch in enumerate("آ" + PERSIAN_ALPHABET[0] + "أ" + PERSIAN_ALPHABET[1:] + "ئ")}
+
+# Storing: Arabic ي ى ك are the same letters as Persian ی ک typed on an Arabic keyboard; the tatweel only stretches
+# a word. Diacritics, hamza forms (تأمین، مؤسسه، زمینهٔ) and digits are what the person wrote and stay.
+_STORAGE_MAP = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک", "\u0640": None})
+# Comparing (and searching): spelling variants fold too, diacritics go and digits become ASCII.
+_COMPARISON_MAP = str.maketrans(
     {
-        "ي": "ی",
-        "ى": "ی",
-        "ك": "ک",
         "ة": "ه",
         "أ": "ا",
         "إ": "ا",
@@ -30,12 +37,11 @@ _STORAGE_MAP = str.maketrans(
         "ؤ": "و",
         # Diacritics are stripped, so "خانهٔ" becomes "خانه"; fold the precomposed ۀ the same way.
         "ۀ": "ه",
-        "\u0640": None,
         "\u0670": None,
         **{chr(c): None for c in range(0x064B, 0x0660)},
     }
 )
-_STORAGE_MAP.update(_FOLD_DIGITS)
+_COMPARISON_MAP.update(_FOLD_DIGITS)
 
 # Full NFKC would also rewrite things people typed on purpose (ligatures, superscripts,
 # full-width forms), so only Arabic presentation forms -- legacy encodings and PDF copy/paste -- are folded.
@@ -65,19 +71,36 @@ def to_persian_digits(value) -> str:
 
 
 def _is_invisible(ch: str) -> bool:
-    # Cf covers bidi controls, ZWJ, ZWSP, BOM, soft hyphen and the Arabic letter mark in one rule;
-    # ZWNJ is the only format character with meaning in Persian spelling.
-    return ch != ZWNJ and not ch.isspace() and unicodedata.category(ch) in ("Cc", "Cf", "Cs")
+    # Cc/Cf/Cs cover bidi controls, ZWJ, ZWSP, BOM, soft hyphen and the Arabic letter mark in one rule; Co/Cn
+    # (private use, unassigned) are no text at all. ZWNJ is the only format character with meaning in Persian.
+    return ch != ZWNJ and not ch.isspace() and unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn")
 
 
-def normalize(text) -> str:
-    """Canonical form for storage: Persian letters, ASCII digits, single spaces, sane ZWNJs."""
+def _tidy(text: str) -> str:
+    """Single spaces; a ZWNJ only inside a word, never doubled."""
+    words = (re.sub(ZWNJ + "+", ZWNJ, word).strip(ZWNJ) for word in text.split())
+    return " ".join(word for word in words if word)
+
+
+def clean_text(text) -> str:
+    """The one form for storing text a person will read (names, titles, addresses, imported or typed in a form):
+    Persian ی/ک, no control, direction or invisible characters, single spaces, ZWNJ only inside words. Digits,
+    diacritics and hamza forms stay as written; cleaning twice changes nothing."""
     if text is None:
         return ""
     text = _PRESENTATION_FORMS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), str(text))
-    text = "".join(ch for ch in text.translate(_STORAGE_MAP) if not _is_invisible(ch))
-    words = (re.sub(ZWNJ + "+", ZWNJ, word).strip(ZWNJ) for word in text.split())
-    return " ".join(word for word in words if word)
+    return _tidy("".join(ch for ch in text.translate(_STORAGE_MAP) if not _is_invisible(ch)))
+
+
+def normalize(text) -> str:
+    """The form for comparing and searching, not for storing: clean_text() with spelling variants folded
+    (ة أ ؤ ۀ), diacritics removed and ASCII digits, so "مؤسسهٔ ۱" and "موسسه 1" are one."""
+    return _tidy(clean_text(text).translate(_COMPARISON_MAP))
+
+
+def persian_sort_key(text) -> list[int]:
+    """Sorts Persian names in alphabetical order (plain code-point order puts پ after ی)."""
+    return [_COLLATION.get(ch, 100 + ord(ch)) for ch in text or ""]
 
 
 def _search_fold(text: str) -> str:

@@ -1,5 +1,6 @@
 """The one filing path: every request, online, at a counter or through the API, is created here."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from app.adapters import sms
 from app.core.errors import RuleError
 from app.core.identifiers import format_tracking_code, new_tracking_code
 from app.extensions import db
-from app.models import Request, new_public_id
+from app.models import Attachment, Office, Payment, Request, Service, User, new_public_id
 from app.permissions import service_fileable_at
 from app.requests import workflow
 from app.requests.attachments import discard
@@ -29,24 +30,27 @@ class FilingError(RuleError):
 class Filing:
     """Everything that is filed together; payments and attachments ride in the same transaction."""
 
-    service: object
-    applicant: object
+    service: Service
+    applicant: User
     answers: dict
     channel: str = "online"
-    actor: object = None
+    actor: User | None = None
     idempotency_key: str | None = None
-    office: object = None
-    attachments: list = field(default_factory=list)
-    payments: list = field(default_factory=list)
+    office: Office | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    payments: list[Payment] = field(default_factory=list)
     consent_method: str = ""
     consent_reference: str = ""
-    draft: object = None
+    draft: Request | None = None
 
 
-def existing_for_key(key):
+def existing_for_key(key: str | None) -> Request | None:
+    """The request filed with this idempotency key, read afresh: when it was a draft this session has already
+    loaded, the row's new tracking code and status replace what was read before it was submitted."""
     if not key:
         return None
-    return db.session.execute(db.select(Request).filter_by(idempotency_key=key)).scalar_one_or_none()
+    query = db.select(Request).filter_by(idempotency_key=key).execution_options(populate_existing=True)
+    return db.session.execute(query).scalar_one_or_none()
 
 
 def file_request(filing: Filing) -> Request:
@@ -150,7 +154,9 @@ def _check_fileable(filing):
     return revision
 
 
-def save_draft(service, applicant, answers, draft=None, files=()):
+def save_draft(
+    service: Service, applicant: User, answers: dict, draft: Request | None = None, files: Sequence[Attachment] = ()
+) -> Request:
     """Create or update the applicant's draft; drafts have no tracking code and only their owner sees them.
 
     A draft keeps what was typed as typed (raw form values); only submission turns answers canonical."""

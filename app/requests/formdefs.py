@@ -25,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validators as identifier_validators
 from app.core.errors import RuleError
-from app.core.persian import jalali_date, local_number, normalize, parse_jalali_date, parse_whole_number
+from app.core.persian import clean_text, jalali_date, local_number, parse_jalali_date, parse_whole_number
 from app.requests import attachments
 
 log = logging.getLogger("panjereh")
@@ -242,7 +242,7 @@ def answers_from(form, definition):
             continue
         if kind == "address":
             parts = {
-                part: normalize(getattr(form, f"{name}__{part}").data or "") for part in ("province", "county", "text")
+                part: clean_text(getattr(form, f"{name}__{part}").data or "") for part in ("province", "county", "text")
             }
             if any(parts.values()):
                 answers[name] = parts

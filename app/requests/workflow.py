@@ -4,6 +4,7 @@ Desk, account, counter and API ask check() whether an action is allowed and call
 filing.file_request submits a draft (through record_submission). None changes Request.status itself.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.adapters import sms
 from app.core.errors import RuleError
 from app.extensions import db
-from app.models import RequestEvent, Role, utcnow
+from app.models import Attachment, Request, RequestEvent, Role, User, utcnow
 
 CITIZEN, OFFICER, SYSTEM, CLERK = "citizen", "officer", "system", "clerk"
 
@@ -94,7 +95,7 @@ class ChangedError(WorkflowError):
 CHANGED = _l("این درخواست همین حالا تغییر کرد؛ صفحه را دوباره باز کنید.")
 
 
-def actor_kind(user):
+def actor_kind(user: User | None) -> str | None:
     """How a user acts on a request; None when they have no part in it."""
     if user is None:
         return SYSTEM
@@ -107,7 +108,7 @@ def actor_kind(user):
     return None
 
 
-def allowed_actions(request, user):
+def allowed_actions(request: Request, user: User | None) -> list[Transition]:
     kind = actor_kind(user)
     return [t for t in TRANSITIONS if request.status in t.sources and kind in t.actors and t.action != "submit"]
 
@@ -118,7 +119,14 @@ def status_label(status: str) -> str:
     return str(label) if label is not None else str(status)
 
 
-def check(request, action: str, user, message: str = "", attachments=(), result_note: str | None = None) -> str | None:
+def check(
+    request: Request,
+    action: str,
+    user: User | None,
+    message: str = "",
+    attachments: Sequence[object] = (),
+    result_note: str | None = None,
+) -> str | None:
     """Whether `user` may take `action` on `request` now: None, or the Persian reason why not.
 
     The one place that says so: advance() refuses what it refuses, and the desk, the account pages and the API
@@ -140,7 +148,14 @@ def check(request, action: str, user, message: str = "", attachments=(), result_
     return None
 
 
-def advance(request, action: str, user, message: str = "", attachments=(), result_note: str | None = None):
+def advance(
+    request: Request,
+    action: str,
+    user: User | None,
+    message: str = "",
+    attachments: Sequence[Attachment] = (),
+    result_note: str | None = None,
+) -> RequestEvent:
     """Apply one action, or raise WorkflowError and change nothing. The caller commits.
 
     The request's row is written (and its version checked) here, before any SMS is queued: when another action
@@ -158,7 +173,7 @@ def advance(request, action: str, user, message: str = "", attachments=(), resul
     return event
 
 
-def record_submission(request, user, attachments=()):
+def record_submission(request: Request, user: User | None, attachments: Sequence[Attachment] = ()) -> RequestEvent:
     """The submit event of a request that file_request has validated and given its tracking code; nothing else
     calls this. Nothing is flushed: file_request commits, and a clash surfaces there."""
     if request.status != "draft" or not request.tracking_code:

@@ -1,14 +1,17 @@
 """The one filing path: validation, tracking codes, one transaction, idempotency, counter rules."""
+
 import pytest
 
-from app.extensions import db
-from app.requests.filing import Filing, FilingError, file_request
 from app.core.identifiers import is_valid_tracking_code
+from app.extensions import db
 from app.models import Payment, Request, RequestEvent, Role, SmsMessage
+from app.requests.filing import Filing, FilingError, file_request
 from tests import factories as f
 
-FORM = [{"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
-        {"name": "visits", "type": "number", "label": "تعداد", "required": False, "min": 1, "max": 9}]
+FORM = [
+    {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
+    {"name": "visits", "type": "number", "label": "تعداد", "required": False, "min": 1, "max": 9},
+]
 
 
 @pytest.fixture
@@ -52,9 +55,16 @@ def test_a_key_reused_for_someone_else_is_refused(service):
 def test_a_request_keeps_the_revision_it_was_filed_under(service):
     from app.catalogue.queries import publish_revision
     from app.models import ServiceRevision
+
     request = f.filed(service, f.citizen(), {"plate": "x"})
-    newer = ServiceRevision(service=service, number=2, status="approved", title="عنوان تازه", form_version=2,
-                            form_definition=[{"name": "other", "type": "text", "label": "دیگر", "required": True}])
+    newer = ServiceRevision(
+        service=service,
+        number=2,
+        status="approved",
+        title="عنوان تازه",
+        form_version=2,
+        form_definition=[{"name": "other", "type": "text", "label": "دیگر", "required": True}],
+    )
     db.session.add(newer)
     db.session.flush()
     publish_revision(service, newer, [], [], [])
@@ -65,9 +75,18 @@ def test_a_request_keeps_the_revision_it_was_filed_under(service):
 
 
 def _counter_filing(service, office, clerk, key=None, applicant=None):
-    return Filing(service=service, applicant=applicant or f.citizen(), answers={"plate": "x"}, channel="counter", actor=clerk,
-                  office=office, idempotency_key=key, consent_method="paper", consent_reference="P-1",
-                  payments=[Payment(kind="counter_fee", amount_rial=50000, method="cash")])
+    return Filing(
+        service=service,
+        applicant=applicant or f.citizen(),
+        answers={"plate": "x"},
+        channel="counter",
+        actor=clerk,
+        office=office,
+        idempotency_key=key,
+        consent_method="paper",
+        consent_reference="P-1",
+        payments=[Payment(kind="counter_fee", amount_rial=50000, method="cash")],
+    )
 
 
 @pytest.mark.parametrize("status", [None, "pending", "rejected", "revoked"])
@@ -97,3 +116,54 @@ def test_counter_filing_records_office_clerk_and_one_payment_per_double_submit(s
     assert first.id == second.id
     assert first.channel == "counter" and first.office == office and first.filed_by == clerk
     assert db.session.query(Payment).count() == 1
+
+
+def test_a_submitted_draft_sent_again_under_another_key_is_refused(service):
+    from app.requests.filing import save_draft
+
+    applicant = f.citizen()
+    draft = save_draft(service, applicant, {"plate": "x"})
+    first = file_request(
+        Filing(
+            service=service,
+            applicant=applicant,
+            answers={"plate": "x"},
+            actor=applicant,
+            idempotency_key="a" * 20,
+            draft=draft,
+        )
+    )
+    with pytest.raises(FilingError) as error:
+        file_request(
+            Filing(
+                service=service,
+                applicant=applicant,
+                answers={"plate": "y"},
+                actor=applicant,
+                idempotency_key="b" * 20,
+                draft=draft,
+            )
+        )
+    assert error.value.message == "این پیش‌نویس قبلاً فرستاده شده است."
+    db.session.rollback()
+    assert db.session.query(RequestEvent).count() == 1 and first.answers == {"plate": "x"}
+
+
+def test_saving_a_draft_changed_meanwhile_in_another_tab_does_not_overwrite_it(service):
+    from sqlalchemy import update
+
+    from app.requests.filing import save_draft
+
+    applicant = f.citizen()
+    draft = save_draft(service, applicant, {"plate": "first"})
+    assert draft.answers == {"plate": "first"}  # read, as the apply page reads it
+    with db.engine.begin() as other:  # the other tab saves first
+        other.execute(
+            update(Request)
+            .where(Request.id == draft.id)
+            .values(answers={"plate": "other tab"}, version=Request.version + 1)
+        )
+    with pytest.raises(FilingError) as error:
+        save_draft(service, applicant, {"plate": "this tab"}, draft)
+    assert error.value.message == "این درخواست همین حالا تغییر کرد؛ صفحه را دوباره باز کنید."
+    assert db.session.get(Request, draft.id).answers == {"plate": "other tab"}

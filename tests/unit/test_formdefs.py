@@ -59,7 +59,7 @@ STORED = {
     "plate": "۱۲ب۳۴۵-۶۶", "story": "کارت خودرو در اسباب‌کشی گم شد.", "copies": 2, "price": 12500, "owner": OWNER,
     "phone": "09123456789", "zip": "1193653471", "born": "2024-03-20", "reason": "worn", "colour": "silver",
     "extras": ["post", "copy"], "insured": False,
-    "home": {"province": "23", "county": "تهران", "text": "خیابان ولی‌عصر، پلاک 12"},
+    "home": {"province": "23", "county": "تهران", "text": "خیابان ولی‌عصر، پلاک ۱۲"},
 }
 
 
@@ -226,10 +226,11 @@ def test_valid_answer_of_each_type_is_stored_canonically(applicant, name, typed,
     assert applicant.filed(applicant.post(VALID, **{name: typed}))[name] == stored
 
 
-def test_address_is_stored_as_province_code_county_and_normalised_text(applicant):
+def test_address_is_stored_as_province_code_county_and_cleaned_text(applicant):
+    # Cleaned as every stored text is (persian.clean_text): Persian ی/ک, single spaces; digits and ٔ as typed.
     answers = applicant.filed(applicant.post(VALID, home__province="07", home__county=" شيراز ",
-                                             home__text="  كوچهٔ ۳، پلاك ۱۴  "))
-    assert answers["home"] == {"province": "07", "county": "شیراز", "text": "کوچه 3، پلاک 14"}
+                                             home__text="  كوچهٔ ۳،‫ پلاك   ۱۴  "))
+    assert answers["home"] == {"province": "07", "county": "شیراز", "text": "کوچهٔ ۳، پلاک ۱۴"}
 
 
 def test_request_page_shows_answers_with_labels_jalali_date_and_persian_digits(applicant):

@@ -112,6 +112,19 @@ def test_unknown_cluster_names_become_clusters_with_stable_ascii_slugs(ctx):
     assert [c.slug for c in service_by_code("9004").clusters] == ["grdshgry-v-myras-frhngy"]
 
 
+def test_an_agency_name_typed_in_admin_is_stored_as_the_same_name_imported(app):
+    from werkzeug.datastructures import MultiDict
+
+    from app.web.admin.forms import AgencyEditForm
+    typed = " سازمان\u200f تأمين   اجتماعي\u200c "  # Arabic ي, a direction mark, loose spaces and ZWNJ
+    with app.test_request_context("/", method="POST"):
+        load([card("9000", "درست", agency_name=typed)])
+        imported = db.session.execute(select(Agency.name).filter_by(code="9100")).scalar_one()
+        form = AgencyEditForm(formdata=MultiDict({"name": typed}), meta={"csrf": False})
+        form.validate()
+    assert imported == form.name.data == "سازمان تأمین اجتماعی"  # the hamza of تأمین is kept by both
+
+
 def test_text_is_cleaned_for_display_but_keeps_digits_and_diacritics(ctx):
     assert clean_text("  كارت\u202eملي\u0000  عکس ۴×۶ زمینهٔ  \u200cسفید\u200c ") == "کارتملی عکس ۴×۶ زمینهٔ سفید"
     assert clean_text(clean_text("ثبت‌\u200cنام  ")) == clean_text("ثبت‌\u200cنام  ") == "ثبت\u200cنام"

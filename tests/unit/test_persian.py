@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.core.persian import (
+    PERSIAN_ALPHABET,
     TEHRAN,
     ZWNJ,
+    clean_text,
     fold_digits,
     format_number,
     format_rial,
@@ -22,6 +24,7 @@ from app.core.persian import (
     parse_jalali_date,
     parse_whole_number,
     persian_digits_enabled,
+    persian_sort_key,
     register_filters,
     search_variants,
     tehran_day_end,
@@ -150,6 +153,68 @@ def test_parse_whole_number_reads_back_any_formatted_number(n, script):
 )
 def test_normalize_examples(raw, expected):
     assert normalize(raw) == expected
+
+
+# --- clean_text: the one form for storing what people read (admin forms, the importer, addresses) -------------
+
+STORAGE_FORBIDDEN = set("يىك\u0640\u200b\u200d\ufeff\x00\ue000" + BIDI)
+
+
+@given(messy_text)
+def test_clean_text_is_idempotent(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+@given(messy_text)
+def test_clean_text_folds_arabic_letters_and_drops_invisible_characters(text):
+    out = clean_text(text)
+    assert not STORAGE_FORBIDDEN & set(out)
+    assert out == out.strip() and "  " not in out
+    assert all(not ch.isspace() or ch == " " for ch in out)
+    assert ZWNJ * 2 not in out and not out.startswith(ZWNJ) and not out.endswith(ZWNJ)
+    assert f" {ZWNJ}" not in out and f"{ZWNJ} " not in out
+
+
+@given(messy_text)
+def test_cleaning_before_storing_never_changes_how_text_compares_or_is_found(text):
+    assert normalize(clean_text(text)) == normalize(text)
+    assert normalize_for_search(clean_text(text)) == normalize_for_search(text)
+
+
+@given(st.lists(st.text(alphabet=PERSIAN_ALPHABET + "آ", min_size=1, max_size=6), min_size=2, max_size=4))
+def test_clean_text_keeps_a_zwnj_between_letters(parts):
+    joined = ZWNJ.join(parts)
+    assert clean_text(joined) == joined
+    assert clean_text(joined.replace(ZWNJ, ZWNJ * 3)) == joined
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        (None, ""),
+        ("علي كريمي", "علی کریمی"),
+        ("سازمان تأمین اجتماعی", "سازمان تأمین اجتماعی"),  # hamza forms are spelling, kept
+        ("مؤسسهٔ ۱۲", "مؤسسهٔ ۱۲"),  # diacritics and the digits typed are kept
+        ("پلاک 12", "پلاک 12"),
+        ("تهــــران", "تهران"),  # the tatweel only stretches
+        ("\u202bتهران\u202c\u200f", "تهران"),
+        ("ab\x00c\u200b\u200dd\ufeff\ue000", "abcd"),
+        ("می\u200c\u200c\u200cخواهم", "می\u200cخواهم"),
+        ("\u200cمی\u200cخواهم\u200c", "می\u200cخواهم"),
+        ("a\t\n b\u00a0\u00a0c", "a b c"),
+        ("ﻛﺘﺎﺏ ﻋﻠﻲ", "کتاب علی"),  # presentation forms from PDF copy and paste
+    ],
+)
+def test_clean_text_examples(raw, expected):
+    assert clean_text(raw) == expected
+
+
+def test_one_alphabet_sorts_persian_names_the_way_a_reader_expects():
+    assert len(PERSIAN_ALPHABET) == 32 and PERSIAN_ALPHABET[:4] == "ابپت" and PERSIAN_ALPHABET[-1] == "ی"
+    names = ["یزد", "گیلان", "پیشوا", "آمل", "ارومیه", "چالوس", "بم", "زنجان", "ژیان", "کرج"]
+    assert sorted(names, key=persian_sort_key) == ["آمل", "ارومیه", "بم", "پیشوا", "چالوس", "زنجان", "ژیان", "کرج",
+                                                   "گیلان", "یزد"]
 
 
 def test_normalize_leaves_other_compatibility_characters_alone():

@@ -1,4 +1,5 @@
 """The one state machine: every allowed transition works, every other one is refused and changes nothing."""
+
 import pytest
 
 from app.extensions import db
@@ -7,12 +8,29 @@ from app.requests import workflow
 from tests import factories as f
 
 # Written out by hand from the domain, never read from workflow.TRANSITIONS: the table under test.
-STATES = ("draft", "submitted", "in_review", "needs_info", "resubmitted", "approved", "rejected", "delivered",
-          "withdrawn")
+STATES = (
+    "draft",
+    "submitted",
+    "in_review",
+    "needs_info",
+    "resubmitted",
+    "approved",
+    "rejected",
+    "delivered",
+    "withdrawn",
+)
 ACTIONS = ("submit", "take", "ask_info", "answer", "approve", "reject", "deliver", "withdraw", "message")
 # Who acts: the applicant, the agency's staff, the counter's staff, the administrators, and nobody signed in.
-ACTORS = ("citizen", "agency_officer", "agency_manager", "clerk", "office_manager", "provincial_admin",
-          "national_admin", "system")
+ACTORS = (
+    "citizen",
+    "agency_officer",
+    "agency_manager",
+    "clerk",
+    "office_manager",
+    "provincial_admin",
+    "national_admin",
+    "system",
+)
 APPLICANT = {"citizen"}
 AGENCY = {"agency_officer", "agency_manager"}
 BOTH_SIDES = {"citizen", "agency_officer", "agency_manager"}
@@ -20,7 +38,8 @@ BOTH_SIDES = {"citizen", "agency_officer", "agency_manager"}
 # (state, action) -> (state afterwards, who may do it). Every pair not listed is refused to everyone, and
 # nothing is open to the administrators: they run the system, they do not decide requests.
 EXPECTED = {
-    ("draft", "submit"): ("submitted", {"citizen", "clerk", "office_manager", "system"}),  # online, counter, system
+    # ("draft", "submit") is refused here to everyone: only filing.file_request submits, through
+    # workflow.record_submission, once the answers are checked and the tracking code allocated (test_filing.py).
     ("submitted", "take"): ("in_review", AGENCY),
     ("resubmitted", "take"): ("in_review", AGENCY),
     ("in_review", "ask_info"): ("needs_info", AGENCY),
@@ -46,12 +65,17 @@ EXPECTED = {
 @pytest.fixture
 def people(ctx):
     owner, office = f.agency(), f.office()
-    return {"service": f.service(owner), "citizen": f.citizen(), "system": None,
-            "agency_officer": f.staff(Role.AGENCY_OFFICER, agency=owner),
-            "agency_manager": f.staff(Role.AGENCY_MANAGER, agency=owner),
-            "clerk": f.staff(Role.CLERK, office=office), "office_manager": f.staff(Role.OFFICE_MANAGER, office=office),
-            "provincial_admin": f.staff(Role.PROVINCIAL_ADMIN, province=f.province()),
-            "national_admin": f.staff(Role.NATIONAL_ADMIN)}
+    return {
+        "service": f.service(owner),
+        "citizen": f.citizen(),
+        "system": None,
+        "agency_officer": f.staff(Role.AGENCY_OFFICER, agency=owner),
+        "agency_manager": f.staff(Role.AGENCY_MANAGER, agency=owner),
+        "clerk": f.staff(Role.CLERK, office=office),
+        "office_manager": f.staff(Role.OFFICE_MANAGER, office=office),
+        "provincial_admin": f.staff(Role.PROVINCIAL_ADMIN, province=f.province()),
+        "national_admin": f.staff(Role.NATIONAL_ADMIN),
+    }
 
 
 def _request_in(people, status):
@@ -111,6 +135,7 @@ def test_delivering_needs_a_document_or_a_note(people):
 
 def test_decisions_notify_the_applicant_by_sms(people):
     from app.models import SmsMessage
+
     request = _request_in(people, "in_review")
     workflow.advance(request, "ask_info", people["agency_officer"], message="تصویر سند را بفرستید.")
     db.session.commit()
@@ -123,3 +148,67 @@ def test_timeline_names_the_agency_not_the_officer(people):
     event = workflow.advance(request, "take", people["agency_officer"])
     assert workflow.event_actor(event, request) == request.agency.name
     assert people["agency_officer"].full_name not in workflow.event_actor(event, request)
+
+
+def test_advance_refuses_to_submit_a_draft_whoever_asks(people):
+    from app.requests.filing import save_draft
+
+    draft = save_draft(people["service"], people["citizen"], {"description": "x" * 5000})
+    for actor in ACTORS:
+        with pytest.raises(workflow.WorkflowError) as error:
+            workflow.advance(draft, "submit", people[actor])
+        assert "فقط با فرستادن فرم" in error.value.message, actor
+        db.session.rollback()
+    assert draft.status == "draft" and draft.tracking_code is None and _events(draft) == 0
+
+
+def test_check_gives_the_reason_an_action_is_refused_and_none_when_it_is_allowed(people):
+    request = _request_in(people, "in_review")
+    officer = people["agency_officer"]
+    assert workflow.check(request, "approve", officer) is None
+    assert workflow.check(request, "reject", officer, message="مدرک ناخوانا است") is None
+    assert workflow.check(request, "reject", officer, message="  ") == "متن پیام یا دلیل را بنویسید."
+    assert (
+        workflow.check(request, "approve", people["citizen"]) == "شما نمی‌توانید این کار را روی این درخواست انجام دهید."
+    )
+    assert workflow.check(request, "deliver", officer) == "این کار در وضعیت «در حال بررسی» ممکن نیست."
+    assert workflow.check(request, "fly", officer) == "این کار شناخته نیست."
+
+
+def test_an_action_on_a_request_changed_meanwhile_is_refused_without_event_or_sms(people):
+    from sqlalchemy import update
+
+    from app.models import Request, SmsMessage
+
+    request = _request_in(people, "in_review")
+    assert request.status == "in_review"  # read, as the desk page reads it
+    with db.engine.begin() as other:  # another officer approves it in the meantime
+        other.execute(
+            update(Request).where(Request.id == request.id).values(status="approved", version=Request.version + 1)
+        )
+    with pytest.raises(workflow.ChangedError) as error:
+        workflow.advance(request, "reject", people["agency_officer"], message="مدرک ناخوانا است")
+    assert error.value.message == "این درخواست همین حالا تغییر کرد؛ صفحه را دوباره باز کنید."
+    db.session.rollback()
+    assert request.status == "approved"
+    assert _events(request) == 1  # the submission only
+    assert db.session.query(SmsMessage).filter_by(purpose="status").count() == 0
+
+
+def test_a_status_sms_leaves_only_with_the_commit_that_made_the_change(people, app, httpserver, monkeypatch):
+    import json
+
+    request = _request_in(people, "in_review")
+    httpserver.expect_request("/send", method="POST").respond_with_data("ok")
+    monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
+    monkeypatch.setitem(app.config, "SMS_HTTP_URL", httpserver.url_for("/send"))
+    workflow.advance(request, "approve", people["agency_officer"])
+    db.session.rollback()  # the approval did not happen, so its SMS must not leave either
+    f.citizen()
+    db.session.commit()  # a later, unrelated commit
+    assert httpserver.log == []
+    workflow.advance(request, "approve", people["agency_officer"])
+    db.session.commit()
+    assert len(httpserver.log) == 1
+    sent = json.loads(httpserver.log[0][0].data)
+    assert sent["to"] == people["citizen"].mobile and request.tracking_code in sent["text"]

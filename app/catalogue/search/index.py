@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.core.persian import normalize_for_search
+from app.core.persian import PERSIAN_ALPHABET, normalize_for_search
 from app.extensions import db
 from app.models import Agency, SearchTerm, Service, Setting
 
@@ -92,9 +92,8 @@ def document(service):
 
 # pg_trgm only counts letters and digits of the database's locale, and a C-locale database has no Persian
 # letters at all: the vocabulary's trigram key spells each Persian letter as one ASCII character instead.
-_PERSIAN_LETTERS = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 _KEY_CHARS = "abcdefghijklmnopqrstuvwxyz012345"
-_KEY = str.maketrans(dict(zip(_PERSIAN_LETTERS, _KEY_CHARS)))
+_KEY = str.maketrans(dict(zip(PERSIAN_ALPHABET, _KEY_CHARS, strict=True)))
 
 
 def trigram_key(term):

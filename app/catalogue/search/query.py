@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.search.index import JOINED, trigram_key, words
-from app.core.persian import normalize
+from app.core.persian import PERSIAN_ALPHABET, normalize
 from app.extensions import db
 from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
 
@@ -73,7 +73,6 @@ FILLERS = frozenset(
         "لطفا",
     ]
 )
-_PERSIAN_ALPHABET = "ابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی"
 _LATIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 TITLE = ("title",)
 
@@ -251,7 +250,7 @@ def within_one_edit(a, b):
 
 
 def _edits(word):
-    alphabet = _PERSIAN_ALPHABET if any(ch in _PERSIAN_ALPHABET for ch in word) else _LATIN_ALPHABET
+    alphabet = PERSIAN_ALPHABET if any(ch in PERSIAN_ALPHABET for ch in word) else _LATIN_ALPHABET
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found = {a + b[1:] for a, b in splits if b}
     found |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}

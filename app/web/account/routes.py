@@ -435,8 +435,7 @@ def act(code):
         # A draft has no request page to show the reason on; it is sent from its form (file_request) or not at all.
         return render_error(400, error)
     if error is not None:
-        form.message.errors = [error]
-        return _render_request(found, form, status=400)
+        return _refuse(found, form, error, 400)
     if action == "withdraw" and request.form.get("confirm") != "yes":
         return _render_request(found, form, confirm="withdraw")
     if not form.validate_on_submit():
@@ -447,12 +446,26 @@ def act(code):
             stored.append(attachments.store(upload, field_name="answer", uploaded_by=current_user))
         workflow.advance(found, action, current_user, message=form.message.data, attachments=stored)
         db.session.commit()
+    except workflow.ChangedError as error:  # the agency acted first: the page as it is now, and why
+        attachments.discard(stored)
+        return _refuse(found, form, error.message, 409)
     except (workflow.WorkflowError, attachments.UploadError) as error:
         attach(form, error, "message")
         attachments.discard(stored)
-        return _render_request(found, form, status=409 if isinstance(error, workflow.ChangedError) else 400)
+        return _render_request(found, form, status=400)
     flash(_("انجام شد."))
     return redirect(url_for(".request_page", code=found.tracking_code))
+
+
+def _refuse(found, form, message, status):
+    """The request page with why nothing was done: next to the message field while an action is left to take,
+    else on top of the page (a decided request shows no action form to carry it)."""
+    db.session.rollback()
+    if workflow.allowed_actions(found, current_user):
+        form.message.errors = [message]
+    else:
+        flash(message, "error")
+    return _render_request(found, form, status=status)
 
 
 @bp.get("/requests/<code>/files/<file_id>")

@@ -8,7 +8,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from app.core.persian import fold_digits, normalize, parse_jalali_date
+from app.core.persian import clean_text, fold_digits, parse_jalali_date
 from app.core.validators import RialField, Rials
 from app.models import Agency
 
@@ -44,8 +44,8 @@ class WebAddress:
         field.data = value
 
 
-def _normalized(value):
-    return normalize(value) if isinstance(value, str) else value
+def _cleaned(value):
+    return clean_text(value) if isinstance(value, str) else value
 
 
 # --- outsourcing ---------------------------------------------------------------------------------------
@@ -100,7 +100,7 @@ assert {c for c, _label in CONNECTION_CHOICES} == set(Agency.CONNECTION_STATUSES
 class AgencyEditForm(FlaskForm):
     name = StringField(
         _l("نام دستگاه"),
-        filters=[_normalized],
+        filters=[_cleaned],
         validators=[InputRequired(_l("نام دستگاه را وارد کنید.")), Length(max=200, message=TOO_LONG)],
     )
     name_en = StringField(_l("نام انگلیسی"), validators=[Optional(), Length(max=200, message=TOO_LONG)])
@@ -141,7 +141,7 @@ class OfficeForm(FlaskForm):
     )
     name = StringField(
         _l("نام دفتر"),
-        filters=[_normalized],
+        filters=[_cleaned],
         validators=[InputRequired(_l("نام دفتر را وارد کنید.")), Length(max=200, message=TOO_LONG)],
     )
     province = SelectField(
@@ -155,7 +155,7 @@ class OfficeForm(FlaskForm):
     )
     address = TextAreaField(
         _l("نشانی"),
-        filters=[_normalized],
+        filters=[_cleaned],
         validators=[InputRequired(_l("نشانی دفتر را وارد کنید.")), Length(max=500, message=TOO_LONG)],
     )
     phone = StringField(
@@ -168,7 +168,7 @@ class OfficeForm(FlaskForm):
     )
     opening_hours = StringField(
         _l("ساعت کار"),
-        filters=[_normalized],
+        filters=[_cleaned],
         validators=[InputRequired(_l("ساعت کار دفتر را وارد کنید.")), Length(max=200, message=TOO_LONG)],
         description=_l("مثلاً شنبه تا چهارشنبه ۸ تا ۱۶، پنجشنبه ۸ تا ۱۲"),
     )
@@ -200,7 +200,7 @@ class StaffForm(FlaskForm):
     )
     full_name = StringField(
         _l("نام و نام خانوادگی"),
-        filters=[_normalized],
+        filters=[_cleaned],
         validators=[InputRequired(_l("نام کارمند را وارد کنید.")), Length(max=200, message=TOO_LONG)],
     )
     role = SelectField(

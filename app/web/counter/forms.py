@@ -6,7 +6,7 @@ from wtforms import HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from app.core.persian import fold_digits, normalize
+from app.core.persian import clean_text, fold_digits
 from app.core.validators import Mobile, NationalCode, WholeNumber
 from app.counter import consent
 
@@ -38,7 +38,7 @@ class IdentifyForm(StepForm):
             InputRequired(_l("نام متقاضی را وارد کنید.")),
             Length(min=2, max=200, message=_l("نام باید ۲ تا ۲۰۰ نویسه باشد.")),
         ],
-        filters=[lambda value: normalize(value) if value else value],
+        filters=[lambda value: clean_text(value) if value else value],
         description=_l("همان‌گونه که در کارت ملی آمده است"),
     )
     mobile = StringField(

@@ -121,8 +121,7 @@ def act(code):
         result_note=form.result_note.data,
     )
     if error is not None:
-        form.message.errors = [error]
-        return _render(found, form, status=400)
+        return _refuse(found, form, error, 400)
     if action in CONFIRM and request.form.get("confirm") != "yes":
         return _render(found, form, confirm=action)
     stored = []
@@ -145,10 +144,23 @@ def act(code):
             result_note=form.result_note.data,
         )
         db.session.commit()
+    except workflow.ChangedError as error:  # another officer acted first: the page as it is now, and why
+        attachments.discard(stored)
+        return _refuse(found, form, error.message, 409)
     except (workflow.WorkflowError, attachments.UploadError) as error:
         attach(form, error, "message")
         attachments.discard(stored)
-        # Another officer acted first: the page is shown as it is now, with the message.
-        return _render(found, form, status=409 if isinstance(error, workflow.ChangedError) else 400)
+        return _render(found, form, status=400)
     flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
     return redirect(url_for(".request_page", code=found.tracking_code))
+
+
+def _refuse(found, form, message, status):
+    """The request page with why nothing was done: next to the message field while an action is left to take,
+    else on top of the page (a decided request shows no action form to carry it)."""
+    db.session.rollback()
+    if workflow.allowed_actions(found, current_user):
+        form.message.errors = [message]
+    else:
+        flash(message, "error")
+    return _render(found, form, status=status)

@@ -38,7 +38,7 @@ def find_tracked(code, national_code):
 
 def public_steps(found):
     """Status changes only, with their dates: no messages, no names, no answers."""
-    return [(workflow.STATUS_LABELS[e.to_status], e.created_at) for e in found.events if e.to_status != e.from_status]
+    return [(workflow.status_label(e.to_status), e.created_at) for e in found.events if e.to_status != e.from_status]
 
 
 @bp.route("/track", methods=["GET", "POST"])
