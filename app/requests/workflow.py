@@ -30,7 +30,7 @@ STATUS_LABELS = {
     "delivered": _l("تحویل شده"),
     "withdrawn": _l("انصراف داده شده"),
 }
-OPEN_STATES = ("submitted", "in_review", "needs_info", "resubmitted")
+OPEN_STATES = Request.OPEN_STATUSES
 DECIDED_STATES = ("approved", "rejected", "delivered", "withdrawn")
 
 
