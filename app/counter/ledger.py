@@ -33,6 +33,7 @@ from app.core.persian import (
 )
 from app.extensions import db
 from app.models import DayClose, Office, Payment, Request, User
+from app.permissions import requests_visible_to
 
 
 class LedgerError(RuleError):
@@ -298,6 +299,40 @@ def _no_filing_on_a_closed_day(session, _context, _instances):
             ).first()
         if closed is not None:
             raise DayClosed(str(CLOSED_MESSAGE))
+
+
+# --- the office's requests -------------------------------------------------------------------------------
+
+
+def counter_requests(
+    user: User, day: date | None = None, tracking_code: str | None = None, page: int = 1, size: int = 50
+) -> tuple[list[Request], bool]:
+    """One page of the counter requests the user may see, newest first, on one Tehran day and with one tracking
+    code when given (None: any; "" matches nothing); and whether there are more."""
+    query = (
+        requests_visible_to(user)
+        .where(Request.channel == "counter")
+        .options(
+            joinedload(Request.service),
+            joinedload(Request.applicant),
+            joinedload(Request.filed_by),
+            selectinload(Request.payments),
+        )
+    )
+    if day is not None:
+        start, end = day_bounds(day)
+        query = query.where(Request.submitted_at >= start, Request.submitted_at < end)
+    if tracking_code is not None:
+        query = query.where(Request.tracking_code == tracking_code)
+    rows = (
+        db.session.execute(
+            query.order_by(Request.submitted_at.desc(), Request.id.desc()).limit(size + 1).offset((page - 1) * size)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    return list(rows[:size]), len(rows) > size
 
 
 # --- month and CSV -------------------------------------------------------------------------------------

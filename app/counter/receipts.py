@@ -1,9 +1,36 @@
-"""What a counter receipt prints besides the request: the public tracking address and its QR code."""
+"""A counter receipt: the counter request it is for (in the user's scope), the public tracking address and its QR
+code, and the masked national code it prints."""
 
 import segno
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.extensions import db
+from app.models import Request, User
+from app.permissions import requests_visible_to
+
+
+def receipt_for(user: User, code: str) -> Request | None:
+    """The counter request with this tracking code if the user may see it, with everything its receipt prints
+    loaded in two queries; None (a 404) otherwise."""
+    return (
+        db.session.execute(
+            requests_visible_to(user)
+            .options(
+                joinedload(Request.service),
+                joinedload(Request.agency),
+                joinedload(Request.office),
+                joinedload(Request.applicant),
+                joinedload(Request.filed_by),
+                selectinload(Request.payments),
+            )
+            .where(Request.tracking_code == code, Request.channel == "counter")
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
 
 
 def tracking_url(code):

@@ -455,6 +455,18 @@ def test_the_office_list_links_to_reprintable_receipts(client, app, world):
     assert client.get("/counter/requests?day=1405/13/01").status_code == 400
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "100000", "-5", "²", "1e9", "۲"])
+def test_any_page_number_on_the_office_list_answers_a_page(client, app, world, page):
+    sign_in_staff(client, "clerk-a")
+    file_one(client, world["service"])
+    code = tracking_codes(app)[0]
+    response = client.get(f"/counter/requests?page={page}")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    # the first page is shown for what is no page number; a page past the end is simply empty
+    assert (f"/counter/requests/{code}/receipt" in body) == (page in ("99999999999999999999", "-5", "²", "1e9"))
+
+
 # --- the receipt ---------------------------------------------------------------------------------------------
 
 

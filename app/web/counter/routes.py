@@ -11,7 +11,6 @@ from datetime import timedelta
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import sms
@@ -19,13 +18,12 @@ from app.catalogue import queries as catalogue
 from app.core.persian import fold_digits, normalize_for_search, parse_whole_number
 from app.counter import fees, flow, ledger, receipts
 from app.extensions import db
-from app.models import Office, Request, Role
+from app.models import Office, Role
 from app.people import otp
 from app.people.auth import role_required
 from app.permissions import (
     can_close_day,
     offices_visible_to,
-    requests_visible_to,
 )
 from app.requests import workflow
 from app.requests.formdefs import (
@@ -343,23 +341,7 @@ def submit(code):
 @bp.get("/requests/<code>/receipt")
 @role_required(*COUNTER)
 def receipt(code):
-    # Scoped like request_for(), with everything the receipt prints loaded in two queries.
-    found = (
-        db.session.execute(
-            requests_visible_to(current_user)
-            .options(
-                joinedload(Request.service),
-                joinedload(Request.agency),
-                joinedload(Request.office),
-                joinedload(Request.applicant),
-                joinedload(Request.filed_by),
-                selectinload(Request.payments),
-            )
-            .where(Request.tracking_code == code, Request.channel == "counter")
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    found = receipts.receipt_for(current_user, code)
     if found is None:
         abort(404)
     paper = "80" if request.args.get("paper") == "80" else "a5"
@@ -387,47 +369,23 @@ def receipt(code):
 @role_required(*COUNTER)
 def requests_list():
     office = _office()
-    query = (
-        requests_visible_to(current_user)
-        .where(Request.channel == "counter")
-        .options(
-            joinedload(Request.service),
-            joinedload(Request.applicant),
-            joinedload(Request.filed_by),
-            selectinload(Request.payments),
-        )
-    )
     day_text = request.args.get("day", "").strip()
     code_text = request.args.get("code", "").strip()
-    error = None
-    day = None
+    error = day = None
     if day_text:
         try:
             day = ledger.parse_day(day_text)
         except ValueError as problem:
             error = str(problem.args[0])
-    if day is not None:
-        start, end = ledger.day_bounds(day)
-        query = query.where(Request.submitted_at >= start, Request.submitted_at < end)
-    code_digits = re.sub(r"\D", "", fold_digits(code_text))
-    if code_text:
-        query = query.where(Request.tracking_code == code_digits)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = (
-        db.session.execute(
-            query.order_by(Request.submitted_at.desc(), Request.id.desc())
-            .limit(PAGE_SIZE + 1)
-            .offset((page - 1) * PAGE_SIZE)
-        )
-        .unique()
-        .scalars()
-        .all()
-    )
+    # A page number that is not one, or absurdly far, is the first page rather than an error.
+    page = max(parse_whole_number(request.args.get("page", "")[:12], max_digits=6) or 1, 1)
+    tracking_code = re.sub(r"\D", "", fold_digits(code_text)) if code_text else None
+    rows, has_more = ledger.counter_requests(current_user, day, tracking_code, page, PAGE_SIZE)
     return render_template(
         "counter/requests.html",
         office=office,
-        requests=rows[:PAGE_SIZE],
-        has_more=len(rows) > PAGE_SIZE,
+        requests=rows,
+        has_more=has_more,
         page=page,
         day_text=day_text,
         code_text=code_text,
