@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.administration import audit
 from app.core.errors import RuleError
 from app.extensions import db
-from app.models import Agency, Role
+from app.models import Agency
+from app.permissions import can_manage_agencies, is_provincial_admin
 
 
 class AgencyError(RuleError):
@@ -29,7 +30,7 @@ def snapshot(agency):
 
 
 def _check_admin(admin):
-    if admin is None or admin.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN):
+    if not can_manage_agencies(admin):
         raise AgencyError(_("فقط مدیران سامانه دستگاه‌ها را مدیریت می‌کنند."))
 
 
@@ -44,7 +45,7 @@ def create_agency(
     """A provincial administrator creates only provincial agencies of their own province."""
     _check_admin(admin)
     audit.lock()
-    if admin.role == Role.PROVINCIAL_ADMIN:
+    if is_provincial_admin(admin):
         level, province = "provincial", admin.province
     if level not in ("national", "provincial"):
         raise AgencyError(_("سطح دستگاه را انتخاب کنید."), "level")

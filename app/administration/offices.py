@@ -1,29 +1,24 @@
-"""Counter offices: finding them (the public page) and creating, editing and suspending them (administrators).
+"""Counter offices: creating, editing and suspending them (administrators); the public finder is catalogue.places.
 
 A provincial administrator manages only the offices of their province; the national administrator all of them.
 Every change is audited with what the office looked like before and after.
 """
 
-import math
-from dataclasses import dataclass
-
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.administration import audit
 from app.core.errors import RuleError
-from app.core.pagination import PAGE_SIZE, Page, paginate
+from app.core.pagination import paginate
 from app.extensions import db
-from app.models import County, Office, Role
-from app.permissions import offices_managed_by
+from app.models import Office
+from app.permissions import is_admin, is_provincial_admin, offices_managed_by
 
 STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
 # Iran and a margin around it; a point outside is a typo (swapped latitude and longitude, a missing digit).
 LATITUDE_RANGE, LONGITUDE_RANGE = (24.0, 40.5), (43.5, 63.5)
-# About 150 km: offices inside this box around the visitor are ranked first; the box only widens when empty.
-NEAR_BOX_DEGREES = 1.5
 
 
 class OfficeError(RuleError):
@@ -60,11 +55,11 @@ def snapshot(office):
 def _check(admin, office, values):
     """Scope and consistency checks shared by create and edit; field formats are the form's job."""
     province, county = values["province"], values.get("county")
-    if admin is None or admin.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN):
+    if not is_admin(admin):
         raise OfficeError(_("فقط مدیران سامانه دفاتر پیشخوان را مدیریت می‌کنند."))
     if province is None:
         raise OfficeError(_("استان را انتخاب کنید."), "province")
-    if admin.role == Role.PROVINCIAL_ADMIN and province.id != admin.province_id:
+    if is_provincial_admin(admin) and province.id != admin.province_id:
         raise OfficeError(_("شما فقط دفاتر استان خود را مدیریت می‌کنید."), "province")
     if county is not None and county.province_id != province.id:
         raise OfficeError(_("این شهرستان در استان انتخاب‌شده نیست."), "county")
@@ -136,79 +131,3 @@ def set_status(admin, office, status):
         snapshot(office),
     )
     return office
-
-
-# --- the public "find a counter office" page -----------------------------------------------------------
-
-
-@dataclass
-class Found:
-    office: Office
-    distance_km: float | None = None
-
-
-def distance_km(lat1, lng1, lat2, lng2):
-    la1, lo1, la2, lo2 = map(math.radians, (lat1, lng1, lat2, lng2))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def find(province=None, county=None, latitude=None, longitude=None, page=1, size=PAGE_SIZE):
-    """Active offices in the province or county, nearest first when the visitor's position is known.
-
-    An office without its own coordinates is placed at its county's seat, and one without either comes last.
-    """
-    query = select(Office).where(Office.status == "active")
-    if county is not None:
-        query = query.where(Office.county_id == county.id)
-    elif province is not None:
-        query = query.where(Office.province_id == province.id)
-    if latitude is None or longitude is None:
-        found = paginate(
-            query.options(joinedload(Office.province), joinedload(Office.county)).order_by(Office.code), page, size
-        )
-        found.items = [Found(office) for office in found.items]
-        return found
-
-    lat = func.coalesce(Office.latitude, County.latitude)
-    lng = func.coalesce(Office.longitude, County.longitude)
-    points = query.with_only_columns(Office.id, lat, lng).outerjoin(County, Office.county_id == County.id)
-    located = []
-    if province is None and county is None:  # nationwide: rank the offices around the visitor, not all of them
-        located = db.session.execute(
-            points.where(
-                lat.between(latitude - NEAR_BOX_DEGREES, latitude + NEAR_BOX_DEGREES),
-                lng.between(longitude - NEAR_BOX_DEGREES, longitude + NEAR_BOX_DEGREES),
-            )
-        ).all()
-    if not located:
-        located = db.session.execute(points.where(lat.is_not(None))).all()
-    ranked = sorted(((distance_km(latitude, longitude, la, lo), office_id) for office_id, la, lo in located))
-    ids = [office_id for _d, office_id in ranked]
-    # The rest (outside the box, or with no known place) follow in code order, so nothing filtered is hidden.
-    rest = (
-        db.session.execute(
-            query.with_only_columns(Office.id).where(Office.id.not_in(ids) if ids else true()).order_by(Office.code)
-        )
-        .scalars()
-        .all()
-    )
-    distances = {office_id: km for km, office_id in ranked}
-    ordered = ids + list(rest)
-    total = len(ordered)
-    pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    window = ordered[(page - 1) * size : page * size]
-    rows = (
-        {
-            o.id: o
-            for o in db.session.execute(
-                select(Office)
-                .where(Office.id.in_(window))
-                .options(joinedload(Office.province), joinedload(Office.county))
-            ).scalars()
-        }
-        if window
-        else {}
-    )
-    return Page([Found(rows[i], distances.get(i)) for i in window], total, page, pages)

@@ -2,7 +2,6 @@
 publishing a revision (and keeping the search index in step), a card's history and the difference between
 two revisions, and the visitor's place (province and county)."""
 
-import math
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -17,7 +16,6 @@ from app.extensions import db
 from app.models import (
     Agency,
     Cluster,
-    County,
     LifeEvent,
     Outsourcing,
     Province,
@@ -324,65 +322,3 @@ def history(service):
         (revision, revision_diff(older, revision) if older is not None else None)
         for revision, older in zip(revisions, revisions[1:] + [None])
     ]
-
-
-# --- the visitor's place -------------------------------------------------------------------------------
-
-
-def provinces():
-    return sorted(db.session.execute(select(Province)).scalars().all(), key=lambda p: persian_sort_key(p.name))
-
-
-def province_by_code(code):
-    return db.session.execute(select(Province).filter_by(code=code)).scalar_one_or_none() if code else None
-
-
-def counties_of(province):
-    if province is None:
-        return []
-    counties = db.session.execute(select(County).filter_by(province_id=province.id)).scalars().all()
-    return sorted(counties, key=lambda c: persian_sort_key(c.name))
-
-
-def county_by_code(code):
-    return db.session.execute(select(County).filter_by(code=code)).scalar_one_or_none() if code else None
-
-
-def nearest_county(latitude, longitude):
-    """The county whose seat is closest (great-circle distance) to a point, or None without coordinates."""
-    counties = (
-        db.session.execute(select(County).where(County.latitude.is_not(None), County.longitude.is_not(None)))
-        .scalars()
-        .all()
-    )
-
-    def distance(county):
-        la1, lo1, la2, lo2 = map(math.radians, (latitude, longitude, county.latitude, county.longitude))
-        h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-        return 2 * math.asin(min(1.0, math.sqrt(h)))
-
-    return min(counties, key=distance, default=None)
-
-
-@dataclass
-class Place:
-    province: Province | None = None
-    county: County | None = None
-
-    @property
-    def cookie(self):
-        if self.province is None:
-            return ""
-        return self.province.code + (":" + self.county.code if self.county is not None else "")
-
-
-def place_from_cookie(value):
-    """'23:2301' (province, county) -> Place; anything else -> an empty Place."""
-    province_code, _, county_code = (value or "")[:40].partition(":")
-    province = province_by_code(province_code)
-    if province is None:
-        return Place()
-    county = county_by_code(county_code)
-    if county is not None and county.province_id != province.id:
-        county = None
-    return Place(province, county)

@@ -19,7 +19,7 @@ from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Agency, Office, Province, Role, User, new_public_id
 from app.people.auth import end_all_sessions
-from app.permissions import staff_visible_to
+from app.permissions import is_admin, is_national_admin, is_provincial_admin, staff_visible_to
 
 ROLE_LABELS = {
     Role.CLERK: _l("متصدی پیشخوان"),
@@ -39,9 +39,9 @@ class StaffError(RuleError):
 
 
 def assignable_roles(admin):
-    if admin is not None and admin.role == Role.NATIONAL_ADMIN:
+    if is_national_admin(admin):
         return Role.STAFF
-    if admin is not None and admin.role == Role.PROVINCIAL_ADMIN:
+    if is_provincial_admin(admin):
         return PROVINCIAL_ROLES
     return ()
 
@@ -74,7 +74,7 @@ def new_password():
 
 
 def _check_admin(admin, user=None):
-    if admin is None or admin.role not in (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN):
+    if not is_admin(admin):
         raise StaffError(_("فقط مدیران سامانه حساب‌های کارمندان را مدیریت می‌کنند."))
     if user is not None and user.id == admin.id:
         raise StaffError(_("نقش، وضعیت یا گذرواژهٔ حساب خودتان را از اینجا نمی‌توانید تغییر دهید."))
@@ -87,7 +87,7 @@ def _scope(admin, role, office, agency, province):
     if role not in assignable_roles(admin):
         raise StaffError(_("شما نمی‌توانید این نقش را بدهید."), "role")
     column = Role.SCOPE[role]
-    mine = admin.province_id if admin.role == Role.PROVINCIAL_ADMIN else None
+    mine = admin.province_id if is_provincial_admin(admin) else None
     if column == "office_id":
         if office is None:
             raise StaffError(_("برای این نقش، دفتر پیشخوان را انتخاب کنید."), "office")

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.administration import agencies, offices
+from app.catalogue import places
 from app.catalogue import queries as catalogue
 from app.core.errors import attach
 from app.extensions import db
@@ -34,7 +35,7 @@ from app.web.admin.forms import (
 
 
 def _province_choices(admin, blank=False):
-    provinces = [admin.province] if is_provincial_admin(admin) else catalogue.provinces()
+    provinces = [admin.province] if is_provincial_admin(admin) else places.provinces()
     return ([("", _("— انتخاب کنید —"))] if blank else []) + [(p.code, p.name) for p in provinces]
 
 
@@ -61,7 +62,7 @@ def agency_new():
                 form.name.data,
                 form.name_en.data,
                 form.level.data,
-                catalogue.province_by_code(form.province.data),
+                places.province_by_code(form.province.data),
                 form.connection_status.data,
                 form.website_url.data,
             )
@@ -103,12 +104,12 @@ def agency_edit(code):
 
 def _office_form(obj=None):
     form = OfficeForm() if obj is None else OfficeEditForm(obj=obj)
-    provinces = [current_user.province] if is_provincial_admin(current_user) else catalogue.provinces()
+    provinces = [current_user.province] if is_provincial_admin(current_user) else places.provinces()
     form.province.choices = options(
         ([] if is_provincial_admin(current_user) else [("", _("— انتخاب کنید —"))])
         + [(p.code, p.name) for p in provinces]
     )
-    counties = [(p, c) for p in provinces for c in catalogue.counties_of(p)]
+    counties = [(p, c) for p in provinces for c in places.counties_of(p)]
     form.county.choices = options(
         [("", _("— بدون شهرستان —"))]
         + [(c.code, c.name if len(provinces) == 1 else f"{c.name} ({p.name})") for p, c in counties]
@@ -122,12 +123,12 @@ def _office_form(obj=None):
 
 
 def _office_values(form, office=None):
-    province = catalogue.province_by_code(form.province.data)
+    province = places.province_by_code(form.province.data)
     return {
         "code": office.code if office else form.code.data,
         "name": form.name.data,
         "province": province,
-        "county": catalogue.county_by_code(form.county.data),
+        "county": places.county_by_code(form.county.data),
         "address": form.address.data,
         "phone": form.phone.data,
         "opening_hours": form.opening_hours.data,
@@ -139,7 +140,7 @@ def _office_values(form, office=None):
 @bp.get("/offices")
 @role_required(*ADMINS)
 def offices_list():
-    province = catalogue.province_by_code(request.args.get("province", ""))
+    province = places.province_by_code(request.args.get("province", ""))
     status = request.args.get("status", "")
     status = status if status in offices.STATUS_LABELS else ""
     found = offices.managed(current_user, province, status, request.args.get("page", 1, type=int))
@@ -238,7 +239,7 @@ def _scope_choices(form):
     form.office.choices = options(blank + [(o.code, f"{o.name} ({o.code})") for o in office_rows])
     agency_rows = db.session.execute(agencies_visible_to(current_user).order_by(Agency.code)).scalars().all()
     form.agency.choices = options(blank + [(a.code, f"{a.name} ({a.code})") for a in agency_rows])
-    form.province.choices = options(blank + [(p.code, p.name) for p in catalogue.provinces()])
+    form.province.choices = options(blank + [(p.code, p.name) for p in places.provinces()])
     return form
 
 
@@ -255,7 +256,7 @@ def _scope_values(form):
         if form.agency.data
         else None
     )
-    return {"office": office, "agency": agency, "province": catalogue.province_by_code(form.province.data)}
+    return {"office": office, "agency": agency, "province": places.province_by_code(form.province.data)}
 
 
 @bp.get("/staff")

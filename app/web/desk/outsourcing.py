@@ -6,7 +6,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.administration import outsourcing as rules
-from app.catalogue import queries as catalogue
+from app.catalogue import places
 from app.core.errors import attach
 from app.counter import fees
 from app.extensions import db
@@ -33,7 +33,7 @@ def outsourcing_list():
 def outsourcing_propose(code):
     service = agency_service_for(current_user, code)
     form = ProposalForm()
-    provinces = catalogue.provinces()
+    provinces = places.provinces()
     form.provinces.choices = [SelectChoice(p.code, p.name) for p in provinces]
     if form.validate_on_submit():
         chosen = [p for p in provinces if p.code in set(form.provinces.data or [])]

@@ -3,8 +3,7 @@ it is (static/js/offices.js fills two hidden fields; without JavaScript the filt
 
 from flask import render_template, request
 
-from app.administration import offices
-from app.catalogue import queries as catalogue
+from app.catalogue import places
 from app.core.persian import fold_digits
 from app.web.public import bp
 
@@ -21,15 +20,15 @@ def _coordinate(name, low, high):
 
 @bp.get("/offices")
 def offices_page():
-    province = catalogue.province_by_code(request.args.get("province", ""))
-    county = catalogue.county_by_code(request.args.get("county", ""))
+    province = places.province_by_code(request.args.get("province", ""))
+    county = places.county_by_code(request.args.get("county", ""))
     if county is not None and (province is None or county.province_id != province.id):
         county = None  # a county left over from another province
     latitude = _coordinate("lat", -90, 90)
     longitude = _coordinate("lng", -180, 180)
     if latitude is None or longitude is None:
         latitude = longitude = None
-    found = offices.find(province, county, latitude, longitude, page=request.args.get("page", 1, type=int))
+    found = places.find(province, county, latitude, longitude, page=request.args.get("page", 1, type=int))
     args = {
         k: v
         for k, v in (
@@ -45,8 +44,8 @@ def offices_page():
         found=found,
         province=province,
         county=county,
-        provinces=catalogue.provinces(),
-        counties=catalogue.counties_of(province),
+        provinces=places.provinces(),
+        counties=places.counties_of(province),
         located=latitude is not None,
         args=args,
     )

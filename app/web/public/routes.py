@@ -3,7 +3,7 @@ place and the language switch. Anyone may use them without signing in."""
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
-from app.administration import offices
+from app.catalogue import places
 from app.catalogue import queries as catalogue
 from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
@@ -23,7 +23,7 @@ def _page_number():
 
 def visitor_place():
     if "place" not in g:
-        g.place = catalogue.place_from_cookie(request.cookies.get(PLACE_COOKIE))
+        g.place = places.place_from_cookie(request.cookies.get(PLACE_COOKIE))
     return g.place
 
 
@@ -61,7 +61,7 @@ def service(code):
         seat = place.county
         nearby = [
             row.office
-            for row in offices.find(
+            for row in places.find(
                 place.province, None, seat.latitude if seat else None, seat.longitude if seat else None, size=3
             ).items
         ]
@@ -84,7 +84,7 @@ def service_history(code):
     found = catalogue.service_by_code(fold_digits(code))
     if found is None:
         abort(404)
-    provinces = {p.code: p.name for p in catalogue.provinces()}
+    provinces = {p.code: p.name for p in places.provinces()}
     return render_template(
         "public/history.html",
         service=found,
@@ -153,14 +153,14 @@ def location():
     """Step one picks a province (a GET form); step two a county of it and saves both in a cookie."""
     place = visitor_place()
     form = PlaceForm()
-    form.province.choices = [("", "")] + [(p.code, p.name) for p in catalogue.provinces()]
+    form.province.choices = [("", "")] + [(p.code, p.name) for p in places.provinces()]
     latitude, longitude = _coordinate("lat", 90), _coordinate("lon", 180)
-    nearest = catalogue.nearest_county(latitude, longitude) if latitude is not None and longitude is not None else None
-    chosen = catalogue.province_by_code(request.values.get("province", "")[:8])
+    nearest = places.nearest_county(latitude, longitude) if latitude is not None and longitude is not None else None
+    chosen = places.province_by_code(request.values.get("province", "")[:8])
     if nearest is not None and request.method == "GET":
         chosen = nearest.province
     chosen = chosen or place.province
-    form.county.choices = [("", "—")] + [(c.code, c.name) for c in catalogue.counties_of(chosen)]
+    form.county.choices = [("", "—")] + [(c.code, c.name) for c in places.counties_of(chosen)]
     if request.method == "GET":
         form.province.data = chosen.code if chosen else ""
         form.county.data = (
