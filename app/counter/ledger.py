@@ -28,6 +28,7 @@ from app.core.persian import (
     jalali_date,
     jalali_datetime,
     parse_jalali_date,
+    parse_whole_number,
     tehran_day_end,
     tehran_day_start,
 )
@@ -83,9 +84,10 @@ def month_param(day):
 def parse_month(text):
     """'1405-09' to the Gregorian dates of the Jalali month's first and last day; ValueError otherwise."""
     parts = fold_digits(text or "").strip().replace("/", "-").split("-")
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+    numbers = [parse_whole_number(part, max_digits=4) for part in parts]
+    if len(numbers) != 2 or None in numbers:
         raise ValueError(_("ماه را به شکل ۱۴۰۵-۰۹ وارد کنید."))
-    year, month = int(parts[0]), int(parts[1])
+    year, month = numbers
     if not (1 <= month <= 12 and 1300 <= year <= 1500):
         raise ValueError(_("این ماه در تقویم وجود ندارد."))
     first = jdatetime.date(year, month, 1)

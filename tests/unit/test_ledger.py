@@ -97,6 +97,13 @@ def test_jalali_months_have_their_own_lengths():
             ledger.parse_month(bad)
 
 
+def test_a_month_typed_with_a_superscript_digit_gets_the_persian_message(ctx):
+    # "²" passes str.isdigit() but not int(): the page once showed Python's English "invalid literal" text.
+    with pytest.raises(ValueError, match="ماه را به شکل"):
+        ledger.parse_month("1405-0²")
+    assert ledger.parse_month("۱۴۰۵/۰۱") == (date(2026, 3, 21), date(2026, 4, 20))
+
+
 # --- the day ledger ----------------------------------------------------------------------------------------
 
 
