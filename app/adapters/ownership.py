@@ -31,10 +31,7 @@ from app.models import MobileOwnership
 log = logging.getLogger("panjereh.ownership")
 
 
-NOT_OWNER = _l(
-    "این شمارهٔ همراه در سامانهٔ ثبت مالکیت (شاهکار) به نام صاحب این کد ملی نیست. شماره‌ای را وارد کنید که به نام "
-    "خود شماست."
-)
+NOT_OWNER = _l("این شماره در سامانهٔ شاهکار به نام صاحب این کد ملی ثبت نشده است.")
 
 
 class RegistryUnavailable(Exception):

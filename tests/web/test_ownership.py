@@ -333,10 +333,10 @@ def test_code_page_links_the_outbox_only_for_this_machine(app, victim):
 
 def test_demo_notice_shows_while_simulators_are_configured(client, app, monkeypatch):
     page = client.get("/").get_data(as_text=True)
-    assert "نسخهٔ نمایشی" in page and "پیامک‌ها شبیه‌سازی می‌شوند" in page and "فهرستی آزمایشی" in page
+    assert "نسخهٔ نمایشی" in page and "پیامک‌ها شبیه‌سازی می‌شوند" in page and "شبیه‌ساز شاهکار" in page
     monkeypatch.setitem(app.config, "MOBILE_OWNERSHIP_BACKEND", "http")
     page = client.get("/").get_data(as_text=True)
-    assert "پیامک‌ها شبیه‌سازی می‌شوند" in page and "فهرستی آزمایشی" not in page
+    assert "پیامک‌ها شبیه‌سازی می‌شوند" in page and "شبیه‌ساز شاهکار" not in page
     monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
     assert "نسخهٔ نمایشی" not in client.get("/").get_data(as_text=True)
 
