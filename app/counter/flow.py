@@ -33,7 +33,7 @@ from app.requests.filing import Filing, FilingError, existing_for_key, file_requ
 from app.requests.formdefs import definition_for, file_fields
 
 # Where a refused step sends the filing back to.
-HOME, IDENTIFY, FORM, FEES = "home", "identify", "form", "fees"
+HOME, IDENTIFY, CONSENT, FORM, FEES = "home", "identify", "consent", "form", "fees"
 CONSENT_METHODS = ("otp", "paper")
 # How long a step's state stays usable after it was shown; an abandoned filing cannot be finished the next morning.
 STEP_LIFETIME = timedelta(hours=3)
@@ -214,7 +214,7 @@ def resend_consent_code(filing: CounterFiling) -> OtpChallenge:
     try:
         challenge = consent.resend(sent_challenge(filing), filing.service, filing.office, filing.clerk)
     except consent.ConsentError as error:
-        raise CounterError(error.message, error.field, "consent") from None
+        raise CounterError(error.message, error.field, CONSENT) from None
     filing.state["challenge"] = challenge.public_id
     return challenge
 
@@ -225,7 +225,7 @@ def give_consent(filing: CounterFiling, code: str) -> None:
     try:
         filing.state["consent"] = consent.by_code(challenge, code)
     except consent.ConsentError as error:
-        raise CounterError(error.message, error.field, "consent") from None
+        raise CounterError(error.message, error.field, CONSENT) from None
 
 
 # --- step 3: the service's form and its scans -----------------------------------------------------------

@@ -407,6 +407,20 @@ def test_an_existing_account_keeps_its_name_and_mobile(client, app, world):
         assert db.session.query(User).filter_by(role="citizen").count() == 1
 
 
+def test_a_staff_members_national_code_is_refused_next_to_the_field(client, app, world):
+    staff_code = f.national_code(5151)
+    with app.app_context():
+        f.staff(Role.AGENCY_OFFICER, username="officer-2", national_code=staff_code)
+        db.session.commit()
+    sign_in_staff(client, "clerk-a")
+    page = to_fees(client, world["service"], citizen={**CITIZEN, "national_code": staff_code})
+    response = submit(client, world["service"], page)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "کارمند" in body and 'id="national_code-error"' in body
+    assert re.search(r'<input[^>]*checked[^>]*value="paper"|<input[^>]*value="paper"[^>]*checked', body), body
+    assert tracking_codes(app) == []
+
+
 # --- who sees what -----------------------------------------------------------------------------------------
 
 

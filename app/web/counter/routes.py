@@ -136,10 +136,10 @@ def _back(filing, error, form=None):
         return redirect(url_for(".home"))
     if error.step == flow.IDENTIFY:
         if not isinstance(form, IdentifyForm):
-            form = IdentifyForm(formdata=None, data=filing.state["citizen"])
+            form = _identify_form(filing)
         _show(form, error)
         return _identify_page(filing, form, 400)
-    if error.step == "consent":
+    if error.step == flow.CONSENT:
         if not isinstance(form, ConsentCodeForm):
             form = ConsentCodeForm(formdata=None)
         _show(form, error)
@@ -219,6 +219,17 @@ def _autofocus(form):
 # --- step 2: the citizen and their consent --------------------------------------------------------------
 
 
+def _identify_form(filing):
+    """The citizen's step as last sent: who, and how they consented."""
+    given = filing.state["consent"]
+    data = {
+        **filing.state["citizen"],
+        "consent_method": given.get("method", "otp"),
+        "paper_number": given.get("reference", "") if given.get("method") == "paper" else "",
+    }
+    return IdentifyForm(formdata=None, data=data)
+
+
 @bp.post("/file/<code>/citizen")
 @role_required(*COUNTER)
 def identify(code):
@@ -228,13 +239,7 @@ def identify(code):
             # Back from the form page before it was sent: keep what was typed there for the way forward.
             typed = raw_answers(build_form(filing.definition, formdata=request.form), filing.definition)
             filing.state["typed"] = typed
-        given = filing.state["consent"]
-        data = {
-            **filing.state["citizen"],
-            "consent_method": given.get("method", "otp"),
-            "paper_number": given.get("reference", "") if given.get("method") == "paper" else "",
-        }
-        return _identify_page(filing, IdentifyForm(formdata=None, data=data))
+        return _identify_page(filing, _identify_form(filing))
     form = IdentifyForm()
     if not form.validate():
         return _identify_page(filing, form, 400)
@@ -289,7 +294,7 @@ def _prefilled_form(filing):
 def fill(code):
     filing = _load_flow(code)
     if not filing.state["consent"]:
-        return _identify_page(filing, IdentifyForm(formdata=None, data=filing.state["citizen"]), 400)
+        return _identify_page(filing, _identify_form(filing), 400)
     if request.form.get("nav") == "show":
         return _form_page(filing, _prefilled_form(filing))
     definition = filing.definition
