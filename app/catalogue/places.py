@@ -2,7 +2,9 @@
 public "find a counter office" page, nearest first."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import joinedload
@@ -53,7 +55,12 @@ def nearest_county(latitude: float, longitude: float) -> County | None:
         .scalars()
         .all()
     )
-    return min(counties, key=lambda c: distance_km(latitude, longitude, c.latitude, c.longitude), default=None)
+    # The query keeps only counties with both coordinates.
+    return min(
+        counties,
+        key=lambda c: distance_km(latitude, longitude, cast(float, c.latitude), cast(float, c.longitude)),
+        default=None,
+    )
 
 
 @dataclass
@@ -116,7 +123,7 @@ def find(
     lat = func.coalesce(Office.latitude, County.latitude)
     lng = func.coalesce(Office.longitude, County.longitude)
     points = query.with_only_columns(Office.id, lat, lng).outerjoin(County, Office.county_id == County.id)
-    located = []
+    located: Sequence[Any] = []
     if province is None and county is None:  # nationwide: rank the offices around the visitor, not all of them
         located = db.session.execute(
             points.where(

@@ -39,9 +39,9 @@ _COMPARISON_MAP = str.maketrans(
         "ۀ": "ه",
         "\u0670": None,
         **{chr(c): None for c in range(0x064B, 0x0660)},
+        **{digit: str(value % 10) for value, digit in enumerate(_PERSIAN_DIGITS + _ARABIC_DIGITS)},
     }
 )
-_COMPARISON_MAP.update(_FOLD_DIGITS)
 
 # Full NFKC would also rewrite things people typed on purpose (ligatures, superscripts,
 # full-width forms), so only Arabic presentation forms -- legacy encodings and PDF copy/paste -- are folded.
@@ -145,8 +145,8 @@ def format_rial(n, *, persian: bool = True) -> str:
 
 
 def format_toman(rial, *, persian: bool = True) -> str:
-    toman = Decimal(rial) / 10
-    toman = int(toman) if toman == toman.to_integral_value() else toman.normalize()
+    exact = Decimal(rial) / 10
+    toman = int(exact) if exact == exact.to_integral_value() else exact.normalize()
     return gettext("%(amount)s تومان", amount=format_number(toman, persian=persian))
 
 

@@ -396,10 +396,10 @@ def _field_problems(spec: dict, where: str) -> list[str]:
                 )
             )
     if kind in ("number", "amount"):
-        bounds = [spec.get(key) for key in ("min", "max")]
-        if any(b is not None and (not _is_int(b) or abs(b) > MAX_NUMBER) for b in bounds):
+        low, high = spec.get("min"), spec.get("max")
+        if any(b is not None and (not _is_int(b) or abs(b) > MAX_NUMBER) for b in (low, high)):
             problems.append(_("%(where)s: «min» و «max» باید عدد صحیح باشند.", where=where))
-        elif None not in bounds and bounds[0] > bounds[1]:
+        elif low is not None and high is not None and low > high:
             problems.append(_("%(where)s: «min» از «max» بزرگ‌تر است.", where=where))
     if kind in CHOICE_TYPES:
         choices = spec.get("choices")
