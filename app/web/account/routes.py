@@ -12,6 +12,7 @@ from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
 from app.core.errors import attach, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
+from app.core.persian import persian_digits_enabled, to_persian_digits
 from app.core.security import safe_next
 from app.extensions import db, limiter
 from app.models import OtpChallenge, Request, Role, SmsMessage
@@ -135,8 +136,8 @@ def verify():
                             "با شمارهٔ %(used)s وارد شدید، ولی پیامک‌های درخواست‌هایتان همچنان به شمارهٔ %(stored)s "
                             "فرستاده می‌شود. برای عوض کردن آن از «تغییر شمارهٔ همراه» در صفحهٔ درخواست‌های من "
                             "استفاده کنید.",
-                            used=mobile_change.masked(challenge.mobile),
-                            stored=mobile_change.masked(user.mobile),
+                            used=_shown_mobile(challenge.mobile),
+                            stored=_shown_mobile(user.mobile),
                         )
                     )
                 return redirect(target)
@@ -198,6 +199,13 @@ def sign_out_everywhere():
 bp.add_app_template_filter(mobile_change.masked, "masked_mobile")
 
 
+def _shown_mobile(mobile):
+    """A masked mobile inside a flashed sentence: isolated left to right (so 09 stays in front in a right-to-left
+    line) and in Persian digits on a Persian page."""
+    text = mobile_change.masked(mobile)
+    return "\u2066" + (to_persian_digits(text) if persian_digits_enabled() else text) + "\u2069"
+
+
 @bp.route("/account/mobile", methods=["GET", "POST"])
 @role_required(Role.CITIZEN)
 @limiter.limit("10 per 10 minutes", methods=["POST"])
@@ -250,7 +258,7 @@ def change_mobile_code():
             flash(
                 _(
                     "شمارهٔ همراه حساب شما به %(mobile)s تغییر کرد؛ پیامک‌ها از این پس به آن فرستاده می‌شود.",
-                    mobile=mobile_change.masked(current_user.mobile),
+                    mobile=_shown_mobile(current_user.mobile),
                 )
             )
             return redirect(url_for(".my_requests"))
