@@ -3,6 +3,7 @@ sessions that end when the account changes or their absolute lifetime is up."""
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections.abc import Mapping
@@ -53,12 +54,26 @@ _DUMMY_HASH = generate_password_hash(secrets.token_urlsafe(16))
 def throttle_key(username: str, client_ip: str) -> str:
     """The SignInThrottle key of an (account name, client address) pair: keyed by the SECRET_KEY, so the table
     holds no list of names and addresses that could be read back."""
-    message = f"{_normalise_username(username)}\x00{client_ip}".encode()
+    message = f"{_normalise_username(username)}\x00{_address_bucket(client_ip)}".encode()
     return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
 
 
 def _normalise_username(username: str | None) -> str:
     return (username or "").strip().lower()
+
+
+def _address_bucket(client_ip: str) -> str:
+    """The client address as the throttle counts it: an IPv6 client usually holds a whole /64, so its addresses
+    count as one; an IPv4 address (or anything unparsable) as itself."""
+    try:
+        address = ipaddress.ip_address(client_ip)
+    except ValueError:
+        return client_ip
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def throttle_wait(failures: int, config: Mapping[str, Any] | None = None) -> timedelta:

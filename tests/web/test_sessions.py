@@ -244,6 +244,14 @@ def test_each_further_failure_doubles_the_wait_up_to_fifteen_minutes(client, app
     assert waits == [60, 120, 240, 480, 900, 900]
 
 
+def test_addresses_of_one_ipv6_network_share_their_throttle(client, app):
+    _officer(app)
+    for n in range(5):
+        _try(client, "officer1", "nope", f"2001:db8:1:2::{n + 1}")
+    assert WAIT in _try(client, "officer1", f.PASSWORD, "2001:db8:1:2:ffff::9").get_data(as_text=True)
+    assert _try(client, "officer1", f.PASSWORD, "2001:db8:1:3::1").status_code == 302
+
+
 def test_unknown_and_real_accounts_get_byte_identical_answers(client, app):
     _officer(app, "officer1")
 
