@@ -19,11 +19,14 @@ COUNTER_STAFF = (Role.CLERK, Role.OFFICE_MANAGER)
 AGENCY_STAFF = (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER)
 
 
+def _signed_in(user: User | None) -> User | None:
+    """The user when signed in; None for nobody and for the anonymous visitor (who has no role attribute)."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def _role(user: User | None) -> str | None:
-    """The signed-in user's role; None for nobody and for the anonymous visitor (who has no role attribute)."""
-    if user is None or not user.is_authenticated:
-        return None
-    return user.role
+    signed_in = _signed_in(user)
+    return signed_in.role if signed_in is not None else None
 
 
 # --- predicates (Jinja globals too: see init_app) ------------------------------------------------------
@@ -76,11 +79,11 @@ def can_close_day(user: User | None) -> bool:
 def can_decide(user: User | None, outsourcing: Outsourcing) -> bool:
     """The national administrator decides any outsourcing; a provincial one only those whose listed provinces are
     all their own (an all-provinces scope, or one reaching other provinces, is the national administrator's)."""
-    role = _role(user)
-    if role == Role.NATIONAL_ADMIN:
-        return True
-    if role != Role.PROVINCIAL_ADMIN:
+    user = _signed_in(user)
+    if user is None or user.role not in ADMINS:
         return False
+    if user.role == Role.NATIONAL_ADMIN:
+        return True
     return (
         not outsourcing.all_provinces
         and bool(outsourcing.provinces)
@@ -123,9 +126,10 @@ def requests_visible_to(user: User | None) -> Select:
     """A citizen their own requests (drafts too); counter staff their office's, agency staff their agency's, a
     provincial administrator those filed at their province's offices, the national administrator all; no drafts."""
     query = db.select(Request)
-    role = _role(user)
-    if role is None:
+    user = _signed_in(user)
+    if user is None:
         return query.where(false())
+    role = user.role
     if role == Role.CITIZEN:
         return query.where(Request.applicant_id == user.id)
     # Drafts belong to their owner alone.
@@ -195,7 +199,10 @@ def offices_managed_by(user: User | None) -> Select:
     """Counter offices an administrator manages: the national administrator all, a provincial one their
     province's; nobody else manages offices."""
     query = db.select(Office)
-    role = _role(user)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    role = user.role
     if role == Role.NATIONAL_ADMIN:
         return query.where(true())
     if role == Role.PROVINCIAL_ADMIN and user.province_id:
@@ -211,9 +218,10 @@ def office_for(user: User | None, code: str) -> Office:
 def offices_visible_to(user: User | None) -> Select:
     """Counter offices whose requests and ledger a staff member may open: counter staff their own office,
     administrators the offices they manage; anything else answers 404."""
-    if is_counter_staff(user):
+    signed_in = _signed_in(user)
+    if signed_in is not None and signed_in.role in COUNTER_STAFF:
         query = db.select(Office)
-        return query.where(Office.id == user.office_id) if user.office_id else query.where(false())
+        return query.where(Office.id == signed_in.office_id) if signed_in.office_id else query.where(false())
     return offices_managed_by(user)
 
 
@@ -224,7 +232,10 @@ def agencies_visible_to(user: User | None) -> Select:
     """Agencies an administrator manages: the national administrator all, a provincial one their province's
     provincial agencies (national agencies are the national administrator's)."""
     query = db.select(Agency)
-    role = _role(user)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    role = user.role
     if role == Role.NATIONAL_ADMIN:
         return query.where(true())
     if role == Role.PROVINCIAL_ADMIN and user.province_id:
@@ -240,7 +251,8 @@ def agency_for(user: User | None, code: str) -> Agency:
 def services_of_agency(user: User | None) -> Select:
     """The services of an agency staff member's own agency (with a published revision); nothing for anyone else."""
     query = db.select(Service)
-    if not is_agency_staff(user) or user.agency_id is None:
+    user = _signed_in(user)
+    if user is None or user.role not in AGENCY_STAFF or user.agency_id is None:
         return query.where(false())
     return query.where(Service.agency_id == user.agency_id, Service.current_revision_id.is_not(None))
 
@@ -257,10 +269,12 @@ def staff_visible_to(user: User | None) -> Select:
     """Staff accounts an administrator manages: the national administrator every one, a provincial one the counter
     staff of their province's offices and the staff of their province's agencies (never administrators)."""
     query = db.select(User).where(User.role.in_(Role.STAFF))
-    role = _role(user)
-    if role == Role.NATIONAL_ADMIN:
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    if user.role == Role.NATIONAL_ADMIN:
         return query
-    if role == Role.PROVINCIAL_ADMIN and user.province_id:
+    if user.role == Role.PROVINCIAL_ADMIN and user.province_id:
         province = user.province_id
         return query.where(
             or_(
@@ -292,7 +306,10 @@ def outsourcings_visible_to(user: User | None) -> Select:
     """Outsourcings the user may open: an administrator those they may decide (can_decide() as a query), an agency
     manager their agency's."""
     query = db.select(Outsourcing)
-    role = _role(user)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    role = user.role
     if role == Role.NATIONAL_ADMIN:
         return query.where(true())
     if role == Role.PROVINCIAL_ADMIN and user.province_id:
@@ -318,12 +335,12 @@ def audit_events_visible_to(user: User | None) -> Select:
     """The national administrator reads the whole log; a provincial one their own actions and the events about
     what they manage (their province's outsourcings, offices, agencies and staff)."""
     query = db.select(AuditEvent)
-    role = _role(user)
-    if role == Role.NATIONAL_ADMIN:
-        return query
-    if role != Role.PROVINCIAL_ADMIN:
+    user = _signed_in(user)
+    if user is None or user.role not in ADMINS:
         return query.where(false())
-    about = {
+    if user.role == Role.NATIONAL_ADMIN:
+        return query
+    about: dict[str, Select] = {
         "outsourcing": outsourcings_visible_to(user).with_only_columns(Outsourcing.public_id),
         "office": offices_managed_by(user).with_only_columns(Office.code),
         "agency": agencies_visible_to(user).with_only_columns(Agency.code),
