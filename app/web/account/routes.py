@@ -1,4 +1,5 @@
-"""Account pages: citizen sign-in, applying, drafts, my requests, the request page; staff sign-in."""
+"""Account pages: citizen sign-in, changing the mobile, applying, drafts, my requests, the request page; staff
+sign-in; the SMS simulator's outbox."""
 
 import ipaddress
 import secrets
