@@ -79,7 +79,7 @@ def _values(keys: Sequence[Any], values: Sequence) -> ColumnElement:
 
 
 def _rows(query: Select, size: int) -> list:
-    return db.session.execute(query.limit(size + 1)).unique().scalars().all()
+    return list(db.session.execute(query.limit(size + 1)).unique().scalars().all())
 
 
 def _any(query: Select, keys: Sequence[Any], direction: str, row: Any) -> bool:

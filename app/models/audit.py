@@ -3,11 +3,10 @@
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import JSONDocument, created_at, pk
+from app.models.base import JSONDocument, Model, created_at, pk
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     # A provincial administrator's log (app/administration/audit.py visible_to) is their own actions or events
     # about objects they manage, newest (highest id) first: one index for each side of that OR, both ending in id
     # so each side is read already in order.

@@ -3,10 +3,20 @@
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, CheckConstraint, DateTime, Integer, column
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import mapped_column
+
+from app.extensions import Base, db
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy builds db.Model at run time from Base, which a type checker cannot follow; to it, a model is
+    # a declarative class on Base (the same metadata, with the naming convention).
+    Model = Base
+else:
+    Model = db.Model
 
 # jsonb on PostgreSQL (compact, validated once on write, indexable); plain JSON text on SQLite.
 JSONDocument = JSON().with_variant(JSONB(), "postgresql")

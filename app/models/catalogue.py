@@ -16,11 +16,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import JSONDocument, created_at, not_negative, one_of, pk
+from app.models.base import JSONDocument, Model, created_at, not_negative, one_of, pk
 
 
-class Province(db.Model):
+class Province(Model):
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(8), unique=True)
     slug: Mapped[str] = mapped_column(String(40), unique=True)
@@ -29,7 +28,7 @@ class Province(db.Model):
     counties: Mapped[list["County"]] = relationship(back_populates="province", order_by="County.name")
 
 
-class County(db.Model):
+class County(Model):
     __table_args__ = (UniqueConstraint("province_id", "name"),)
     id: Mapped[int] = pk()
     code: Mapped[str] = mapped_column(String(12), unique=True)
@@ -41,7 +40,7 @@ class County(db.Model):
     province: Mapped[Province] = relationship(back_populates="counties")
 
 
-class Agency(db.Model):
+class Agency(Model):
     CONNECTION_STATUSES = ("connected", "redirect", "not_connected")
     LEVELS = ("national", "provincial")
     __table_args__ = (one_of("connection_status", CONNECTION_STATUSES), one_of("level", LEVELS))
@@ -59,7 +58,7 @@ class Agency(db.Model):
     province: Mapped[Province | None] = relationship()
 
 
-class Cluster(db.Model):
+class Cluster(Model):
     id: Mapped[int] = pk()
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -67,7 +66,7 @@ class Cluster(db.Model):
     position: Mapped[int] = mapped_column(default=0)
 
 
-class LifeEvent(db.Model):
+class LifeEvent(Model):
     id: Mapped[int] = pk()
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -79,25 +78,25 @@ class LifeEvent(db.Model):
 # life event or province is an indexed join; each revision keeps its own lists for history.
 service_cluster = Table(
     "service_cluster",
-    db.Model.metadata,
+    Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("cluster_id", ForeignKey("cluster.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 service_life_event = Table(
     "service_life_event",
-    db.Model.metadata,
+    Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("life_event_id", ForeignKey("life_event.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 service_province = Table(
     "service_province",
-    db.Model.metadata,
+    Model.metadata,
     Column("service_id", ForeignKey("service.id", ondelete="CASCADE"), primary_key=True),
     Column("province_id", ForeignKey("province.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
-class Service(db.Model):
+class Service(Model):
     """A government service; its card's content lives in ServiceRevision, the current one linked here."""
 
     id: Mapped[int] = pk()
@@ -123,7 +122,7 @@ class Service(db.Model):
     provinces: Mapped[list[Province]] = relationship(secondary=service_province)
 
 
-class ServiceRevision(db.Model):
+class ServiceRevision(Model):
     """One version of a service card. Requests point at the revision they were filed under."""
 
     STATUSES = ("draft", "pending", "approved", "rejected")

@@ -5,11 +5,10 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, CheckConstraint, Date, DateTime, ForeignKey, Text, UniqueConstraint, column
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import JSONDocument, not_negative, pk, utcnow
+from app.models.base import JSONDocument, Model, not_negative, pk, utcnow
 
 
-class DayClose(db.Model):
+class DayClose(Model):
     """The office manager's count of the cash at the end of a day, against what the ledger expected.
 
     `day` is the Tehran civil date (stored Gregorian; shown Jalali). `totals` keeps the ledger's figures as they

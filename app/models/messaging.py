@@ -5,11 +5,10 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.models.base import created_at, not_negative, one_of, pk
+from app.models.base import Model, created_at, not_negative, one_of, pk
 
 
-class SmsMessage(db.Model):
+class SmsMessage(Model):
     """Every SMS the app sends; the local backend stops here, a gateway backend also delivers it."""
 
     # What the message is for: "" when the sender gave no purpose (app/adapters/sms.py send()'s default).
@@ -25,7 +24,7 @@ class SmsMessage(db.Model):
     created_at = created_at()
 
 
-class OtpChallenge(db.Model):
+class OtpChallenge(Model):
     """A one-time code sent to a mobile; only its hash is kept, with the count of wrong tries."""
 
     # Signing in, a citizen's consent to a counter filing, and proving a new mobile number before it replaces the old.

@@ -5,11 +5,10 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import created_at, not_negative, one_of, pk
+from app.models.base import Model, created_at, not_negative, one_of, pk
 
 
-class Office(db.Model):
+class Office(Model):
     STATUSES = ("active", "suspended")
     __table_args__ = (one_of("status", STATUSES),)
     id: Mapped[int] = pk()
@@ -31,13 +30,13 @@ class Office(db.Model):
 
 outsourcing_province = Table(
     "outsourcing_province",
-    db.Model.metadata,
+    Model.metadata,
     Column("outsourcing_id", ForeignKey("outsourcing.id", ondelete="CASCADE"), primary_key=True),
     Column("province_id", ForeignKey("province.id", ondelete="CASCADE"), primary_key=True, index=True),
 )
 
 
-class Outsourcing(db.Model):
+class Outsourcing(Model):
     """An agency's proposal to let counter offices file one of its services; the latest decision rules."""
 
     STATUSES = ("pending", "approved", "rejected", "revoked")
@@ -60,7 +59,7 @@ class Outsourcing(db.Model):
     )
 
 
-class OutsourcingDecision(db.Model):
+class OutsourcingDecision(Model):
     """Proposal, approval, rejection, revocation or fee change: each a row with its reason."""
 
     ACTIONS = ("propose", "approve", "reject", "revoke", "change_fee")
@@ -77,7 +76,7 @@ class OutsourcingDecision(db.Model):
     actor = relationship("User")
 
 
-class Setting(db.Model):
+class Setting(Model):
     """Small national settings an administrator changes (e.g. the counter fee cap)."""
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -6,8 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import created_at, one_of, pk
+from app.models.base import Model, created_at, one_of, pk
 
 
 class Role:
@@ -33,7 +32,7 @@ class Role:
     STAFF = ALL[1:]
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __table_args__ = (one_of("role", Role.ALL),)
     id: Mapped[int] = pk()
     # Public handle for URLs and sessions, so row ids never leave the database.
@@ -75,7 +74,7 @@ class User(UserMixin, db.Model):
         return self.role in roles
 
 
-class MobileOwnership(db.Model):
+class MobileOwnership(Model):
     """The simulator's registry of (national code, mobile) pairs, as the national mobile-ownership registry
     (شاهکار) knows them; any other pair is refused at sign-in. seed-demo and `flask ownership register` add rows."""
 
@@ -86,7 +85,7 @@ class MobileOwnership(db.Model):
     created_at = created_at()
 
 
-class SignInThrottle(db.Model):
+class SignInThrottle(Model):
     """Wrong staff passwords per key (an account and a client address): the wait before the next try grows with
     each failure, so one address cannot lock an account for everybody else."""
 

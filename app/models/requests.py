@@ -17,11 +17,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
-from app.models.base import JSONDocument, created_at, not_negative, one_of, pk, utcnow
+from app.models.base import JSONDocument, Model, created_at, not_negative, one_of, pk, utcnow
 
 
-class Request(db.Model):
+class Request(Model):
     # Every state of the one state machine (app/requests/workflow.py); the database refuses any other.
     STATUSES = (
         "draft",
@@ -105,7 +104,7 @@ class Request(db.Model):
         return cls.status.in_(bindparam("desk_statuses", list(cls.DESK_STATUSES), expanding=True, literal_execute=True))
 
 
-class RequestEvent(db.Model):
+class RequestEvent(Model):
     """One step of a request's life: a state change or a message. The citizen's timeline is these rows."""
 
     # The actions of the state machine's transition table (app/requests/workflow.py TRANSITIONS).
@@ -133,7 +132,7 @@ class RequestEvent(db.Model):
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="event")
 
 
-class Attachment(db.Model):
+class Attachment(Model):
     # What the applicant uploaded, what the agency attached to a message, and the result document it delivered.
     KINDS = ("applicant", "agency", "result")
     __table_args__ = (one_of("kind", KINDS), not_negative("size"))
@@ -156,7 +155,7 @@ class Attachment(db.Model):
     uploaded_by = relationship("User")
 
 
-class Payment(db.Model):
+class Payment(Model):
     """One fee taken for a request: government fee or counter fee, with how it was paid."""
 
     KINDS = ("government_fee", "counter_fee")

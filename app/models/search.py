@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
-from app.models.base import created_at, pk, utcnow
+from app.models.base import Model, created_at, pk, utcnow
 
 # Objects that exist in the database but not in the model (see migration 0002). FTS5 also creates
 # shadow tables named service_search_data, service_search_idx, ... on SQLite.
@@ -29,7 +28,7 @@ def include_name(name, type_, parent_names):
     return True
 
 
-class Synonym(db.Model):
+class Synonym(Model):
     """term -> synonym, both in search-normalised form; search reads a term and its synonyms as one group."""
 
     __table_args__ = (UniqueConstraint("term", "synonym"),)
@@ -39,7 +38,7 @@ class Synonym(db.Model):
     created_at = created_at()
 
 
-class SearchMiss(db.Model):
+class SearchMiss(Model):
     """A normalised query that found no service, for administrators to add synonyms or cards."""
 
     id: Mapped[int] = pk()
@@ -49,7 +48,7 @@ class SearchMiss(db.Model):
     last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
-class SearchTerm(db.Model):
+class SearchTerm(Model):
     """Every word the index holds. Typo tolerance looks candidates up here instead of scanning the index.
 
     `key` is the term folded to ASCII letters, because pg_trgm only sees alphanumerics of the database's
