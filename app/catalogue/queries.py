@@ -2,6 +2,7 @@
 publishing a revision (and keeping the search index in step), a card's history and the difference between
 two revisions, and the visitor's place (province and county)."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -9,7 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalogue.search import index as search_index
-from app.core.pagination import paginate
+from app.core.pagination import Page, paginate
 from app.core.persian import persian_sort_key
 from app.counter import fees
 from app.extensions import db
@@ -73,19 +74,19 @@ def _by_volume(query):
 # --- lists ---------------------------------------------------------------------------------------------
 
 
-def clusters():
+def clusters() -> Sequence[Cluster]:
     return db.session.execute(select(Cluster).order_by(Cluster.position, Cluster.name)).scalars().all()
 
 
-def life_events():
+def life_events() -> Sequence[LifeEvent]:
     return db.session.execute(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name)).scalars().all()
 
 
-def high_volume_services(limit=8):
+def high_volume_services(limit: int = 8) -> Sequence[Service]:
     return db.session.execute(_by_volume(_published()).limit(limit)).unique().scalars().all()
 
 
-def local_services(province, limit=8):
+def local_services(province: Province | None, limit: int = 8) -> Sequence[Service]:
     """Services offered only in some provinces, including this one, or run by this province's agencies."""
     if province is None:
         return []
@@ -95,20 +96,20 @@ def local_services(province, limit=8):
     return db.session.execute(_by_volume(query).limit(limit)).unique().scalars().all()
 
 
-def cluster_by_slug(slug):
+def cluster_by_slug(slug: str) -> Cluster | None:
     return db.session.execute(select(Cluster).filter_by(slug=slug)).scalar_one_or_none()
 
 
-def life_event_by_slug(slug):
+def life_event_by_slug(slug: str) -> LifeEvent | None:
     return db.session.execute(select(LifeEvent).filter_by(slug=slug)).scalar_one_or_none()
 
 
-def cluster_services(cluster, page=1):
+def cluster_services(cluster: Cluster, page: int = 1) -> Page:
     linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
     return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
 
 
-def life_event_services(event, page=1):
+def life_event_services(event: LifeEvent, page: int = 1) -> Page:
     linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
     return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
 
@@ -123,7 +124,7 @@ class AgencySummary:
     fully_electronic: int
 
 
-def agencies_with_counts():
+def agencies_with_counts() -> list[AgencySummary]:
     """Every agency with its number of published services and of fully electronic ones, alphabetical."""
     counts = (
         select(
@@ -144,21 +145,21 @@ def agencies_with_counts():
     return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
 
 
-def agency_by_code(code):
+def agency_by_code(code: str) -> Agency | None:
     query = select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province)).filter_by(code=code)
     return db.session.execute(query).scalar_one_or_none()
 
 
-def child_agencies(agency):
+def child_agencies(agency: Agency) -> list[Agency]:
     children = db.session.execute(select(Agency).where(Agency.parent_id == agency.id)).scalars().all()
     return sorted(children, key=lambda a: persian_sort_key(a.name))
 
 
-def agency_services(agency, page=1):
+def agency_services(agency: Agency, page: int = 1) -> Page:
     return paginate(_by_volume(_published().where(Service.agency_id == agency.id)), page)
 
 
-def agency_counts(agency):
+def agency_counts(agency: Agency) -> tuple[int, int]:
     services, electronic = db.session.execute(
         select(func.count(), func.coalesce(func.sum(case((Service.fully_electronic, 1), else_=0)), 0)).where(
             Service.agency_id == agency.id, Service.is_active, Service.current_revision_id.is_not(None)
@@ -170,7 +171,7 @@ def agency_counts(agency):
 # --- one service ---------------------------------------------------------------------------------------
 
 
-def service_by_code(code):
+def service_by_code(code: str) -> Service | None:
     """The active service with this public code and a published card, or None."""
     query = (
         select(Service)
@@ -186,7 +187,7 @@ def service_by_code(code):
     return db.session.execute(query).unique().scalar_one_or_none()
 
 
-def related_services(service, limit=5):
+def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
     """Services sharing a life event or cluster with this one, those sharing a life event first."""
     event_ids = [e.id for e in service.life_events]
     cluster_ids = [c.id for c in service.clusters]
@@ -210,17 +211,24 @@ def counter_offer(service: Service, province: Province | None) -> Outsourcing | 
     return fees.in_force(service, province.id if province is not None else None)
 
 
-def offered_in(service, province):
+def offered_in(service: Service, province: Province | None) -> bool:
     return service.offered_everywhere or province is None or any(p.id == province.id for p in service.provinces)
 
 
-def can_apply_here(service):
+def can_apply_here(service: Service) -> bool:
     """Online requests through this window: the request stage is electronic and the agency is connected."""
     card = service.current_revision
     return card is not None and card.stage_request == "electronic" and service.agency.connection_status == "connected"
 
 
-def publish_revision(service, revision, provinces, clusters, life_events, reindex=True):
+def publish_revision(
+    service: Service,
+    revision: ServiceRevision,
+    provinces: Iterable[Province],
+    clusters: Iterable[Cluster],
+    life_events: Iterable[LifeEvent],
+    reindex: bool = True,
+) -> None:
     """Make an approved revision the card people see, and mirror what listing and search need.
 
     reindex=False lets a bulk import index all its cards at once at the end of the same transaction.
@@ -240,7 +248,7 @@ def publish_revision(service, revision, provinces, clusters, life_events, reinde
 # --- history -------------------------------------------------------------------------------------------
 
 
-def approved_revisions(service):
+def approved_revisions(service: Service) -> Sequence[ServiceRevision]:
     """Approved revisions, newest first."""
     query = (
         select(ServiceRevision)
@@ -300,7 +308,7 @@ def _value(revision, attribute):
     return getattr(revision, attribute)
 
 
-def revision_diff(old, new):
+def revision_diff(old: ServiceRevision, new: ServiceRevision) -> list[Change]:
     """Field-by-field changes from one revision to the next; list fields say what was added and removed."""
     changes = []
     for attribute, label, kind in CARD_FIELDS:
@@ -315,10 +323,10 @@ def revision_diff(old, new):
     return changes
 
 
-def history(service):
+def history(service: Service) -> list[tuple[ServiceRevision, list[Change] | None]]:
     """(revision, changes since the one before) for every approved revision, newest first."""
     revisions = approved_revisions(service)
     return [
         (revision, revision_diff(older, revision) if older is not None else None)
-        for revision, older in zip(revisions, revisions[1:] + [None])
+        for revision, older in zip(revisions, [*revisions[1:], None])
     ]

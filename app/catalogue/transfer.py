@@ -15,8 +15,10 @@ import hashlib
 import io
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -101,10 +103,10 @@ class Summary:
     clusters_created: int = 0
     life_events_created: int = 0
     synonyms_added: int = 0
-    ignored_fields: set = field(default_factory=set)
+    ignored_fields: set[str] = field(default_factory=set)
 
     @property
-    def rows_created(self):
+    def rows_created(self) -> int:
         return (
             self.created
             + self.agencies_created
@@ -125,7 +127,7 @@ class Source:
     synonyms: dict = field(default_factory=dict)
 
     @classmethod
-    def from_data(cls, data):
+    def from_data(cls, data: object) -> Self:
         if isinstance(data, list):
             return cls(services=data)
         if not isinstance(data, dict) or not isinstance(data.get("services", []), list):
@@ -152,7 +154,7 @@ class Source:
 # --- reading files ------------------------------------------------------------------------------------------
 
 
-def read_path(path):
+def read_path(path: str | Path) -> Source:
     """Read a .json or .csv file into a Source; unreadable files raise ImportFailed."""
     path = Path(path)
     suffix = path.suffix.lower()
@@ -229,7 +231,7 @@ def _read_csv(content):
     return Source(services=services)
 
 
-def split_list(value):
+def split_list(value: str) -> list[str]:
     """'a|b\\|c' -> ['a', 'b|c']: "|" separates items, a backslash keeps the next | or \\ literal."""
     items, current, i = [], [], 0
     while i < len(value):
@@ -248,14 +250,14 @@ def split_list(value):
     return [item for item in (s.strip() for s in items) if item]
 
 
-def join_list(items):
+def join_list(items: Iterable[object]) -> str:
     return "|".join(str(item).replace("\\", "\\\\").replace("|", "\\|") for item in items)
 
 
 # --- cleaning values ----------------------------------------------------------------------------------------
 
 
-def name_key(text):
+def name_key(text: object) -> str:
     """How names are matched: spelling, spacing and ZWNJ do not matter ("حمل‌ونقل" == "حمل و نقل")."""
     return "".join(search_index.words(text))
 
@@ -303,7 +305,7 @@ _LATIN = {
 }
 
 
-def slugify(name):
+def slugify(name: str) -> str:
     """A stable ASCII slug for a Persian or English name ("سلامت و درمان" -> "slamt-v-drman")."""
     text = fold_digits(clean_text(name)).lower()
     slug = "".join(_LATIN.get(ch, ch if ch.isascii() and ch.isalnum() else "-") for ch in text)
@@ -409,7 +411,7 @@ class _Catalogue:
         self.clusters = {c.slug: c for c in db.session.execute(select(Cluster)).scalars()}
         self.life_events = {e.slug: e for e in db.session.execute(select(LifeEvent)).scalars()}
 
-    def province(self, text):
+    def province(self, text: object) -> Province | None:
         text = clean_text(text)
         return (
             self.province_keys.get(name_key(text))
@@ -426,11 +428,11 @@ class _Topics:
         self.by_name = {name_key(row.name): row.slug for row in existing.values()}
         self.new = {}  # slug -> name, for rows to create
 
-    def declare(self, slug, name):
+    def declare(self, slug: str, name: str) -> None:
         self.by_slug.setdefault(slug, None)
         self.by_name.setdefault(name_key(name), slug)
 
-    def resolve(self, text):
+    def resolve(self, text: object) -> str:
         text = clean_text(text)
         if text in self.by_slug:
             return text
@@ -461,15 +463,15 @@ class _Checker:
         self.ignored = set()
         self.topic_rows = {}  # "clusters" / "life_events" -> their cleaned top-level rows
 
-    def error(self, row, name, reason, section="services"):
+    def error(self, row: int, name: str, reason: str, section: str = "services") -> None:
         self.errors.append(RowError(row, name, reason, section))
 
-    def check(self):
+    def check(self) -> None:
         self._topics(self.source.clusters, "clusters", self.clusters)
         self._topics(self.source.life_events, "life_events", self.life_events)
         self._agencies()
         self._service_agencies()
-        seen = {}
+        seen: dict[str, int] = {}
         for number, row in enumerate(self.source.services, start=1):
             card = self._service(number, row)
             if card is None:
@@ -781,11 +783,11 @@ def _revision_values(card):
     return values
 
 
-def card_values(revision):
+def card_values(revision: ServiceRevision) -> dict[str, Any]:
     return {name: getattr(revision, name) for name in REVISION_FIELDS}
 
 
-def import_catalogue(source, on_row=None):
+def import_catalogue(source: Source, on_row: Callable[[], object] | None = None) -> Summary:
     """Check everything, then write it in the caller's transaction. Raises ImportFailed and writes nothing
     when any row is invalid; the caller commits."""
     checker = _Checker(source)
@@ -800,7 +802,7 @@ def import_catalogue(source, on_row=None):
     db.session.flush()
     provinces = {p.code: p for p in checker.known.provinces}
     codes = [card["code"] for _, card in checker.services]
-    existing = {}
+    existing: dict[str, Service] = {}
     for start in range(0, len(codes), 1000):
         existing.update(
             (s.code, s)
@@ -821,9 +823,11 @@ def import_catalogue(source, on_row=None):
     numbers = dict(
         db.session.execute(
             select(ServiceRevision.service_id, func.max(ServiceRevision.number)).group_by(ServiceRevision.service_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
-    changed = []
+    changed: list[Service] = []
     # Flushed in batches, not before every query a relationship makes: a 10,000-card file stays fast.
     with db.session.no_autoflush:
         for index, (_row, card) in enumerate(checker.services, start=1):
@@ -968,11 +972,13 @@ def _province_names():
     return {p.code: p.name for p in db.session.execute(select(Province)).scalars()}
 
 
-def service_row(service, province_names=None):
+def service_row(service: Service, province_names: dict[str, str] | None = None) -> dict[str, Any]:
     """One service in the import format, from its current approved revision."""
     card = service.current_revision
-    if province_names is None and not card.offered_everywhere:
-        province_names = _province_names()
+    if card is None:
+        raise ValueError(f"service {service.code} has no published card to export")
+    if province_names is None:
+        province_names = {} if card.offered_everywhere else _province_names()
     return {
         "code": service.code,
         "title": card.title,
@@ -1012,7 +1018,7 @@ def _published_services():
     return db.session.execute(query).unique().scalars()
 
 
-def export_data():
+def export_data() -> dict[str, Any]:
     """The whole catalogue in the JSON object format."""
     agencies = (
         db.session.execute(
@@ -1022,7 +1028,7 @@ def export_data():
         .scalars()
     )
     names = _province_names()
-    synonyms = {}
+    synonyms: dict[str, list[str]] = {}
     for term, synonym in db.session.execute(select(Synonym.term, Synonym.synonym).order_by(Synonym.term, Synonym.id)):
         synonyms.setdefault(term, []).append(synonym)
     return {
@@ -1046,7 +1052,7 @@ def export_data():
     }
 
 
-def export_path(path):
+def export_path(path: str | Path) -> int:
     """Write the catalogue to a .json or .csv file; returns the number of services written.
 
     CSV holds the service rows only (the format has no place for agency details or synonyms)."""
@@ -1068,7 +1074,7 @@ def export_path(path):
     return count
 
 
-def csv_row(row):
+def csv_row(row: dict[str, Any]) -> dict[str, Any]:
     flat = {}
     for name, value in row.items():
         if name == "stages":

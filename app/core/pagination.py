@@ -20,11 +20,11 @@ class Page:
     pages: int
 
 
-def paginate(query, page, size=PAGE_SIZE):
+def paginate(query: Select, page: int, size: int = PAGE_SIZE) -> Page:
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     pages = max((total + size - 1) // size, 1)
     page = min(max(page, 1), pages)
-    items = db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars().all()
+    items = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars().all())
     return Page(items, total, page, pages)
 
 

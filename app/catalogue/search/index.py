@@ -7,6 +7,7 @@ conditions, documents, procedure).
 Query and index go through the same words() so that they always agree.
 """
 
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy import delete, select, text
@@ -30,13 +31,13 @@ BATCH = 500
 _SEARCH_FOLD = str.maketrans({"آ": "ا", "ئ": "ی", "ء": None, "ٔ": None})
 
 
-def words(text):
+def words(text: object) -> list[str]:
     """The search terms of a text: normalised, ZWNJ-split, punctuation-free, folded, lower-case."""
     return list(_words(text if isinstance(text, str) else str(text or "")))
 
 
 @lru_cache(maxsize=50_000)
-def _words(text):
+def _words(text: str) -> tuple[str, ...]:
     # Cards repeat the same agency, cluster and document names: indexing 10,000 of them folds each once.
     folded = normalize_for_search(text).translate(_SEARCH_FOLD)
     return tuple(word[:MAX_TERM] for word in folded.split())
@@ -47,7 +48,7 @@ def _words(text):
 JOINED = "\u0640"
 
 
-def joined(parts):
+def joined(parts: Sequence[str]) -> list[str]:
     """Adjacent words written solid: "گواهی نامه" also yields "ـگواهینامه", "کسب و کار" also "ـکسبوکار"."""
     extra = []
     for size in (2, 3):
@@ -56,12 +57,13 @@ def joined(parts):
     return extra
 
 
-def field_terms(texts):
+def field_terms(texts: Iterable[object]) -> list[str]:
     """Terms of one field: the words in order, then the (marked) solid forms of neighbouring words.
 
     The solid forms come after all the words so that phrase positions of the real words stay intact.
     """
-    plain, solid = [], []
+    plain: list[str] = []
+    solid: list[str] = []
     for item in texts:
         parts = words(item)
         plain.extend(parts)
@@ -69,9 +71,11 @@ def field_terms(texts):
     return plain + solid
 
 
-def document(service):
+def document(service: Service) -> dict[str, list[str]]:
     """The four fields of a service's card, each as a list of terms."""
     card = service.current_revision
+    if card is None:
+        raise ValueError(f"service {service.code} has no published card to index")
     agency = service.agency
     meta = [agency.name] if agency else []
     if agency is not None and agency.parent is not None:
@@ -96,7 +100,7 @@ _KEY_CHARS = "abcdefghijklmnopqrstuvwxyz012345"
 _KEY = str.maketrans(dict(zip(PERSIAN_ALPHABET, _KEY_CHARS, strict=True)))
 
 
-def trigram_key(term):
+def trigram_key(term: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "9" for ch in term.translate(_KEY))
 
 
@@ -140,7 +144,7 @@ def _services_with_cards(ids):
     return db.session.execute(query).unique().scalars().all()
 
 
-def index_services(services):
+def index_services(services: Iterable[Service]) -> None:
     """Write (or rewrite) the index entries of these services; inactive or unpublished ones are removed.
 
     Runs inside the caller's transaction, so an import that fails leaves the index as it was.
@@ -176,7 +180,7 @@ def index_services(services):
     _add_vocabulary({term.lstrip(JOINED) for _, doc in docs for field in FIELDS for term in doc[field]})
 
 
-def remove_services(ids):
+def remove_services(ids: Iterable[int]) -> None:
     ids = list(ids)
     if not ids:
         return
@@ -203,7 +207,7 @@ def _add_vocabulary(terms):
         db.session.execute(statement, rows[start : start + 5000])
 
 
-def index_agency_services(agency):
+def index_agency_services(agency: Agency) -> None:
     """Re-index an agency's services (and those of its child agencies) after its name changed."""
     child_ids = select(Agency.id).where(Agency.parent_id == agency.id)
     ids = (
@@ -216,13 +220,13 @@ def index_agency_services(agency):
     reindex_ids(ids)
 
 
-def reindex_ids(ids):
+def reindex_ids(ids: Iterable[int]) -> None:
     ids = list(ids)
     for start in range(0, len(ids), BATCH):
         index_services(_services_with_cards(ids[start : start + BATCH]))
 
 
-def rebuild(progress=None):
+def rebuild(progress: Callable[[int], object] | None = None) -> int:
     """Empty the index and the vocabulary and index every published card again; returns how many."""
     db.session.execute(text("DELETE FROM service_search"))
     db.session.execute(delete(SearchTerm))
@@ -250,13 +254,13 @@ def _set_version():
         setting.value = INDEX_VERSION
 
 
-def is_current():
+def is_current() -> bool:
     """Migration 0002 records version 1 on a database without cards; a rebuild records the current one."""
     setting = db.session.get(Setting, VERSION_KEY)
     return setting is not None and setting.value == INDEX_VERSION
 
 
-def ensure_current():
+def ensure_current() -> int | None:
     """Rebuild when the index was built by another version of words() (or before migration 0002)."""
     if is_current():
         return None

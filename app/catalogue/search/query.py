@@ -15,6 +15,7 @@ How a query is read (search_index.words() folds query and cards the same way):
 
 import logging
 import math
+from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -89,12 +90,12 @@ FIELD_STRENGTH = ((4, TITLE), (3, ("title", "keywords")), (2, ("title", "keyword
 
 @dataclass
 class Results:
-    items: list
+    items: list[Service]
     total: int
     page: int
     pages: int
-    corrections: dict = field(default_factory=dict)  # word typed -> indexed word searched instead
-    ignored: list = field(default_factory=list)  # words no card contains
+    corrections: dict[str, str] = field(default_factory=dict)  # word typed -> indexed word searched instead
+    ignored: list[str] = field(default_factory=list)  # words no card contains
     partial: bool = False  # some results lack a word of the query
     full: int = 0  # how many results have every word (they come first)
     first_partial: int | None = None  # index on this page where partial matches start
@@ -104,17 +105,17 @@ class Results:
 class Alternative:
     """One way to satisfy a clause: every term must occur; the last may be a prefix."""
 
-    terms: tuple
+    terms: tuple[str, ...]
     prefix: bool = False
 
 
 @dataclass
 class Clause:
     word: str
-    alternatives: list
+    alternatives: list[Alternative]
 
 
-def clean_query(raw):
+def clean_query(raw: str | None) -> str:
     """Whatever arrives (control characters, RTL overrides, NUL, megabytes) becomes a short, plain query."""
     return normalize((raw or "")[: MAX_QUERY * 4])[:MAX_QUERY]
 
@@ -162,7 +163,7 @@ def _spellings(parts, prefix=False, last=False, phrase=False):
     return [Alternative(parts, prefix), Alternative((solid,), prefix)]
 
 
-def plan(query):
+def plan(query: str) -> tuple[list[Clause], list[str], list[str]]:
     """The clauses of a query, the codes it names, and its words."""
     query_words = words(query)[:MAX_WORDS]
     joined_digits = "".join(query_words)
@@ -171,7 +172,8 @@ def plan(query):
         return [], codes, query_words
     last = len(query_words) - 1
     groups = _synonym_groups(query_words)
-    clauses, covered = [], set()
+    clauses: list[Clause] = []
+    covered: set[int] = set()
     # Multi-word synonyms first ("کارت ملی" -> ...): the span becomes one clause.
     for size in (3, 2):
         for start in range(len(query_words) - size + 1):
@@ -229,7 +231,7 @@ def _unique(alternatives):
 # --- typo tolerance -------------------------------------------------------------------------------------
 
 
-def within_one_edit(a, b):
+def within_one_edit(a: str, b: str) -> bool:
     """Damerau-Levenshtein (optimal string alignment) distance of at most one."""
     if a == b:
         return True
@@ -260,7 +262,7 @@ def _edits(word):
     return found
 
 
-def corrections_for(word):
+def corrections_for(word: str) -> list[str]:
     """Indexed words one edit away from a word no card contains."""
     if len(word) < TYPO_MIN_LENGTH or word.isdigit():
         return []
@@ -308,20 +310,20 @@ class _Fts5:
     row_predicate = None  # FTS5 answers a MATCH for the whole table: ranks use `id IN (matches)`
 
     @staticmethod
-    def term(term, prefix, fields):
+    def term(term: str, prefix: bool, fields: tuple[str, ...] | None) -> str:
         quoted = '"' + term.replace('"', '""') + '"' + (" *" if prefix else "")
         return "{" + " ".join(fields) + "} : " + quoted if fields else quoted
 
     @staticmethod
-    def both(parts):
+    def both(parts: Sequence[str]) -> str:
         return "(" + " AND ".join(parts) + ")"
 
     @staticmethod
-    def either(parts):
+    def either(parts: Sequence[str]) -> str:
         return "(" + " OR ".join(parts) + ")"
 
     @staticmethod
-    def predicate(param):
+    def predicate(param: str) -> str:
         return f"service_search MATCH :{param}"
 
 
@@ -331,7 +333,7 @@ class _TsQuery:
 
     id_column = "service_id"
     joins = " LEFT JOIN service_search ss ON ss.service_id = s.id"
-    COLUMNS = {
+    COLUMNS: dict[tuple[str, ...] | None, str] = {
         None: "document",
         TITLE: "title",
         ("title", "keywords"): "title_keywords",
@@ -339,25 +341,25 @@ class _TsQuery:
     }
 
     @classmethod
-    def row_predicate(cls, param, fields):
+    def row_predicate(cls, param: str, fields: tuple[str, ...] | None) -> str:
         # Ranks test each candidate's own small tsvector: cheaper than one more index scan per rank.
         return f"ss.{cls.COLUMNS[fields]} @@ CAST(:{param} AS tsquery)"
 
     @staticmethod
-    def term(term, prefix, fields):
+    def term(term: str, prefix: bool, fields: tuple[str, ...] | None) -> str:
         quoted = "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
         return quoted + ":*" if prefix else quoted
 
     @staticmethod
-    def both(parts):
+    def both(parts: Sequence[str]) -> str:
         return "(" + " & ".join(parts) + ")"
 
     @staticmethod
-    def either(parts):
+    def either(parts: Sequence[str]) -> str:
         return "(" + " | ".join(parts) + ")"
 
     @staticmethod
-    def predicate(param):
+    def predicate(param: str) -> str:
         return f"document @@ CAST(:{param} AS tsquery)"
 
 
@@ -404,12 +406,12 @@ class _Sql:
     def __init__(self, syntax):
         self.syntax, self.params = syntax, {}
 
-    def bind(self, value):
+    def bind(self, value: object) -> str:
         name = f"p{len(self.params)}"
         self.params[name] = value
         return name
 
-    def matching(self, expression):
+    def matching(self, expression: str | None) -> str:
         """`s.id IN (ids whose index entry matches)`, for databases that cannot test one row (FTS5)."""
         if expression is None:
             return "1 = 0"
@@ -418,7 +420,7 @@ class _Sql:
             f"WHERE {self.syntax.predicate(self.bind(expression))})"
         )
 
-    def ranking(self, expression, fields=None):
+    def ranking(self, expression: str | None, fields: tuple[str, ...] | None = None) -> str:
         """Whether a candidate matches in these fields, for ordering: per row where the database can."""
         if expression is None or self.syntax.row_predicate is None:
             return self.matching(expression)
@@ -618,7 +620,7 @@ def _usual_planner():
         db.session.execute(text(_SET), _PLANNER)
 
 
-def search_services(query, page=1, record_miss=True):
+def search_services(query: str, page: int | None = 1, record_miss: bool = True) -> Results:
     """A page of services for a query, best first. record_miss=False for as-you-type requests."""
     page = max(int(page or 1), 1)
     clauses, codes, query_words = plan(query)
@@ -681,7 +683,7 @@ def _search(clauses, codes, page):
     )
 
 
-def record_search_miss(normalised):
+def record_search_miss(normalised: str) -> None:
     """Count a query that found nothing. Logging must never cost the visitor the page."""
     normalised = normalised[:200]
     if not normalised:
