@@ -6,8 +6,10 @@ so an object outside the user's scope answers 404, exactly like one that does no
 the model, so every rule package (audit included) can import it without a cycle.
 """
 
-from flask import abort
-from sqlalchemy import Select, and_, false, or_, true
+from typing import Any
+
+from flask import Flask, abort
+from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
@@ -106,12 +108,12 @@ PREDICATES = (
 )
 
 
-def init_app(app) -> None:
+def init_app(app: Flask) -> None:
     """Templates ask the same predicates as views: {% if can_set_fee_cap(current_user) %}."""
     app.jinja_env.globals.update({predicate.__name__: predicate for predicate in PREDICATES})
 
 
-def _found(query: Select):
+def _found(query: Select) -> Any:
     """The one row of a scoped lookup, or 404."""
     found = db.session.execute(query).scalar_one_or_none()
     if found is None:
@@ -155,26 +157,27 @@ def request_for(user: User | None, code: str) -> Request:
 # --- where a service can be filed ----------------------------------------------------------------------
 
 
-def covers_province(province_id):
-    """An outsourcing's scope includes the province: all provinces, or that one listed."""
+def covers_province(province_id: Any) -> ColumnElement[bool]:
+    """An outsourcing's scope includes the province (a row id, or a column to correlate on): all provinces, or
+    that one listed."""
     return or_(Outsourcing.all_provinces, Outsourcing.provinces.any(Province.id == province_id))
 
 
-def _approved_cover(service, province_id):
+def _approved_cover(service: Any, province_id: Any) -> Select:
     """An approved (so not revoked) outsourcing of the service whose scope covers the province: the one rule."""
     return db.select(Outsourcing.id).where(
         Outsourcing.service_id == service.id, Outsourcing.status == "approved", covers_province(province_id)
     )
 
 
-def service_fileable_at(service, office):
+def service_fileable_at(service: Service, office: Office | None) -> bool:
     """Only a service outsourced to the counters, approved and not revoked, for the office's province."""
     if office is None or office.status != "active":
         return False
     return db.session.execute(_approved_cover(service, office.province_id).limit(1)).first() is not None
 
 
-def services_fileable_at(office):
+def services_fileable_at(office: Office | None) -> Select:
     """The services a counter office may file, as one query: the same rule as service_fileable_at(), listed.
 
     Passing the Service class makes _approved_cover() correlate on Service.id instead of one service's id."""
@@ -187,7 +190,7 @@ def services_fileable_at(office):
     )
 
 
-def offices_fileable_for(service):
+def offices_fileable_for(service: Service) -> Select:
     """Active offices where service_fileable_at() holds, as one query (for listing them to citizens)."""
     return db.select(Office).where(Office.status == "active", _approved_cover(service, Office.province_id).exists())
 
@@ -293,7 +296,7 @@ def staff_account_for(user: User | None, public_id: str) -> User:
 # --- outsourcing ---------------------------------------------------------------------------------------
 
 
-def _within_province(province_id):
+def _within_province(province_id: int) -> ColumnElement[bool]:
     """A scope of listed provinces that are all this one (an all-provinces scope is the national admin's)."""
     return (
         ~Outsourcing.all_provinces

@@ -7,15 +7,16 @@ and a row removed from the middle breaks the next row's link.
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event, select, update
+from sqlalchemy import Select, event, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models import AuditEvent, Setting, utcnow
+from app.models import AuditEvent, Setting, User, utcnow
 from app.permissions import audit_events_visible_to
 
 # The hash of the newest event, kept in one settings row. The row is the lock appends queue on (see _lock_head)
@@ -169,7 +170,14 @@ def verify():
     return Verification(True, count)
 
 
-def events(admin, actor=None, action=None, object_type=None, since=None, until=None):
+def events(
+    admin: User | None,
+    actor: User | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select:
     """The log the administrator may read (permissions.audit_events_visible_to), newest first, filtered;
     `since`/`until` are naive UTC (until exclusive)."""
     query = audit_events_visible_to(admin).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())

@@ -11,9 +11,9 @@ from sqlalchemy.orm import joinedload
 
 from app.administration import audit
 from app.core.errors import RuleError
-from app.core.pagination import paginate
+from app.core.pagination import Page, paginate
 from app.extensions import db
-from app.models import Office
+from app.models import Office, Province, User
 from app.permissions import is_admin, is_provincial_admin, offices_managed_by
 
 STATUS_LABELS = {"active": _l("فعال"), "suspended": _l("تعلیق‌شده")}
@@ -28,7 +28,7 @@ class OfficeError(RuleError):
 # --- administrators' list (the scope is permissions.offices_managed_by) ---------------------------------
 
 
-def managed(admin, province=None, status=None, page=1):
+def managed(admin: User | None, province: Province | None = None, status: str | None = None, page: int = 1) -> Page:
     query = offices_managed_by(admin).options(joinedload(Office.province), joinedload(Office.county))
     if province is not None:
         query = query.where(Office.province_id == province.id)

@@ -5,6 +5,8 @@ Whether a service can be filed at an office is permissions.service_fileable_at()
 rows: revoking stops new filings and leaves filed requests as they are.
 """
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select
@@ -14,7 +16,7 @@ from app.administration import audit
 from app.core.errors import RuleError
 from app.counter import fees
 from app.extensions import db
-from app.models import Office, Outsourcing, OutsourcingDecision, Service, new_public_id, utcnow
+from app.models import Office, Outsourcing, OutsourcingDecision, Service, User, new_public_id, utcnow
 from app.permissions import (
     can_decide,
     can_propose_outsourcing,
@@ -59,7 +61,7 @@ def _checked_fee(fee):
 # --- who sees and decides what (the scopes are permissions.outsourcings_visible_to and can_decide) -------
 
 
-def listing(user, status):
+def listing(user: User | None, status: str) -> Sequence[Outsourcing]:
     """Outsourcings in one status that the user sees, oldest first for the queue and newest first otherwise."""
     order = Outsourcing.created_at.asc() if status == "pending" else Outsourcing.decided_at.desc()
     query = (
@@ -249,7 +251,7 @@ def decisions(outsourcing):
 # --- the agency manager's view -------------------------------------------------------------------------
 
 
-def agency_services(manager):
+def agency_services(manager: User) -> list[tuple[Service, list[Outsourcing]]]:
     """(service, its outsourcings newest first) for every service of the manager's agency."""
     services = db.session.execute(services_of_agency(manager).order_by(Service.code)).scalars().all()
     rows = (
@@ -261,7 +263,7 @@ def agency_services(manager):
         .scalars()
         .all()
     )
-    by_service = {}
+    by_service: dict[int, list[Outsourcing]] = {}
     for row in rows:
         by_service.setdefault(row.service_id, []).append(row)
     return [(service, by_service.get(service.id, [])) for service in services]

@@ -10,7 +10,7 @@ import secrets
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
@@ -38,7 +38,7 @@ class StaffError(RuleError):
     """A staff account change the rules do not allow."""
 
 
-def assignable_roles(admin):
+def assignable_roles(admin: User | None) -> tuple[str, ...]:
     if is_national_admin(admin):
         return Role.STAFF
     if is_provincial_admin(admin):
@@ -46,7 +46,7 @@ def assignable_roles(admin):
     return ()
 
 
-def listing(admin, role=None, query_text=""):
+def listing(admin: User | None, role: str | None = None, query_text: str = "") -> Select:
     """The staff accounts the administrator manages (permissions.staff_visible_to), filtered."""
     query = staff_visible_to(admin).options(joinedload(User.office), joinedload(User.agency), joinedload(User.province))
     if role:
