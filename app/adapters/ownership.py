@@ -19,6 +19,8 @@ any other body raises RegistryUnavailable (logged), and sign-in is refused with 
 import json
 import logging
 import urllib.request
+from http.client import HTTPMessage
+from typing import IO
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -105,7 +107,9 @@ def registered(national_code: str | None = None) -> list[MobileOwnership]:
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     """A redirect would carry the token elsewhere and turn the POST into a GET: it counts as no answer."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
+    def redirect_request(
+        self, req: urllib.request.Request, fp: IO[bytes], code: int, msg: str, headers: HTTPMessage, newurl: str
+    ) -> urllib.request.Request | None:
         return None
 
 

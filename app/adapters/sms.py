@@ -18,11 +18,11 @@ from app.models import SmsMessage
 log = logging.getLogger("panjereh.sms")
 
 
-def is_simulator():
+def is_simulator() -> bool:
     return current_app.config["SMS_BACKEND"] == "local"
 
 
-def send(mobile, text, purpose=""):
+def send(mobile: str, text: object, purpose: str = "") -> SmsMessage:
     """Queue one SMS in the caller's transaction; a gateway backend delivers it after commit."""
     backend = current_app.config["SMS_BACKEND"]
     message = SmsMessage(mobile=mobile, body=str(text), purpose=purpose, backend=backend)

@@ -3,13 +3,15 @@
 Every change is audited with the agency's public code and what it looked like before and after.
 """
 
+from typing import Any
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.administration import audit
 from app.core.errors import RuleError
 from app.extensions import db
-from app.models import Agency
+from app.models import Agency, Province, User
 from app.permissions import can_manage_agencies, is_provincial_admin
 
 
@@ -17,7 +19,7 @@ class AgencyError(RuleError):
     """An agency change the rules do not allow."""
 
 
-def snapshot(agency):
+def snapshot(agency: Agency) -> dict[str, Any]:
     return {
         "code": agency.code,
         "name": agency.name,
@@ -40,8 +42,15 @@ def _check_values(values):
 
 
 def create_agency(
-    admin, code, name, name_en="", level="national", province=None, connection_status="not_connected", website_url=""
-):
+    admin: User,
+    code: str,
+    name: str,
+    name_en: str | None = "",
+    level: str = "national",
+    province: Province | None = None,
+    connection_status: str = "not_connected",
+    website_url: str | None = "",
+) -> Agency:
     """A provincial administrator creates only provincial agencies of their own province."""
     _check_admin(admin)
     audit.lock()
@@ -71,7 +80,9 @@ def create_agency(
     return agency
 
 
-def update_agency(admin, agency, name, name_en, connection_status, website_url):
+def update_agency(
+    admin: User, agency: Agency, name: str, name_en: str | None, connection_status: str, website_url: str | None
+) -> Agency:
     """Name, English name, connection status and website; the code and level stay as they were created."""
     _check_admin(admin)
     audit.lock()

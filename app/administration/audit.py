@@ -6,6 +6,7 @@ and a row removed from the middle breaks the next row's link.
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -83,7 +84,7 @@ def _canonical(event):
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def compute_hash(event):
+def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
@@ -103,13 +104,20 @@ def _lock_head():
     return db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY).with_for_update()).scalar_one()
 
 
-def lock():
+def lock() -> None:
     """Serialise this transaction with every other audited change, so that checks made after it see the newest
     data; rules call it before checking what they are about to change. Held until commit or rollback."""
     _lock_head()
 
 
-def record(actor, action, object_type, object_ref, before=None, after=None):
+def record(
+    actor: User | None,
+    action: str,
+    object_type: str,
+    object_ref: str | None,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
+) -> AuditEvent:
     """Append one event in the caller's transaction; the caller commits it with the change it describes."""
     prev_hash = _lock_head()
     event = AuditEvent(
@@ -140,14 +148,14 @@ class Verification:
     broken_id: int | None = None
     problem: str = ""
 
-    def summary(self):
+    def summary(self) -> str:
         if self.ok:
             return f"audit chain intact: {self.count} events"
         where = f"event #{self.broken_id}" if self.broken_id is not None else "the chain head"
         return f"audit chain broken at {where}: {self.problem} ({self.count} events verified before it)"
 
 
-def verify():
+def verify() -> Verification:
     """Walk the chain oldest first; the first row whose link or content does not hold is reported."""
     previous, count = "", 0
     rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)).scalars()

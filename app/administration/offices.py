@@ -4,6 +4,8 @@ A provincial administrator manages only the offices of their province; the natio
 Every change is audited with what the office looked like before and after.
 """
 
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -37,7 +39,7 @@ def managed(admin: User | None, province: Province | None = None, status: str | 
     return paginate(query.order_by(Office.code), page)
 
 
-def snapshot(office):
+def snapshot(office: Office) -> dict[str, Any]:
     return {
         "code": office.code,
         "name": office.name,
@@ -88,7 +90,7 @@ def _assign(office, values):
         setattr(office, name, values.get(name))
 
 
-def create_office(admin, **values):
+def create_office(admin: User, **values: Any) -> Office:
     audit.lock()
     _check(admin, None, values)
     office = Office(status="active")
@@ -99,7 +101,7 @@ def create_office(admin, **values):
     return office
 
 
-def update_office(admin, office, **values):
+def update_office(admin: User, office: Office, **values: Any) -> Office:
     audit.lock()
     db.session.refresh(office)
     _check(admin, office, values)
@@ -112,7 +114,7 @@ def update_office(admin, office, **values):
     return office
 
 
-def set_status(admin, office, status):
+def set_status(admin: User, office: Office, status: str) -> Office:
     """Suspending an office stops its counter filings at once (service_fileable_at checks the status)."""
     if status not in STATUS_LABELS:
         raise OfficeError(_("وضعیت نامعتبر است."))

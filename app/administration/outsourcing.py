@@ -5,7 +5,8 @@ Whether a service can be filed at an office is permissions.service_fileable_at()
 rows: revoking stops new filings and leaves filed requests as they are.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +17,17 @@ from app.administration import audit
 from app.core.errors import RuleError
 from app.counter import fees
 from app.extensions import db
-from app.models import Office, Outsourcing, OutsourcingDecision, Service, User, new_public_id, utcnow
+from app.models import (
+    County,
+    Office,
+    Outsourcing,
+    OutsourcingDecision,
+    Province,
+    Service,
+    User,
+    new_public_id,
+    utcnow,
+)
 from app.permissions import (
     can_decide,
     can_propose_outsourcing,
@@ -50,7 +61,7 @@ class OutsourcingError(RuleError):
 # --- the fee cap (the rule is app.counter.fees) -------------------------------------------------------------
 
 
-def _checked_fee(fee):
+def _checked_fee(fee: object) -> int:
     """The proposed or changed counter fee, within the cap in force now."""
     try:
         return fees.check_counter_fee(fee)
@@ -82,7 +93,7 @@ def _check_decider(admin, outsourcing):
         )
 
 
-def snapshot(outsourcing):
+def snapshot(outsourcing: Outsourcing) -> dict[str, Any]:
     """What the audit log keeps of an outsourcing: public codes only, never row ids."""
     return {
         "service": outsourcing.service.code if outsourcing.service else None,
@@ -111,7 +122,14 @@ def _overlap(service, all_provinces, province_ids, exclude=None):
     return None
 
 
-def propose(service, manager, all_provinces=True, provinces=(), counter_fee_rial=0, note=""):
+def propose(
+    service: Service,
+    manager: User,
+    all_provinces: bool = True,
+    provinces: Iterable[Province] = (),
+    counter_fee_rial: object = 0,
+    note: str | None = "",
+) -> Outsourcing:
     """An agency manager proposes letting counter offices file one of the agency's services."""
     if not can_propose_outsourcing(manager):
         raise OutsourcingError(_("فقط مدیر دستگاه می‌تواند واگذاری خدمت به پیشخوان را پیشنهاد کند."))
@@ -198,7 +216,7 @@ NOT_PENDING = _l("فقط پیشنهادی را که در انتظار تصمیم
 NOT_APPROVED = _l("فقط واگذاری تأییدشده را می‌توان لغو کرد یا کارمزدش را تغییر داد.")
 
 
-def approve(outsourcing, admin, reason=""):
+def approve(outsourcing: Outsourcing, admin: User, reason: str | None = "") -> Outsourcing:
     before = _begin(outsourcing, admin, "pending", str(NOT_PENDING))
     reason = _reason(reason)
     _checked_fee(outsourcing.counter_fee_rial)  # the cap may have been lowered since the proposal
@@ -213,14 +231,14 @@ def approve(outsourcing, admin, reason=""):
     return _decided(outsourcing, admin, "approve", reason, before)
 
 
-def reject(outsourcing, admin, reason):
+def reject(outsourcing: Outsourcing, admin: User, reason: str | None) -> Outsourcing:
     before = _begin(outsourcing, admin, "pending", str(NOT_PENDING))
     reason = _reason(reason, _("دلیل رد را بنویسید؛ مدیر دستگاه آن را می‌بیند."))
     outsourcing.status = "rejected"
     return _decided(outsourcing, admin, "reject", reason, before)
 
 
-def revoke(outsourcing, admin, reason):
+def revoke(outsourcing: Outsourcing, admin: User, reason: str | None) -> Outsourcing:
     """No new counter filings from now on; requests already filed go on as they are."""
     before = _begin(outsourcing, admin, "approved", str(NOT_APPROVED))
     reason = _reason(reason, _("دلیل لغو را بنویسید."))
@@ -228,17 +246,17 @@ def revoke(outsourcing, admin, reason):
     return _decided(outsourcing, admin, "revoke", reason, before)
 
 
-def change_fee(outsourcing, admin, fee, reason):
+def change_fee(outsourcing: Outsourcing, admin: User, fee: object, reason: str | None) -> Outsourcing:
     before = _begin(outsourcing, admin, "approved", str(NOT_APPROVED))
-    fee = _checked_fee(fee)
-    if fee == outsourcing.counter_fee_rial:
+    new_fee = _checked_fee(fee)
+    if new_fee == outsourcing.counter_fee_rial:
         raise OutsourcingError(_("کارمزد تازه با کارمزد فعلی یکی است."), "counter_fee_rial")
     reason = _reason(reason, _("دلیل تغییر کارمزد را بنویسید."))
-    outsourcing.counter_fee_rial = fee
+    outsourcing.counter_fee_rial = new_fee
     return _decided(outsourcing, admin, "change_fee", reason, before)
 
 
-def decisions(outsourcing):
+def decisions(outsourcing: Outsourcing) -> Sequence[OutsourcingDecision]:
     query = (
         select(OutsourcingDecision)
         .where(OutsourcingDecision.outsourcing_id == outsourcing.id)
@@ -272,7 +290,9 @@ def agency_services(manager: User) -> list[tuple[Service, list[Outsourcing]]]:
 # --- where citizens can go -----------------------------------------------------------------------------
 
 
-def offices_for_service(service, province=None, limit=5, county=None):
+def offices_for_service(
+    service: Service, province: Province | None = None, limit: int = 5, county: County | None = None
+) -> Sequence[Office]:
     """Active offices where the service can be filed (the filing rule itself), in the province when given,
     the county's offices first."""
     query = offices_fileable_for(service).options(joinedload(Office.province), joinedload(Office.county))
