@@ -11,8 +11,8 @@ from app.administration import audit
 from app.core.errors import RuleError
 from app.core.persian import fold_digits, format_rial, persian_digits_enabled
 from app.extensions import db
-from app.models import Office, Outsourcing, Payment, Role, Service, Setting, User
-from app.permissions import covers_province
+from app.models import Office, Outsourcing, Payment, Service, Setting, User
+from app.permissions import can_set_fee_cap, covers_province
 
 FEE_CAP_KEY = "counter_fee_cap_rial"
 # Used until the national administrator sets a cap; a low default keeps an unset installation cheap for citizens.
@@ -147,7 +147,7 @@ def check_counter_fee(fee: object, field: str = "counter_fee_rial") -> int:
 
 def set_fee_cap(admin: User | None, amount: object) -> int:
     """Only the national administrator sets the cap, audited. Approved fees above a lowered cap stay until changed."""
-    if admin is None or admin.role != Role.NATIONAL_ADMIN:
+    if not can_set_fee_cap(admin):
         raise FeeError(_("فقط مدیر ملی سامانه سقف کارمزد را تعیین می‌کند."))
     audit.lock()
     checked = check_amount(amount, "amount")

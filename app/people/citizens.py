@@ -6,6 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Role, User, new_public_id
+from app.permissions import is_citizen
 
 
 class CitizenError(RuleError):
@@ -36,7 +37,7 @@ def find_or_create(national_code: str, mobile: str | None = None, full_name: str
             user = db.session.execute(query).scalar_one()
         else:
             return user
-    if user.role != Role.CITIZEN:
+    if not is_citizen(user):
         raise CitizenError(
             _("این کد ملی به حساب یک کارمند تعلق دارد و با آن درخواست شهروندی ثبت نمی‌شود."), "national_code"
         )
