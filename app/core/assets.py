@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Response, abort, current_app, request
+from flask import Flask, Response, abort, current_app, request
 
 try:
     import brotli
@@ -65,15 +65,15 @@ class Manifest:
         self.urls[name] = hashed
         self.files[hashed] = asset
 
-    def url(self, name):
+    def url(self, name: str) -> str:
         return "/static/" + self.urls[name]
 
 
-def asset_url(name):
+def asset_url(name: str) -> str:
     return current_app.extensions["assets"].url(name)
 
 
-def serve(filename):
+def serve(filename: str) -> Response:
     asset = current_app.extensions["assets"].files.get(filename)
     if asset is None:
         abort(404)
@@ -92,10 +92,10 @@ def serve(filename):
     return response
 
 
-_built = {}
+_built: dict[Path, Manifest] = {}
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     # Built once per process: compressing the files is the slow part of create_app().
     if app.debug or STATIC not in _built:
         _built[STATIC] = Manifest(STATIC)

@@ -2,8 +2,9 @@
 
 import logging
 
-from flask import flash, render_template
+from flask import Flask, flash, render_template
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -25,7 +26,7 @@ class RuleError(Exception):
         self.field = field
 
 
-def attach(form, error: RuleError, default_field: str | None = None) -> None:
+def attach(form: FlaskForm | None, error: RuleError, default_field: str | None = None) -> None:
     """Undo what the refused action wrote and show its message: next to `error.field` when the form has it, else
     next to `default_field`, else next to the form's first field; with no form, as a flashed error."""
     db.session.rollback()
@@ -60,12 +61,12 @@ CSRF_MESSAGE = _l(
 )
 
 
-def render_error(code, detail=None):
+def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
     return render_template("error.html", code=code, title=title, message=detail or message), code
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         return render_error(400, CSRF_MESSAGE)

@@ -1,6 +1,7 @@
 """Operations: the health check used by load balancers and monitoring."""
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from app.extensions import csrf, db, limiter
@@ -11,7 +12,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @limiter.exempt
 @csrf.exempt
-def healthz():
+def healthz() -> ResponseReturnValue:
     try:
         db.session.execute(text("SELECT 1"))
         return jsonify(status="ok", database="ok")

@@ -18,7 +18,7 @@ class InvalidIdentifier(ValueError):
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u200c._]+")
 
 
-def _digits(value, separators=_SEPARATORS) -> str:
+def _digits(value: str | None, separators: re.Pattern[str] = _SEPARATORS) -> str:
     return separators.sub("", fold_digits("" if value is None else value))
 
 
@@ -26,7 +26,7 @@ def _all_same(digits: str) -> bool:
     return len(set(digits)) == 1
 
 
-def clean_national_code(value) -> str:
+def clean_national_code(value: str | None) -> str:
     code = _digits(value)
     if not re.fullmatch(r"[0-9]{10}", code):
         raise InvalidIdentifier(_l("کد ملی باید ۱۰ رقم باشد."))
@@ -40,7 +40,7 @@ def clean_national_code(value) -> str:
 _LEGAL_ID_COEFFICIENTS = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
 
 
-def clean_legal_id(value) -> str:
+def clean_legal_id(value: str | None) -> str:
     code = _digits(value)
     if not re.fullmatch(r"[0-9]{11}", code):
         raise InvalidIdentifier(_l("شناسه ملی باید ۱۱ رقم باشد."))
@@ -57,7 +57,7 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u200c.()]+")
 _MOBILE = re.compile(r"(?:\+98|0098|98)?0?(9[0-9]{9})")
 
 
-def clean_mobile(value) -> str:
+def clean_mobile(value: str | None) -> str:
     match = _MOBILE.fullmatch(_digits(value, _PHONE_SEPARATORS))
     if match is None:
         raise InvalidIdentifier(_l("شماره موبایل معتبر نیست؛ آن را مانند ۰۹۱۲۳۴۵۶۷۸۹ وارد کنید."))
@@ -69,7 +69,7 @@ def clean_mobile(value) -> str:
 _POSTAL_CODE = re.compile(r"(?!([0-9])\1{3})[13-9]{4}[1346-9][013-9]{5}")
 
 
-def clean_postal_code(value) -> str:
+def clean_postal_code(value: str | None) -> str:
     code = _digits(value)
     if not re.fullmatch(r"[0-9]{10}", code):
         raise InvalidIdentifier(_l("کد پستی باید ۱۰ رقم باشد."))
@@ -112,7 +112,7 @@ def new_tracking_code() -> str:
     return body + damm_digit(body)
 
 
-def clean_tracking_code(value) -> str:
+def clean_tracking_code(value: str | None) -> str:
     code = _digits(value)
     if not re.fullmatch(r"[0-9]{12}", code):
         raise InvalidIdentifier(_l("کد رهگیری باید ۱۲ رقم باشد."))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import jdatetime
+from flask import Flask
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 
@@ -48,7 +49,7 @@ _COMPARISON_MAP = str.maketrans(
 _PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]+")
 
 
-def fold_digits(text) -> str:
+def fold_digits(text: object) -> str:
     """Persian and Arabic-Indic digits to ASCII."""
     return str(text).translate(_FOLD_DIGITS)
 
@@ -58,7 +59,7 @@ def fold_digits(text) -> str:
 _THOUSANDS = re.compile(r"[\s,\u066c\u060c_]")
 
 
-def parse_whole_number(text, *, signed: bool = False, max_digits: int = 15) -> int | None:
+def parse_whole_number(text: str | None, *, signed: bool = False, max_digits: int = 15) -> int | None:
     """A whole number typed with any of Persian, Arabic-Indic or Latin digits and thousands separators; None when the
     text is not one (a fraction, letters, other scripts' digits, more than `max_digits` digits)."""
     cleaned = _THOUSANDS.sub("", fold_digits("" if text is None else text))
@@ -66,7 +67,7 @@ def parse_whole_number(text, *, signed: bool = False, max_digits: int = 15) -> i
     return int(cleaned) if re.fullmatch(f"{sign}[0-9]{{1,{max_digits}}}", cleaned) else None
 
 
-def to_persian_digits(value) -> str:
+def to_persian_digits(value: object) -> str:
     return str(value).translate(_TO_PERSIAN)
 
 
@@ -82,7 +83,7 @@ def _tidy(text: str) -> str:
     return " ".join(word for word in words if word)
 
 
-def clean_text(text) -> str:
+def clean_text(text: object) -> str:
     """The one form for storing text a person will read (names, titles, addresses, imported or typed in a form):
     Persian ی/ک, no control, direction or invisible characters, single spaces, ZWNJ only inside words. Digits,
     diacritics and hamza forms stay as written; cleaning twice changes nothing."""
@@ -92,13 +93,13 @@ def clean_text(text) -> str:
     return _tidy("".join(ch for ch in text.translate(_STORAGE_MAP) if not _is_invisible(ch)))
 
 
-def normalize(text) -> str:
+def normalize(text: object) -> str:
     """The form for comparing and searching, not for storing: clean_text() with spelling variants folded
     (ة أ ؤ ۀ), diacritics removed and ASCII digits, so "مؤسسهٔ ۱" and "موسسه 1" are one."""
     return _tidy(clean_text(text).translate(_COMPARISON_MAP))
 
 
-def persian_sort_key(text) -> list[int]:
+def persian_sort_key(text: str | None) -> list[int]:
     """Sorts Persian names in alphabetical order (plain code-point order puts پ after ی)."""
     return [_COLLATION.get(ch, 100 + ord(ch)) for ch in text or ""]
 
@@ -108,11 +109,11 @@ def _search_fold(text: str) -> str:
     return " ".join(text.split())
 
 
-def normalize_for_search(text) -> str:
+def normalize_for_search(text: object) -> str:
     return _search_fold(normalize(text).replace(ZWNJ, " "))
 
 
-def search_variants(text) -> set[str]:
+def search_variants(text: object) -> set[str]:
     """The spaced form plus the form with ZWNJ-joined parts written solid ("می خواهم", "میخواهم")."""
     stored = normalize(text)
     return {_search_fold(stored.replace(ZWNJ, " ")), _search_fold(stored.replace(ZWNJ, ""))} - {""}
@@ -128,23 +129,23 @@ def _digits(text: str, persian: bool) -> str:
     return to_persian_digits(text) if persian else text
 
 
-def format_number(n, *, persian: bool = True) -> str:
+def format_number(n: int | float | Decimal, *, persian: bool = True) -> str:
     text = f"{n:,}"
     if persian:
         text = text.replace(",", "٬").replace(".", "٫")
     return _digits(text, persian)
 
 
-def local_number(n) -> str:
+def local_number(n: int | float | Decimal) -> str:
     """A number for a message shown now: Persian digits unless the page is in another language."""
     return format_number(n, persian=persian_digits_enabled())
 
 
-def format_rial(n, *, persian: bool = True) -> str:
+def format_rial(n: int | Decimal, *, persian: bool = True) -> str:
     return gettext("%(amount)s ریال", amount=format_number(n, persian=persian))
 
 
-def format_toman(rial, *, persian: bool = True) -> str:
+def format_toman(rial: int | Decimal, *, persian: bool = True) -> str:
     exact = Decimal(rial) / 10
     toman = int(exact) if exact == exact.to_integral_value() else exact.normalize()
     return gettext("%(amount)s تومان", amount=format_number(toman, persian=persian))
@@ -167,19 +168,19 @@ def tehran_day_end(day: date) -> datetime:
     return tehran_day_start(day + timedelta(days=1))
 
 
-def _to_jalali(value) -> jdatetime.datetime:
+def _to_jalali(value: date) -> jdatetime.datetime:
     if isinstance(value, datetime):
         return jdatetime.datetime.fromgregorian(datetime=to_tehran(value))
     # A bare date has no time of day, so there is no timezone to shift it through.
     return jdatetime.datetime.fromgregorian(date=value)
 
 
-def jalali_date(value, *, persian: bool = True) -> str:
+def jalali_date(value: date, *, persian: bool = True) -> str:
     j = _to_jalali(value)
     return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}", persian)
 
 
-def jalali_datetime(value, *, persian: bool = True) -> str:
+def jalali_datetime(value: date, *, persian: bool = True) -> str:
     j = _to_jalali(value)
     return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}", persian)
 
@@ -191,7 +192,7 @@ def jalali_today() -> jdatetime.date:
 _JALALI_DATE = re.compile(r"([0-9]{4})\s*([/\-.])\s*([0-9]{1,2})\s*\2\s*([0-9]{1,2})")
 
 
-def parse_jalali_date(text) -> date:
+def parse_jalali_date(text: str | None) -> date:
     """'1405/09/04' or '۱۴۰۵-۰۹-۰۴' to a Gregorian date; ValueError if it is not a real Jalali date."""
     match = _JALALI_DATE.fullmatch(fold_digits(text or "").strip())
     if match is None:
@@ -203,7 +204,7 @@ def parse_jalali_date(text) -> date:
         raise ValueError(_l("این تاریخ در تقویم وجود ندارد.")) from None
 
 
-def register_filters(app) -> None:
+def register_filters(app: Flask) -> None:
     """Template filters; None renders as "" so optional columns need no guards in templates."""
 
     def localized(fn):

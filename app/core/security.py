@@ -3,6 +3,8 @@
 import unicodedata
 from urllib.parse import unquote, urlsplit
 
+from flask import Flask
+
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
     "connect-src 'self'; form-action 'self'; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
@@ -37,7 +39,7 @@ def safe_next(value: str | None, default: str) -> str:
     return value
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response):
         headers = response.headers

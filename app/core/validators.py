@@ -21,7 +21,7 @@ from app.core.persian import local_number, parse_whole_number
 class Cleaned:
     """Runs `clean` on the field; subclasses only name the cleaner."""
 
-    clean: Callable[[object], str]
+    clean: Callable[[str], str]
 
     def __init__(self, message=None):
         self.message = message
