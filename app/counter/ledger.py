@@ -11,8 +11,10 @@ code path can add a counter filing to a closed day; a filing that raced the clos
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, Self
 
 import jdatetime
 from flask_babel import gettext as _
@@ -51,41 +53,41 @@ CLOSED_MESSAGE = _l("دفتر روزانهٔ امروز این دفتر بسته
 # --- days ----------------------------------------------------------------------------------------------
 
 
-def tehran_today():
+def tehran_today() -> date:
     return datetime.now(TEHRAN).date()
 
 
-def day_bounds(day):
+def day_bounds(day: date) -> tuple[datetime, datetime]:
     """[start, end) of a Tehran day in naive UTC, the way timestamps are stored."""
     return tehran_day_start(day), tehran_day_end(day)
 
 
-def day_of(moment):
+def day_of(moment: datetime) -> date:
     """The Tehran day of a stored (naive UTC) timestamp."""
     return moment.replace(tzinfo=UTC).astimezone(TEHRAN).date()
 
 
-def day_param(day):
+def day_param(day: date) -> str:
     """A day in URLs: its Jalali date with ASCII digits, 1405-09-04."""
     j = jdatetime.date.fromgregorian(date=day)
     return f"{j.year:04d}-{j.month:02d}-{j.day:02d}"
 
 
-def parse_day(text):
+def parse_day(text: str | None) -> date:
     """'1405-09-04' (any digits, / or -) to the Gregorian date; ValueError for anything else."""
     return parse_jalali_date(text)
 
 
-def month_param(day):
+def month_param(day: date) -> str:
     j = jdatetime.date.fromgregorian(date=day)
     return f"{j.year:04d}-{j.month:02d}"
 
 
-def parse_month(text):
+def parse_month(text: str | None) -> tuple[date, date]:
     """'1405-09' to the Gregorian dates of the Jalali month's first and last day; ValueError otherwise."""
     parts = fold_digits(text or "").strip().replace("/", "-").split("-")
-    numbers = [parse_whole_number(part, max_digits=4) for part in parts]
-    if len(numbers) != 2 or None in numbers:
+    numbers = [n for n in (parse_whole_number(part, max_digits=4) for part in parts) if n is not None]
+    if len(parts) != 2 or len(numbers) != 2:
         raise ValueError(_("ماه را به شکل ۱۴۰۵-۰۹ وارد کنید."))
     year, month = numbers
     if not (1 <= month <= 12 and 1300 <= year <= 1500):
@@ -103,13 +105,13 @@ class Figures:
     """Requests filed and money taken, by fee kind and payment method."""
 
     requests: int = 0
-    amounts: dict = field(default_factory=dict)  # "government_fee:cash" -> rial
+    amounts: dict[str, int] = field(default_factory=dict)  # "government_fee:cash" -> rial
 
-    def add(self, kind, method, amount):
+    def add(self, kind: str, method: str, amount: int) -> None:
         key = f"{kind}:{method}"
         self.amounts[key] = self.amounts.get(key, 0) + amount
 
-    def amount(self, kind=None, method=None):
+    def amount(self, kind: str | None = None, method: str | None = None) -> int:
         return sum(
             value
             for key, value in self.amounts.items()
@@ -117,14 +119,14 @@ class Figures:
         )
 
     @property
-    def total(self):
+    def total(self) -> int:
         return self.amount()
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "amounts": dict(self.amounts)}
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
         return cls(requests=int(data.get("requests", 0)), amounts=dict(data.get("amounts", {})))
 
 
@@ -137,19 +139,19 @@ class ClerkLine:
 
 @dataclass
 class DayLedger:
-    office: object
+    office: Office
     day: date
-    clerks: list  # ClerkLine, by name: live figures, or the closed snapshot for a closed day
+    clerks: list[ClerkLine]  # ClerkLine, by name: live figures, or the closed snapshot for a closed day
     totals: Figures  # the office's figures shown (snapshot for a closed day)
     close: DayClose | None = None
     late: Figures | None = None  # filed after the close (only when a filing raced the close)
 
     @property
-    def expected_cash(self):
+    def expected_cash(self) -> int:
         return self.totals.amount(method="cash")
 
     @property
-    def is_closed(self):
+    def is_closed(self) -> bool:
         return self.close is not None
 
 
@@ -190,11 +192,11 @@ def _sum(figures_list):
     return total
 
 
-def closed_day(office, day):
+def closed_day(office: Office, day: date) -> DayClose | None:
     return db.session.execute(select(DayClose).filter_by(office_id=office.id, day=day)).scalar_one_or_none()
 
 
-def is_closed(office, day=None):
+def is_closed(office: Office, day: date | None = None) -> bool:
     return closed_day(office, day or tehran_today()) is not None
 
 
@@ -209,7 +211,7 @@ def _live(office, day):
     return lines, _sum(line.figures for line in lines)
 
 
-def day_ledger(office, day):
+def day_ledger(office: Office, day: date) -> DayLedger:
     """The office's day: per clerk and in total. A closed day shows the figures frozen at its close."""
     lines, totals = _live(office, day)
     close = closed_day(office, day)
@@ -252,6 +254,7 @@ def check_close(
 def close_day(office: Office, day: date, counted_cash: int | None, note: str | None, manager: User) -> DayClose:
     """Close the office's day with the counted cash; a difference needs a note. Final: raises if already closed."""
     lines, totals, note = check_close(office, day, counted_cash, note)
+    assert counted_cash is not None  # check_close refuses a missing count
     expected = totals.amount(method="cash")
     difference = counted_cash - expected
     snapshot = {
@@ -347,11 +350,11 @@ class MonthDay:
     close: DayClose | None
 
 
-def month_ledger(office, first, last):
+def month_ledger(office: Office, first: date, last: date) -> list[MonthDay]:
     """One line per day from first to last (not beyond today), with each day's close if it has one."""
     last = min(last, tehran_today())
     start, end = day_bounds(first)[0], day_bounds(last)[1]
-    by_day = {}
+    by_day: dict[date, Figures] = {}
     seen = set()
     for request_id, submitted, _clerk, kind, method, amount in _rows(office, start, end):
         figures = by_day.setdefault(day_of(submitted), Figures())
@@ -390,7 +393,7 @@ def _csv(header, rows):
     return out.getvalue()
 
 
-def day_csv(office, day):
+def day_csv(office: Office, day: date) -> str:
     """Every counter request of the day with its fees, and a total line."""
     start, end = day_bounds(day)
     requests = (
@@ -429,7 +432,7 @@ def day_csv(office, day):
         government, counter = government + gov, counter + ctr
         rows.append(
             [
-                jalali_datetime(found.submitted_at, persian=False),
+                jalali_datetime(found.submitted_at, persian=False) if found.submitted_at else "",
                 found.tracking_code,
                 found.service.code,
                 found.service.title,
@@ -447,7 +450,7 @@ def day_csv(office, day):
     return _csv(header, rows)
 
 
-def month_csv(office, first, last):
+def month_csv(office: Office, first: date, last: date) -> str:
     header = [
         _("تاریخ"),
         _("درخواست‌ها"),
@@ -493,5 +496,5 @@ def method_label(method: str) -> str:
     return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)")}.get(method, method)
 
 
-def kind_label(kind):
+def kind_label(kind: str) -> str:
     return {"government_fee": _("تعرفهٔ دولتی"), "counter_fee": _("کارمزد پیشخوان")}.get(kind, kind)
