@@ -6,12 +6,12 @@ import hmac
 import ipaddress
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import abort, current_app, flash, has_request_context, redirect, request, session, url_for
+from flask import Flask, abort, current_app, flash, has_request_context, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import ColumnElement, case, delete, or_
@@ -25,8 +25,10 @@ from app.extensions import db, login_manager
 from app.models import SignInThrottle, User, utcnow
 from app.permissions import is_admin, is_agency_staff, is_citizen, is_counter_staff
 
+View = TypeVar("View", bound=Callable[..., Any])
 
-def role_required(*roles):
+
+def role_required(*roles: str) -> Callable[[View], View]:
     """Signed in with one of these roles; anyone else gets 404 (the page does not exist for them)."""
 
     def decorator(view):
@@ -216,7 +218,7 @@ def landing_endpoint(user: User) -> str:
     return "public.home"
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     app.jinja_env.globals["home_endpoint"] = landing_endpoint
     login_manager.login_view = "account.sign_in"
     login_manager.login_message = None

@@ -4,10 +4,11 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from app.adapters import sms
 from app.core.errors import RuleError
@@ -33,11 +34,11 @@ def _digest(challenge_id, code):
     return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def seconds_until_resend(challenge):
+def seconds_until_resend(challenge: OtpChallenge) -> int:
     return max(0, int((challenge.sent_at + RESEND_AFTER - utcnow()).total_seconds() + 0.999))
 
 
-def send_code(national_code, mobile, purpose="sign_in", text=None):
+def send_code(national_code: str, mobile: str, purpose: str = "sign_in", text: str | None = None) -> OtpChallenge:
     """Send a new code to mobile; refused within 60 seconds of the previous one for the same mobile."""
     latest = db.session.execute(
         db.select(OtpChallenge).filter_by(mobile=mobile, purpose=purpose).order_by(OtpChallenge.sent_at.desc()).limit(1)
@@ -68,7 +69,7 @@ def send_code(national_code, mobile, purpose="sign_in", text=None):
     return challenge
 
 
-def verify(challenge, code):
+def verify(challenge: OtpChallenge, code: str | None) -> None:
     """Accept the code once; every wrong try counts in the database, so parallel guesses count too."""
     if challenge.consumed_at is not None:
         raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
@@ -77,10 +78,14 @@ def verify(challenge, code):
     if challenge.attempts >= MAX_WRONG_TRIES:
         raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
     if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, (code or "").strip())):
-        used = db.session.execute(
-            update(OtpChallenge)
-            .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
-            .values(consumed_at=utcnow())
+        # An UPDATE answers with a CursorResult (its row count); Session.execute is typed for any statement.
+        used = cast(
+            CursorResult[Any],
+            db.session.execute(
+                update(OtpChallenge)
+                .where(OtpChallenge.id == challenge.id, OtpChallenge.consumed_at.is_(None))
+                .values(consumed_at=utcnow())
+            ),
         )
         if used.rowcount == 1:
             db.session.refresh(challenge)

@@ -7,6 +7,7 @@ administrator's. Every change is audited with before/after (never a password or 
 """
 
 import secrets
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -57,7 +58,7 @@ def listing(admin: User | None, role: str | None = None, query_text: str = "") -
     return query.order_by(User.username)
 
 
-def snapshot(user):
+def snapshot(user: User) -> dict[str, Any]:
     return {
         "username": user.username,
         "full_name": user.full_name,
@@ -69,7 +70,7 @@ def snapshot(user):
     }
 
 
-def new_password():
+def new_password() -> str:
     return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _i in range(4)) for _j in range(3))
 
 
@@ -107,7 +108,15 @@ def _scope(admin, role, office, agency, province):
     return None, None, None
 
 
-def create_account(admin, username, full_name, role, office=None, agency=None, province=None):
+def create_account(
+    admin: User,
+    username: str | None,
+    full_name: str | None,
+    role: str,
+    office: Office | None = None,
+    agency: Agency | None = None,
+    province: Province | None = None,
+) -> tuple[User, str]:
     """A new staff account with a generated password, returned once so it can be handed over."""
     _check_admin(admin)
     audit.lock()
