@@ -3,14 +3,17 @@
 import hashlib
 import os
 import secrets
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from flask import current_app, send_file
+from flask import Response, current_app, send_file
 from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
 
 from app.core.errors import RuleError
 from app.core.persian import local_number
-from app.models import Attachment, new_public_id
+from app.models import Attachment, User, new_public_id
 
 # The first bytes of each kind we accept; a file's name and declared type are never trusted.
 SIGNATURES = {
@@ -26,21 +29,21 @@ class UploadError(RuleError):
     """An upload refused for its kind or size."""
 
 
-def sniff(head):
+def sniff(head: bytes) -> str | None:
     for kind, signatures in SIGNATURES.items():
         if any(head.startswith(signature) for signature in signatures):
             return kind
     return None
 
 
-def limits(spec=None):
+def limits(spec: Mapping[str, Any] | None = None) -> tuple[list[str], float]:
     """(kinds, max MB) for a form field's definition; the configured defaults fill what it leaves out."""
     spec = spec or {}
     kinds = [k for k in spec.get("accept", ()) if k in SIGNATURES] or list(SIGNATURES)
     return kinds, float(spec.get("max_size_mb") or current_app.config["ATTACHMENT_MAX_MB"])
 
 
-def upload_size(upload):
+def upload_size(upload: FileStorage) -> int:
     stream = upload.stream
     stream.seek(0, os.SEEK_END)
     size = stream.tell()
@@ -48,7 +51,7 @@ def upload_size(upload):
     return size
 
 
-def inspect_upload(upload, kinds, max_mb):
+def inspect_upload(upload: FileStorage, kinds: Sequence[str], max_mb: float) -> tuple[str, int]:
     """Return (kind, size) of an acceptable upload, or raise UploadError with a Persian message."""
     size = upload_size(upload)
     if size == 0:
@@ -59,19 +62,26 @@ def inspect_upload(upload, kinds, max_mb):
     head = upload.stream.read(16)
     upload.stream.seek(0)
     kind = sniff(head)
-    if kind not in kinds:
+    if kind is None or kind not in kinds:
         allowed = "، ".join(KIND_NAMES[k] for k in kinds)
         raise UploadError(_("نوع این پرونده پذیرفته نیست. فقط این نوع‌ها: %(kinds)s", kinds=allowed))
     return kind, size
 
 
-def folder():
+def folder() -> Path:
     path = Path(current_app.config["UPLOAD_FOLDER"])
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def store(upload, spec=None, *, field_name="", kind="applicant", uploaded_by=None):
+def store(
+    upload: FileStorage,
+    spec: Mapping[str, Any] | None = None,
+    *,
+    field_name: str = "",
+    kind: str = "applicant",
+    uploaded_by: User | None = None,
+) -> Attachment:
     """Write an accepted upload under a random name and return its (unsaved) Attachment row."""
     file_kind, size = inspect_upload(upload, *limits(spec))
     storage_name = secrets.token_hex(16)
@@ -94,7 +104,7 @@ def store(upload, spec=None, *, field_name="", kind="applicant", uploaded_by=Non
     )
 
 
-def discard(attachments):
+def discard(attachments: Iterable[Attachment]) -> None:
     """Remove stored files whose rows were never committed."""
     for attachment in attachments:
         try:
@@ -103,7 +113,7 @@ def discard(attachments):
             pass
 
 
-def download(attachment):
+def download(attachment: Attachment) -> Response:
     """Always as a download, with its own content type and nosniff (set globally)."""
     return send_file(
         folder() / attachment.storage_name,

@@ -161,14 +161,17 @@ def save_draft(
 
     A draft keeps what was typed as typed (raw form values); only submission turns answers canonical."""
     if draft is None:
+        revision = service.current_revision
+        if revision is None:
+            raise FilingError(_("این خدمت اکنون پذیرش درخواست ندارد."))
         draft = Request(
             public_id=new_public_id(),
             status="draft",
             service=service,
-            revision=service.current_revision,
+            revision=revision,
             agency_id=service.agency_id,
             applicant=applicant,
-            form_version=service.current_revision.form_version,
+            form_version=revision.form_version,
         )
         db.session.add(draft)
     elif draft.status != "draft":

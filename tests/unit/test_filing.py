@@ -167,3 +167,14 @@ def test_saving_a_draft_changed_meanwhile_in_another_tab_does_not_overwrite_it(s
         save_draft(service, applicant, {"plate": "this tab"}, draft)
     assert error.value.message == "این درخواست همین حالا تغییر کرد؛ صفحه را دوباره باز کنید."
     assert db.session.get(Request, draft.id).answers == {"plate": "other tab"}
+
+
+def test_no_draft_is_started_for_a_service_without_a_published_card(service):
+    from app.requests.filing import save_draft
+
+    service.current_revision = None
+    db.session.flush()
+    with pytest.raises(FilingError) as error:
+        save_draft(service, f.citizen(), {"plate": "x"})
+    assert error.value.message == "این خدمت اکنون پذیرش درخواست ندارد."
+    assert db.session.query(Request).count() == 0
