@@ -4,10 +4,12 @@ Desk, account, counter and API ask check() whether an action is allowed and call
 filing.file_request submits a draft (through record_submission). None changes Request.status itself.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import Flask
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
@@ -228,7 +230,7 @@ def _event_actor(kind, request):
     return {OFFICER: "agency", CLERK: "office", CITIZEN: "citizen"}.get(kind, "system")
 
 
-def next_step_for_citizen(request):
+def next_step_for_citizen(request: Request) -> LazyString | str:
     """The one thing the applicant should do next, shown in 'my requests'."""
     return {
         "draft": _l("درخواست را کامل کنید و بفرستید."),
@@ -238,12 +240,12 @@ def next_step_for_citizen(request):
     }.get(request.status, _l("کاری لازم نیست؛ منتظر بررسی دستگاه باشید.") if request.status in OPEN_STATES else "")
 
 
-def event_title(event, labels=STATUS_LABELS):
+def event_title(event: RequestEvent, labels: Mapping[str, object] = STATUS_LABELS) -> str:
     transition = BY_ACTION.get(event.action)
-    return transition.label if transition else event.action
+    return str(transition.label) if transition else event.action
 
 
-def event_actor(event, request):
+def event_actor(event: RequestEvent, request: Request) -> str:
     """The agency or the office that acted, the applicant, or the system — never an officer's name."""
     if event.actor_kind == "agency":
         return request.agency.name
@@ -254,7 +256,7 @@ def event_actor(event, request):
     return _("سامانه")
 
 
-def register_template_helpers(app):
+def register_template_helpers(app: Flask) -> None:
     from app.core.identifiers import format_tracking_code
     from app.core.persian import persian_digits_enabled, to_persian_digits
 
