@@ -106,7 +106,13 @@ def settings(instance_path):
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tehran",
         "LANGUAGES": ("fa", "en"),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Per process (memory://) unless a shared store is named: with several processes a limit must count in one
+        # place (Redis at scale, see README), else 20 per address becomes 20 per address and process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or os.environ.get("REDIS_URL") or "memory://",
+        # Redis unreachable: the limits count per process meanwhile (a warning in the log), rather than every
+        # limited page answering 500; the shared store is tried again every few requests.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "panjereh",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Consent SMS a counter may send (limits notation, ";" between windows); empty: app.counter.consent's default.
         "COUNTER_CONSENT_SMS_PER_CLERK": os.environ.get("COUNTER_CONSENT_SMS_PER_CLERK", ""),
@@ -129,5 +135,24 @@ def settings(instance_path):
         "STAFF_THROTTLE_FIRST_WAIT_SECONDS": _int("STAFF_THROTTLE_FIRST_WAIT_SECONDS", 30),
         "STAFF_THROTTLE_MAX_WAIT_SECONDS": _int("STAFF_THROTTLE_MAX_WAIT_SECONDS", 15 * 60),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Background work (app/jobs): huey on SQLite in instance/ unless REDIS_URL names a Redis server; immediate
+        # mode runs each task at once in the process that enqueues it (tests, or a one-process tryout).
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        "JOBS_IMMEDIATE": _bool("JOBS_IMMEDIATE"),
+        "JOBS_SQLITE_PATH": os.environ.get("JOBS_SQLITE_PATH", str(Path(instance_path) / "jobs.sqlite3")),
+        # A failing job is tried this many times in all, waiting base x 2^(n-1) seconds (with jitter, at most the
+        # ceiling) between tries, then it is "failed" and shown on /admin/jobs.
+        "JOBS_MAX_ATTEMPTS": _int("JOBS_MAX_ATTEMPTS", 8),
+        "JOBS_RETRY_BASE_SECONDS": _int("JOBS_RETRY_BASE_SECONDS", 10),
+        "JOBS_RETRY_MAX_SECONDS": _int("JOBS_RETRY_MAX_SECONDS", 3600),
+        # A worker that took a job holds it this long; one killed mid-job leaves it to the sweeper after that.
+        "JOBS_LEASE_SECONDS": _int("JOBS_LEASE_SECONDS", 120),
+        # /healthz says the worker is "stale" when no worker has beaten for this long (it beats every minute).
+        "JOBS_HEARTBEAT_STALE_SECONDS": _int("JOBS_HEARTBEAT_STALE_SECONDS", 180),
+        # The nightly cleanup keeps SMS rows, one-time codes, finished jobs and untouched drafts this many days.
+        "JOBS_SMS_RETENTION_DAYS": _int("JOBS_SMS_RETENTION_DAYS", 90),
+        "JOBS_OTP_RETENTION_DAYS": _int("JOBS_OTP_RETENTION_DAYS", 7),
+        "JOBS_DONE_RETENTION_DAYS": _int("JOBS_DONE_RETENTION_DAYS", 30),
+        "JOBS_DRAFT_RETENTION_DAYS": _int("JOBS_DRAFT_RETENTION_DAYS", 180),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }

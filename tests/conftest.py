@@ -1,5 +1,6 @@
 """Fixtures: one app per session on SQLite or PostgreSQL (--db), emptied after every test; the demo data loaded
 once per session and copied in for the tests that ask for it (`seeded`)."""
+
 import os
 import shutil
 import threading
@@ -13,13 +14,18 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db, limiter
 from tests.postgres import TemporaryPostgres
+from tests.redis import TemporaryRedis
 
 REFERENCE_TABLES = {"province", "county", "alembic_version"}
 
 
 def pytest_addoption(parser):
-    parser.addoption("--db", choices=("sqlite", "postgresql"), default=os.environ.get("PANJEREH_TEST_DB", "sqlite"),
-                     help="database backend for the suite")
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default=os.environ.get("PANJEREH_TEST_DB", "sqlite"),
+        help="database backend for the suite",
+    )
 
 
 def pytest_report_header(config):
@@ -39,11 +45,29 @@ def database_url(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def redis_url():
+    """A throw-away redis-server (tests/redis.py), started only for the tests that ask for it."""
+    server = TemporaryRedis()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
 def session_app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url,
-                              "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test-secret",
-                              "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads"))})
+
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "test-secret",
+            "JOBS_IMMEDIATE": True,
+            "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+        }
+    )
     with application.app_context():
         upgrade()
     return application
@@ -158,5 +182,6 @@ def live_server(session_app):
 
     class Live:
         url = f"http://127.0.0.1:{server.server_port}"
+
     yield Live
     server.shutdown()

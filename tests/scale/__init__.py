@@ -1,0 +1,1 @@
+"""The scale test group (marker `scale`): the several-process stack over real HTTP; see conftest.py."""
