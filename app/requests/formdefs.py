@@ -11,7 +11,9 @@ what is wrong with a definition; the importer refuses such a card, and a stored 
 
 import logging
 import re
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from flask_babel import LazyString
 from flask_babel import gettext as _
@@ -20,15 +22,19 @@ from flask_wtf.file import FileField
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validators as identifier_validators
 from app.core.errors import RuleError
 from app.core.persian import clean_text, jalali_date, local_number, parse_jalali_date, parse_whole_number
+from app.models import ServiceRevision
 from app.requests import attachments
 
 log = logging.getLogger("panjereh")
+
+# One field of a definition, as stored (JSON): {"name": …, "type": …, "label": …, …}.
+FieldSpec = dict[str, Any]
 
 TYPES = (
     "text",
@@ -103,7 +109,7 @@ class AllowedFile:
 def _required(spec):
     label = spec.get("label", spec["name"])
     if spec.get("required"):
-        return InputRequired(message=_l("«%(label)s» را وارد کنید.", label=label))
+        return identifier_validators.Required(message=_l("«%(label)s» را وارد کنید.", label=label))
     return Optional()
 
 
@@ -159,11 +165,20 @@ def _address_fields(spec, provinces):
             validators=[_required({**spec, "label": _l("استان")})],
             validate_choice=True,
         ),
-        "county": StringField(_l("شهرستان"), validators=[_required({**spec, "label": _l("شهرستان")}), Length(max=80)]),
+        "county": StringField(
+            _l("شهرستان"),
+            validators=[
+                _required({**spec, "label": _l("شهرستان")}),
+                Length(max=80, message=_l("نام شهرستان حداکثر ۸۰ نویسه است.")),
+            ],
+        ),
         "text": TextAreaField(
             _l("نشانی دقیق"),
             description=spec.get("hint", ""),
-            validators=[InputRequired(message=_l("نشانی را وارد کنید.")) if required else Optional(), Length(max=500)],
+            validators=[
+                identifier_validators.Required(message=_l("نشانی را وارد کنید.")) if required else Optional(),
+                Length(max=500, message=_l("نشانی حداکثر ۵۰۰ نویسه است.")),
+            ],
         ),
     }
 
@@ -175,7 +190,7 @@ def _province_choices():
     return [(p.code, p.name) for p in db.session.execute(db.select(Province).order_by(Province.name)).scalars()]
 
 
-def build_form_class(definition, base=Form):
+def build_form_class(definition: Sequence[FieldSpec], base: type[Form] = Form) -> type[Form]:
     """A form class for a definition; field names are the definition's names (address parts: name__part)."""
     provinces = _province_choices() if any(s["type"] == "address" for s in definition) else []
     attrs = {}
@@ -188,7 +203,13 @@ def build_form_class(definition, base=Form):
     return type("DefinitionForm", (base,), attrs)
 
 
-def build_form(definition, formdata=None, answers=None, raw=False, base=Form):
+def build_form(
+    definition: Sequence[FieldSpec],
+    formdata: MultiDict | None = None,
+    answers: Mapping[str, Any] | None = None,
+    raw: bool = False,
+    base: type[Form] = Form,
+) -> Form:
     """The form bound to posted data, or prefilled from answers: canonical ones, or a draft's raw ones.
 
     The base is a plain Form: the page's own FlaskForm carries the CSRF token once for the whole page.
@@ -199,7 +220,7 @@ def build_form(definition, formdata=None, answers=None, raw=False, base=Form):
     return cls(formdata=formdata)
 
 
-def raw_answers(form, definition):
+def raw_answers(form: Form, definition: Sequence[FieldSpec]) -> dict[str, Any]:
     """What the person typed, as typed, for a draft: nothing is refused until they submit."""
     return {
         name: field.data
@@ -233,7 +254,7 @@ def _form_data(definition, answers):
     return data
 
 
-def answers_from(form, definition):
+def answers_from(form: Form, definition: Sequence[FieldSpec]) -> dict[str, Any]:
     """The validated form's answers as canonical JSON values (files are handled as attachments)."""
     answers = {}
     for spec in definition:
@@ -248,6 +269,8 @@ def answers_from(form, definition):
                 answers[name] = parts
             continue
         value = getattr(form, name).data
+        if isinstance(value, str):
+            value = value.strip()  # spaces alone are no answer (an optional date of spaces is none)
         if value in (None, "", []):
             continue
         if kind in ("number", "amount"):
@@ -256,18 +279,16 @@ def answers_from(form, definition):
             value = parse_jalali_date(value).isoformat()
         elif kind == "yes_no":
             value = value == "yes"
-        elif kind in ("text", "textarea"):
-            value = value.strip()
         answers[name] = value
     return answers
 
 
-def validate_answers(definition, answers):
+def validate_answers(definition: Sequence[FieldSpec], answers: Mapping[str, Any]) -> dict[str, list[str]]:
     """Check stored answers against a definition with the same validators as the page; returns field errors.
 
     The filing path calls this so that no channel (online, counter, API) can file what the form would refuse.
     """
-    data = MultiDict()
+    data: MultiDict[str, Any] = MultiDict()
     for key, value in _form_data(definition, answers).items():
         for item in value if isinstance(value, list) else [value]:
             data.add(key, item)
@@ -276,7 +297,7 @@ def validate_answers(definition, answers):
     return form.errors
 
 
-def display_answers(definition, answers):
+def display_answers(definition: object, answers: Mapping[str, Any]) -> list[tuple[object, object]]:
     """(label, text) pairs for showing what was filed, in the definition's order."""
     from app.core.persian import format_number, persian_digits_enabled, to_persian_digits
 
@@ -317,11 +338,13 @@ def display_answers(definition, answers):
     return rows
 
 
-def file_fields(definition):
+def file_fields(definition: Sequence[FieldSpec]) -> list[FieldSpec]:
     return [s for s in definition if s["type"] == "file"]
 
 
-def check_files(form, definition, attached=(), attached_bytes=0):
+def check_files(
+    form: Form, definition: Sequence[FieldSpec], attached: Collection[str] = (), attached_bytes: int = 0
+) -> tuple[bool, str | None]:
     """Required files are chosen now or already attached (a draft's, or scans staged at the counter), and all of
     a request's files together stay under REQUEST_ATTACHMENTS_MAX_MB. Field errors go next to their fields;
     the return value is (ok, message about the total or None)."""
@@ -330,7 +353,12 @@ def check_files(form, definition, attached=(), attached_bytes=0):
     ok, total = True, attached_bytes
     for spec in file_fields(definition):
         field = form[spec["name"]]
-        if field.data and getattr(field.data, "filename", ""):
+        if isinstance(field.data, str) and field.data:
+            # Text where a file belongs: a filename with a raw line break cut the upload's part header, so the
+            # file arrived as a text value. Say so rather than file the request without it.
+            field.errors = list(field.errors) + [_("این پرونده خوانده نشد. نام پرونده را ساده کنید و دوباره بفرستید.")]
+            ok = False
+        elif field.data and getattr(field.data, "filename", ""):
             total += attachments.upload_size(field.data)
         elif spec.get("required") and spec["name"] not in attached:
             field.errors = list(field.errors) + [_("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
@@ -364,10 +392,14 @@ DEFAULT_DEFINITION = [
 
 # --- checking a definition ----------------------------------------------------------------------------------
 
-# A name is a form attribute and a key in the posted form: lower-case ASCII, and never the name of a Form method
-# or of the page's own fields (the CSRF token and the idempotency key ride in the same POST).
+# A name is a form attribute and a key in the posted form: lower-case ASCII, and never the name of a Form method.
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_RESERVED = {name for name in dir(Form) if not name.startswith("_")} | {"csrf_token", "idempotency_key"}
+_FORM_ATTRIBUTES = frozenset(name for name in dir(Form) if not name.startswith("_"))
+# What the pages that post a card's fields send beside them, in the same POST: the apply page (account/apply.html
+# and its view) its CSRF token, idempotency key, the submit/draft buttons' `action` and the `draft` it reads from
+# request.values; the counter's form step (counter/form.html and the steps' views) its CSRF token, the signed
+# `state` and the back button's `nav`. A card field by one of these names would be read as the page's own.
+PAGE_FIELDS = frozenset({"action", "csrf_token", "draft", "idempotency_key", "nav", "state"})
 MAX_TEXT_LENGTH = 10_000
 MAX_NUMBER = 10**15 - 1  # what the whole-number parser reads (15 digits)
 MAX_FILE_MB = 100
@@ -441,7 +473,7 @@ def _field_problems(spec: dict, where: str) -> list[str]:
     return problems
 
 
-def check_definition(definition) -> list[str]:
+def check_definition(definition: object) -> list[str]:
     """What is wrong with a form definition, in Persian, one line a problem; empty when the renderer, the filing
     path and the request pages can all use it. The importer, the form builder and the API call this."""
     if not isinstance(definition, list):
@@ -455,12 +487,22 @@ def check_definition(definition) -> list[str]:
         name = spec.get("name")
         if isinstance(name, str) and name:
             where = _("فیلد %(n)s («%(name)s»)", n=local_number(position), name=name[:40])
-        if not isinstance(name, str) or not _NAME.fullmatch(name) or "__" in name or name in _RESERVED:
+        if not isinstance(name, str) or not _NAME.fullmatch(name) or "__" in name or name in _FORM_ATTRIBUTES:
             problems.append(
                 _(
                     "%(where)s: نام فیلد باید با حرف کوچک لاتین شروع شود و فقط حرف کوچک لاتین، رقم و _ (نه __) "
                     "داشته باشد، حداکثر ۴۰ نویسه، و از نام‌های رزروشده نباشد.",
                     where=where,
+                )
+            )
+        elif name in PAGE_FIELDS:
+            problems.append(
+                _(
+                    "%(where)s: نام «%(name)s» را صفحهٔ درخواست یا پیشخوان خود می‌فرستد؛ نام دیگری برگزینید "
+                    "(نام‌های رزروشده: %(names)s).",
+                    where=where,
+                    name=name,
+                    names="، ".join(sorted(PAGE_FIELDS)),
                 )
             )
         elif name in seen:
@@ -481,12 +523,15 @@ class FormUnavailable(RuleError):
     status = 503
 
 
-def definition_for(revision):
+def definition_for(revision: ServiceRevision | None) -> list[FieldSpec]:
     """The revision's own form, or a short generic one for services whose agency has not defined one yet.
 
     A stored definition that check_definition() refuses (written before the check existed, or straight into the
-    database) raises FormUnavailable: nobody can apply with it until it is corrected, and the page says so.
+    database) raises FormUnavailable: nobody can apply with it until it is corrected, and the page says so. So does
+    a service without a published card (unpublished while a filing was under way).
     """
+    if revision is None:
+        raise FormUnavailable(_("این خدمت اکنون پذیرش درخواست ندارد."))
     definition = stored_definition(revision)
     problems = check_definition(definition)
     if problems:
@@ -495,6 +540,6 @@ def definition_for(revision):
     return definition
 
 
-def stored_definition(revision):
+def stored_definition(revision: ServiceRevision) -> list[FieldSpec]:
     """The definition as stored, unchecked: enough for showing what was filed (display_answers copes with any)."""
     return revision.form_definition or DEFAULT_DEFINITION

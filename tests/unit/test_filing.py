@@ -178,3 +178,16 @@ def test_no_draft_is_started_for_a_service_without_a_published_card(service):
         save_draft(service, f.citizen(), {"plate": "x"})
     assert error.value.message == "این خدمت اکنون پذیرش درخواست ندارد."
     assert db.session.query(Request).count() == 0
+
+
+def test_a_counter_filing_whose_service_was_unpublished_meanwhile_has_no_form(service):
+    from app.counter.flow import CounterFiling
+    from app.requests.formdefs import FormUnavailable
+
+    office = f.office()
+    filing = CounterFiling(service, office, f.staff(Role.CLERK, office=office), {})
+    service.current_revision = None
+    db.session.flush()
+    with pytest.raises(FormUnavailable) as error:
+        _ = filing.definition
+    assert error.value.message == "این خدمت اکنون پذیرش درخواست ندارد."
