@@ -5,7 +5,7 @@ from collections.abc import Callable
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, StopValidation, ValidationError
 
 from app.core.identifiers import (
     InvalidIdentifier,
@@ -18,6 +18,24 @@ from app.core.identifiers import (
 from app.core.persian import local_number, parse_whole_number
 
 
+class Required(InputRequired):
+    """InputRequired that counts text of only spaces as nothing typed (a national code of five spaces is none)."""
+
+    def __call__(self, form, field):
+        super().__call__(form, field)
+        if isinstance(field.data, str) and not field.data.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+def _required_message(field) -> str | None:
+    """The message of the field's InputRequired, when it has one: whitespace alone does not satisfy it."""
+    for validator in field.validators:
+        if isinstance(validator, InputRequired):
+            return str(validator.message)
+    return None
+
+
 class Cleaned:
     """Runs `clean` on the field; subclasses only name the cleaner."""
 
@@ -27,8 +45,12 @@ class Cleaned:
         self.message = message
 
     def __call__(self, form, field):
-        # Whether a value is required is DataRequired/Optional's decision, not ours.
+        # Whether a value is required is InputRequired/Optional's decision, not ours; but InputRequired only asks
+        # whether something was sent, so spaces alone are refused here with its message.
         if field.data is None or not str(field.data).strip():
+            message = _required_message(field) if field.data is not None else None
+            if message:
+                raise StopValidation(message)
             return
         try:
             field.data = self.clean(field.data)
