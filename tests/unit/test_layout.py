@@ -97,3 +97,51 @@ def test_nothing_below_web_imports_a_blueprint():
         if not name.startswith("app.web") and name != "app"  # create_app registers the blueprints
     }
     assert {name: deps for name, deps in offending.items() if deps} == {}
+
+
+# Every package below the modes is a rule package (core, people, catalogue, requests, counter, administration,
+# adapters, jobs, and those still to come), except the model, the demo data and the modes themselves.
+NOT_RULE_PACKAGES = ("models", "demo", "web")
+
+
+def _rule_modules() -> list[Path]:
+    packages = sorted(p for p in APP.iterdir() if (p / "__init__.py").exists() and p.name not in NOT_RULE_PACKAGES)
+    return [path for package in packages for path in sorted(package.rglob("*.py"))] + [APP / "permissions.py"]
+
+
+def _missing_hints(path: Path) -> list[str]:
+    """`module:function` (or `module:Class.method`) for each public function lacking a return or parameter hint.
+
+    Public: the name has no leading underscore, nor has its class (a private class's methods are private too)."""
+    tree = ast.parse(path.read_text())
+    functions: list[tuple[str, ast.FunctionDef | ast.AsyncFunctionDef, bool]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.append((node.name, node, False))
+        elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+            functions += [
+                (f"{node.name}.{item.name}", item, True)
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+    missing = []
+    for qualname, function, is_method in functions:
+        if function.name.startswith("_"):
+            continue
+        args = function.args
+        params = args.posonlyargs + args.args + args.kwonlyargs + [a for a in (args.vararg, args.kwarg) if a]
+        is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in function.decorator_list)
+        if is_method and not is_static and args.posonlyargs + args.args:
+            params = params[1:]  # self or cls
+        lacking = [a.arg for a in params if a.annotation is None]
+        if function.returns is None:
+            lacking.append("return")
+        if lacking:
+            missing.append(f"{_module_name(path)}:{qualname} ({', '.join(lacking)})")
+    return missing
+
+
+def test_public_functions_of_the_rule_packages_have_type_hints():
+    missing = [entry for path in _rule_modules() for entry in _missing_hints(path)]
+    print("\n".join(missing))
+    assert missing == []
