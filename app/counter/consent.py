@@ -103,7 +103,8 @@ def _recent(national_code: str, mobile: str) -> OtpChallenge | None:
 
 def send(service: Service, office: Office, clerk: User, national_code: str, mobile: str) -> OtpChallenge:
     """A code by SMS to the citizen's mobile, committed. Within a minute of the last one that one is still valid
-    and no second SMS goes out (nor counts against the limits)."""
+    and no second SMS goes out (nor counts against the limits). The caller has had the registry confirm the pair
+    (flow.identify asks it through flow.check_ownership before any consent), so no code goes to a stranger."""
     recent = _recent(national_code, mobile)
     if recent is not None and otp.seconds_until_resend(recent):
         return recent

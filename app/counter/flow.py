@@ -20,12 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
+from app.adapters import ownership
 from app.core.errors import RuleError
 from app.core.identifiers import InvalidIdentifier, clean_mobile, clean_national_code
 from app.core.persian import fold_digits, local_number, normalize, normalize_for_search
 from app.counter import consent, fees, ledger
 from app.extensions import db
-from app.models import Attachment, Office, OtpChallenge, Request, Service, User, new_public_id
+from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id
 from app.people import citizens
 from app.permissions import service_fileable_at, services_fileable_at
 from app.requests import attachments
@@ -42,7 +43,8 @@ STORAGE_NAME = re.compile(r"[0-9a-f]{32}")
 
 
 class CounterError(RuleError):
-    """A counter step refused; `step` is where the filing goes back to, `field_errors` the form's own answers'."""
+    """A counter step refused; `step` is where the filing goes back to, `field_errors` the form's own answers'.
+    `status` is set when nothing typed is wrong and the same step can simply be tried again later (503)."""
 
     def __init__(
         self,
@@ -50,10 +52,12 @@ class CounterError(RuleError):
         field: str | None = None,
         step: str = FEES,
         field_errors: dict[str, list[str]] | None = None,
+        status: int | None = None,
     ) -> None:
         super().__init__(message, field)
         self.step = step
         self.field_errors = field_errors or {}
+        self.status = status
 
 
 @dataclass
@@ -155,6 +159,31 @@ def check_citizen(national_code: str, full_name: str, mobile: str) -> dict:
     return {"national_code": code, "full_name": name, "mobile": number}
 
 
+def check_ownership(citizen: dict) -> None:
+    """The mobile-ownership registry must confirm the (canonical) pair, as it must for online sign-in: the consent
+    code and a new account's status SMS go to this number. A CounterError next to the mobile otherwise; 503 when
+    the registry cannot answer (the check fails closed)."""
+    try:
+        owned = ownership.mobile_belongs_to(citizen["national_code"], citizen["mobile"])
+    except ownership.RegistryUnavailable as error:
+        raise CounterError(str(error.message), "mobile", IDENTIFY, status=503) from None
+    if not owned:
+        raise CounterError(str(ownership.NOT_OWNER), "mobile", IDENTIFY)
+
+
+def stored_mobile(filing: CounterFiling) -> str | None:
+    """The mobile the request's status SMS will go to when it is not the one typed: the citizen already has an
+    account with another number, which filing keeps (citizens.find_or_create never overwrites it; changing it is
+    the citizen's own flow). None when they go to the number typed, or nobody is identified yet."""
+    citizen = filing.state["citizen"]
+    if not citizen:
+        return None
+    stored = db.session.execute(
+        db.select(User.mobile).filter_by(national_code=citizen["national_code"], role=Role.CITIZEN)
+    ).scalar_one_or_none()
+    return stored if stored and stored != citizen["mobile"] else None
+
+
 def identify(
     filing: CounterFiling,
     national_code: str,
@@ -164,7 +193,8 @@ def identify(
     paper_number: str = "",
 ) -> OtpChallenge | None:
     """Record who the request is for and how they consent. Returns the code just sent when the citizen must read
-    it out now; None when consent is settled (a paper form, or a code already verified for this very person)."""
+    it out now; None when consent is settled (a paper form, or a code already verified for this very person).
+    The registry is asked last, once everything typed is well formed; a refused step changes nothing."""
     citizen = check_citizen(national_code, full_name, mobile)
     if consent_method not in CONSENT_METHODS:
         raise CounterError(_("شیوهٔ رضایت را انتخاب کنید."), "consent_method", IDENTIFY)
@@ -174,8 +204,10 @@ def identify(
             given = consent.by_paper(paper_number)
         except consent.ConsentError as error:
             raise CounterError(error.message, error.field, IDENTIFY) from None
+        check_ownership(citizen)
         state.update(citizen=citizen, consent=given, challenge="")
         return None
+    check_ownership(citizen)
     same_person = citizen == state["citizen"]
     state["citizen"] = citizen
     if same_person and state["consent"].get("method") == "otp":

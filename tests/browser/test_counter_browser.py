@@ -1,6 +1,7 @@
 """The counter in Chromium at a desk-sized window: a clerk files a request from service pick to receipt with the
 keyboard alone (Tab, arrows, Enter, typing; no clicks), with JavaScript and without it; the receipt prints on
 A5 and on an 80 mm roll."""
+
 import re
 
 import pytest
@@ -18,13 +19,18 @@ from tests.browser.conftest import (
     serious_violations,
     staff_signs_in,
 )
-from tests.web.helpers import otp_from_sms
+from tests.web.helpers import otp_from_sms, register_mobile
 
 pytestmark = pytest.mark.usefixtures("uploads")
 FORM = [
     {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
-    {"name": "reason", "type": "choice", "label": "دلیل درخواست", "required": True,
-     "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]]},
+    {
+        "name": "reason",
+        "type": "choice",
+        "label": "دلیل درخواست",
+        "required": True,
+        "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
+    },
     {"name": "note", "type": "textarea", "label": "توضیح", "required": False},
 ]
 CITIZEN = {"national_code": f.national_code(5150), "full_name": "مهری کاظمی", "mobile": "09351112233"}
@@ -41,7 +47,9 @@ def world(app):
         clerk = f.staff(Role.CLERK, username="clerk", office=office)
         clerk.full_name = "علی رضایی"
         db.session.commit()
-        return {"service": service.code}
+        code = service.code
+    register_mobile(app, CITIZEN["national_code"], CITIZEN["mobile"])  # the registry knows the walk-in's number
+    return {"service": code}
 
 
 def assert_focus(page, name):
@@ -133,15 +141,16 @@ def file_by_keyboard(page, app, service_code, javascript):
         assert {p.method for p in request.payments} == ({"card"} if javascript else {"cash"})
         code = request.tracking_code
     assert page.url.endswith(f"/counter/requests/{code}/receipt")
-    grouped = " ".join(code[i:i + 4] for i in (0, 4, 8)).translate(PERSIAN_DIGITS)
+    grouped = " ".join(code[i : i + 4] for i in (0, 4, 8)).translate(PERSIAN_DIGITS)
     expect(page.locator(".receipt-tracking")).to_have_text(grouped)
     expect(page.locator(".receipt-qr svg")).to_be_visible()
     return code
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-js", "without-js"])
-def test_clerk_files_from_service_pick_to_receipt_with_the_keyboard_only(new_context, live_server, app, world,
-                                                                        javascript):
+def test_clerk_files_from_service_pick_to_receipt_with_the_keyboard_only(
+    new_context, live_server, app, world, javascript
+):
     page = new_context(viewport=DESKTOP, java_script_enabled=javascript, locale="fa-IR").new_page()
     sign_in(page, live_server.url)
     file_by_keyboard(page, app, world["service"], javascript)
@@ -181,8 +190,10 @@ def test_receipt_prints_on_a5_and_on_an_80mm_roll(new_context, live_server, app,
 def _page_sizes_mm(pdf):
     """(width, height) of each page in whole millimetres, from the PDF's MediaBoxes."""
     boxes = re.findall(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s*\]", pdf)
-    return [(round((float(x1) - float(x0)) * 25.4 / 72), round((float(y1) - float(y0)) * 25.4 / 72))
-            for x0, y0, x1, y1 in boxes]
+    return [
+        (round((float(x1) - float(x0)) * 25.4 / 72), round((float(y1) - float(y0)) * 25.4 / 72))
+        for x0, y0, x1, y1 in boxes
+    ]
 
 
 def test_counter_pages_have_no_serious_accessibility_violations(new_context, live_server, app, world):

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
+from app.adapters import ownership
 from app.counter import fees, flow
 from app.extensions import db
-from app.models import Payment, Request, Role, SmsMessage, User
+from app.models import OtpChallenge, Payment, Request, Role, SmsMessage, User
 from tests import factories as f
 
 FORM = [{"name": "plate", "type": "text", "label": "پلاک", "required": True, "max_length": 20}]
@@ -18,6 +19,7 @@ def desk(ctx):
     f.outsourcing(service, fee=60_000)
     office = f.office()
     clerk = f.staff(Role.CLERK, office=office)
+    ownership.register(f.national_code(4242), "09351234567")  # the registry knows the walk-in's own number
     db.session.commit()
     return {"service": service, "office": office, "clerk": clerk}
 
@@ -74,6 +76,7 @@ def test_a_payment_the_counter_cannot_take_is_refused_next_to_its_field(desk, me
 def test_a_staff_members_national_code_sends_the_filing_back_to_the_citizen(desk):
     code = f.national_code(5151)
     f.staff(Role.CLERK, national_code=code, office=desk["office"])
+    ownership.register(code, "09351234567")
     db.session.commit()
     with pytest.raises(flow.CounterError) as error:
         flow.submit(ready(desk, national_code=code), "cash", "", "250000:60000")
@@ -110,6 +113,48 @@ def test_consent_by_the_code_sent_to_the_citizen(desk):
     assert (error.value.step, error.value.field) == ("consent", "code")
     flow.give_consent(filing, secret.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
     assert filing.state["consent"] == {"method": "otp", "reference": challenge.public_id}
+
+
+@pytest.mark.parametrize("method,paper_number", [("paper", "۱۴۰۵/۷"), ("otp", "")])
+def test_a_pair_the_registry_does_not_confirm_is_refused_next_to_the_mobile_and_nothing_is_sent(
+    desk, method, paper_number
+):
+    filing = flow.begin(desk["service"], desk["office"], desk["clerk"])
+    with pytest.raises(flow.CounterError) as error:
+        # the walk-in's national code with a number the registry has not paired with it
+        flow.identify(filing, f.national_code(4242), "رضا پیاده", "09129998877", method, paper_number)
+    assert (error.value.step, error.value.field, error.value.status) == (flow.IDENTIFY, "mobile", None)
+    assert error.value.message == "این شماره در سامانهٔ شاهکار به نام صاحب این کد ملی ثبت نشده است."
+    assert filing.state["citizen"] == {} and filing.state["consent"] == {}
+    assert db.session.query(OtpChallenge).count() == 0 and db.session.query(SmsMessage).count() == 0
+    assert db.session.query(User).filter_by(role="citizen").count() == 0
+
+
+def test_a_registry_that_cannot_answer_refuses_the_citizen_step_for_now(desk, app, monkeypatch):
+    monkeypatch.setitem(app.config, "MOBILE_OWNERSHIP_BACKEND", "http")
+    monkeypatch.setitem(app.config, "MOBILE_OWNERSHIP_URL", "http://127.0.0.1:9/nothing-listens-here")
+    filing = flow.begin(desk["service"], desk["office"], desk["clerk"])
+    with pytest.raises(flow.CounterError) as error:
+        flow.identify(filing, f.national_code(4242), "رضا پیاده", "09351234567", "otp")
+    assert (error.value.step, error.value.field, error.value.status) == (flow.IDENTIFY, "mobile", 503)
+    assert "اکنون قابل بررسی نیست" in error.value.message
+    assert filing.state["citizen"] == {} and db.session.query(SmsMessage).count() == 0
+
+
+def test_an_existing_account_with_another_number_keeps_it_and_the_filing_says_where_sms_go(desk):
+    f.citizen(4242, mobile="09120000001")
+    db.session.commit()
+    filing = ready(desk)  # typed 09351234567, which the registry pairs with this national code too
+    assert flow.stored_mobile(filing) == "09120000001"
+    filed = flow.submit(filing, "cash", "", "250000:60000")
+    assert filed.applicant.mobile == "09120000001"
+    assert filed.tracking_code in _sms("09120000001").replace(" ", "") and _sms("09351234567") is None
+
+
+def test_a_new_citizen_gets_the_number_typed_and_no_other_is_named(desk):
+    filing = ready(desk)
+    assert flow.stored_mobile(filing) is None
+    assert flow.submit(filing, "cash", "", "250000:60000").applicant.mobile == "09351234567"
 
 
 def _sms(mobile):

@@ -11,7 +11,7 @@ import segno
 from app.extensions import db
 from app.models import DayClose, Office, OtpChallenge, Payment, Request, Role, SmsMessage, User
 from tests import factories as f
-from tests.web.helpers import last_sms, sign_in_staff
+from tests.web.helpers import last_sms, register_mobile, sign_in_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = [
@@ -41,7 +41,9 @@ def world(app):
         f.staff(Role.OFFICE_MANAGER, username="manager-b", office=office_b)
         f.staff(Role.AGENCY_OFFICER, username="officer", agency=owner)
         db.session.commit()
-        return {"service": good.code, "blocked": {k: v.code for k, v in statuses.items()}}
+        codes = {"service": good.code, "blocked": {k: v.code for k, v in statuses.items()}}
+    register_mobile(app, CITIZEN["national_code"], CITIZEN["mobile"])  # the registry knows the walk-in's number
+    return codes
 
 
 def state_of(response):
@@ -101,6 +103,7 @@ def test_clerk_files_for_a_walk_in_citizen_from_service_to_receipt(client, app, 
     sign_in_staff(client, "clerk-a")
     fees_page = to_fees(client, world["service"]).get_data(as_text=True)
     assert "۲۵۰٬۰۰۰ ریال" in fees_page and "۶۰٬۰۰۰ ریال" in fees_page and "۳۱۰٬۰۰۰ ریال" in fees_page
+    assert 'id="sms-to"' not in fees_page  # a new citizen: the SMS go to the number typed
     receipt_url = file_one(client, world["service"])
     receipt = client.get(receipt_url).get_data(as_text=True)
     with app.app_context():
@@ -173,6 +176,8 @@ def _consent_sms_count(app):
 def test_a_clerk_cannot_send_a_flood_of_consent_sms(client, app, world):
     """40 numbers in a second once went out from one clerk's session; now 5 a minute, then a message."""
     sign_in_staff(client, "clerk-a")
+    for n in range(8):
+        register_mobile(app, f.national_code(7000 + n), f"0935{7000000 + n}")
     answers = [
         _ask_consent_code(client, world["service"], f.national_code(7000 + n), f"0935{7000000 + n}") for n in range(8)
     ]
@@ -205,6 +210,8 @@ def test_an_office_cannot_send_a_flood_of_consent_sms_from_several_clerks(client
             f.staff(Role.CLERK, username=f"clerk-a{n}", office=office)
         db.session.commit()
     monkeypatch.setitem(app.config, "COUNTER_CONSENT_SMS_PER_OFFICE", "4 per minute")
+    for n in range(6):
+        register_mobile(app, f.national_code(7100 + n), f"0935{7100000 + n}")
     statuses = []
     for n in range(3):
         sign_in_staff(client, f"clerk-a{n}")
@@ -395,16 +402,96 @@ def test_back_from_the_fees_shows_the_form_as_filled(client, world):
     assert again.status_code == 200 and 'name="method"' in again.get_data(as_text=True)
 
 
-def test_an_existing_account_keeps_its_name_and_mobile(client, app, world):
+def test_an_existing_account_keeps_its_name_and_mobile_and_the_clerk_sees_where_sms_go(client, app, world):
     with app.app_context():
         f.citizen(4242, mobile="09120000001", name="نام ثبت‌شده")
         db.session.commit()
     sign_in_staff(client, "clerk-a")
-    file_one(client, world["service"])
+    page = to_fees(client, world["service"])  # typed 09351234567, which the registry also pairs with this person
+    shown = page.get_data(as_text=True)
+    assert 'id="sms-to"' in shown and "۰۹•••••۰۰۰۱" in shown and "09120000001" not in shown
+    response = submit(client, world["service"], page)
+    assert response.status_code == 303
     with app.app_context():
         user = db.session.execute(db.select(User).filter_by(national_code=CITIZEN["national_code"])).scalar_one()
         assert (user.full_name, user.mobile) == ("نام ثبت‌شده", "09120000001")
         assert db.session.query(User).filter_by(role="citizen").count() == 1
+    assert last_sms(app, "09120000001") is not None and last_sms(app, CITIZEN["mobile"]) is None
+
+
+def _identify(client, code, method, **citizen):
+    page = client.get(f"/counter/file/{code}")
+    data = {"state": state_of(page), **CITIZEN, **citizen, "consent_method": method}
+    if method == "paper":
+        data["paper_number"] = "۱۴۰۵/۸"
+    return client.post(f"/counter/file/{code}/citizen", data=data)
+
+
+@pytest.mark.parametrize("method", ["paper", "otp"])
+def test_a_walk_in_whose_number_the_registry_does_not_pair_is_refused_then_files_once_it_does(
+    client, app, world, method
+):
+    sign_in_staff(client, "clerk-a")
+    stranger = {"national_code": f.national_code(4343), "mobile": "۰۹۱۲۹۹۹۸۸۷۷"}
+    refused = _identify(client, world["service"], method, **stranger)
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert re.search(r'id="mobile-error"[^>]*>[^<]*این شماره در سامانهٔ شاهکار به نام صاحب این کد ملی ثبت نشده', body)
+    assert 'value="09129998877"' in body and f'value="{stranger["national_code"]}"' in body
+    assert 'name="plate"' not in body and 'name="code"' not in body
+    with app.app_context():
+        assert db.session.query(User).filter_by(role="citizen").count() == 0
+        assert db.session.query(OtpChallenge).count() == 0 and db.session.query(SmsMessage).count() == 0
+    assert tracking_codes(app) == []
+
+    register_mobile(app, stranger["national_code"], "09129998877")
+    if method == "otp":
+        accepted = _identify(client, world["service"], method, **stranger)
+        assert accepted.status_code == 200 and 'name="code"' in accepted.get_data(as_text=True)
+        assert "رضایت" in last_sms(app, "09129998877")
+        return
+    response = submit(client, world["service"], to_fees(client, world["service"], citizen={**CITIZEN, **stranger}))
+    assert response.status_code == 303
+    with app.app_context():
+        request = db.session.execute(db.select(Request)).scalar_one()
+        assert (request.applicant.national_code, request.applicant.mobile) == (stranger["national_code"], "09129998877")
+
+
+def test_the_demo_clerk_files_for_the_demo_citizen_whose_number_seed_demo_registered(client, app, seeded):
+    from app.demo import DEMO_CITIZEN, DEMO_PASSWORD
+
+    sign_in_staff(client, "clerk", DEMO_PASSWORD)
+    page = client.get("/counter/file/10010002")
+    page = client.post(
+        "/counter/file/10010002/citizen",
+        data={"state": state_of(page), **DEMO_CITIZEN, "consent_method": "paper", "paper_number": "1405/9"},
+    )
+    assert page.status_code == 200 and 'name="description"' in page.get_data(as_text=True)
+    page = client.post(
+        "/counter/file/10010002/form",
+        content_type="multipart/form-data",
+        data={"state": state_of(page), "description": "شناسنامه گم شده است"},
+    )
+    assert page.status_code == 200 and 'id="sms-to"' not in page.get_data(as_text=True)
+    response = submit(client, "10010002", page)
+    assert response.status_code == 303
+    tracking_code = response.headers["Location"].split("/")[-2]
+    with app.app_context():
+        request = db.session.execute(db.select(Request).filter_by(tracking_code=tracking_code)).scalar_one()
+        assert (request.applicant.national_code, request.applicant.mobile) == ("0499370899", "09121234567")
+
+
+def test_a_registry_that_cannot_answer_keeps_the_citizen_step_with_a_try_later_message(client, app, world, monkeypatch):
+    monkeypatch.setitem(app.config, "MOBILE_OWNERSHIP_BACKEND", "http")
+    monkeypatch.setitem(app.config, "MOBILE_OWNERSHIP_URL", "http://127.0.0.1:9/nothing-listens-here")
+    sign_in_staff(client, "clerk-a")
+    response = _identify(client, world["service"], "paper")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert re.search(r'id="mobile-error"[^>]*>[^<]*اکنون قابل بررسی نیست', body)
+    assert f'value="{CITIZEN["mobile"]}"' in body and 'value="1405/8"' in body
+    with app.app_context():
+        assert db.session.query(User).filter_by(role="citizen").count() == 0
 
 
 def test_a_staff_members_national_code_is_refused_next_to_the_field(client, app, world):
@@ -412,6 +499,7 @@ def test_a_staff_members_national_code_is_refused_next_to_the_field(client, app,
     with app.app_context():
         f.staff(Role.AGENCY_OFFICER, username="officer-2", national_code=staff_code)
         db.session.commit()
+    register_mobile(app, staff_code, CITIZEN["mobile"])  # the registry pairs people, staff or not
     sign_in_staff(client, "clerk-a")
     page = to_fees(client, world["service"], citizen={**CITIZEN, "national_code": staff_code})
     response = submit(client, world["service"], page)
@@ -590,6 +678,8 @@ def test_the_same_page_sent_twice_at_the_same_moment_files_once(client, app, wor
     sign_in_staff(client, "clerk-a")
     cookie = "session=" + client.get_cookie("session").value
     target = urlsplit(live_server.url)
+    for n in range(3):
+        register_mobile(app, f.national_code(9000 + n), CITIZEN["mobile"])
     for n in range(5):
         # a new citizen each other time (both submissions create them), else one known from the time before
         page = to_fees(client, world["service"], citizen={**CITIZEN, "national_code": f.national_code(9000 + n // 2)})

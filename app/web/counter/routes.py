@@ -21,6 +21,7 @@ from app.extensions import db
 from app.models import Office, Role
 from app.people import otp
 from app.people.auth import role_required
+from app.people.mobile import masked as masked_mobile
 from app.permissions import (
     can_close_day,
     offices_visible_to,
@@ -138,7 +139,7 @@ def _back(filing, error, form=None):
         if not isinstance(form, IdentifyForm):
             form = _identify_form(filing)
         _show(form, error)
-        return _identify_page(filing, form, 400)
+        return _identify_page(filing, form, error.status or 400)  # 503: the registry could not answer
     if error.step == flow.CONSENT:
         if not isinstance(form, ConsentCodeForm):
             form = ConsentCodeForm(formdata=None)
@@ -198,14 +199,36 @@ def _consent_page(filing, form, challenge, status=200):
 def _form_page(filing, dform, status=200):
     _autofocus(dform)
     staged = {f["field"]: f["name"] for f in filing.state["files"]}
-    return _page("counter/form.html", filing, status, dform=dform, controls=StepForm(formdata=None), staged=staged)
+    return _page(
+        "counter/form.html",
+        filing,
+        status,
+        dform=dform,
+        controls=StepForm(formdata=None),
+        staged=staged,
+        sms_to=_sms_to(filing),
+    )
 
 
 def _fees_page(filing, form, status=200):
     _autofocus(form)
     form.fees_seen.data = fees.fees_for(filing.service, filing.office).token
     answers = display_answers(filing.definition, filing.state["answers"] or {})
-    return _page("counter/fees.html", filing, status, form=form, answers=answers, method_label=ledger.method_label)
+    return _page(
+        "counter/fees.html",
+        filing,
+        status,
+        form=form,
+        answers=answers,
+        method_label=ledger.method_label,
+        sms_to=_sms_to(filing),
+    )
+
+
+def _sms_to(filing):
+    """The existing account's own number, masked, when status SMS go there rather than to the number typed."""
+    stored = flow.stored_mobile(filing)
+    return masked_mobile(stored) if stored else ""
 
 
 def _autofocus(form):
