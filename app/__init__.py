@@ -11,7 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, permissions
+from app import config, jobs, permissions
 from app.core import assets, errors, i18n, persian, security
 from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 from app.people import auth
@@ -49,6 +49,7 @@ def create_app(overrides=None):
     auth.init_app(app)
     permissions.init_app(app)
     workflow.register_template_helpers(app)
+    jobs.init_app(app)
     app.jinja_env.globals["simulators_in_use"] = lambda: config.simulators_in_use(app.config)
 
     from app import models  # noqa: F401  (registers the tables on the metadata)

@@ -1,6 +1,7 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
 (import, export, reindex, misses), audit verify (the audit log's hash chain), the ownership group (the
-mobile-ownership simulator's registry: register, remove, list) and cleanup scans (uploads no request references)."""
+mobile-ownership simulator's registry: register, remove, list), cleanup scans (uploads no request references) and
+worker (the background worker: huey's consumer)."""
 
 import sys
 
@@ -29,6 +30,7 @@ def register(app):
     register_audit(app)
     register_cleanup(app)
     register_ownership(app)
+    register_worker(app)
 
 
 def _ensure_search_index():
@@ -210,3 +212,40 @@ def register_cleanup(app):
             click.echo(name)
         verb = "would remove" if dry_run else "removed"
         click.echo(f"{verb} {len(result.removed)} orphan scans ({result.bytes} bytes) older than {hours} hours")
+
+
+def register_worker(app):
+    @app.cli.command("worker")
+    @click.option("--workers", "-w", default=2, show_default=True, type=click.IntRange(min=1), help="Worker threads.")
+    @click.option(
+        "--periodic/--no-periodic",
+        default=True,
+        show_default=True,
+        help="Run the scheduler of periodic tasks (sweeper, heartbeat, nightly cleanup) in this worker too.",
+    )
+    def worker_command(workers, periodic):
+        """Run the background worker (huey's consumer) in this app's context until Ctrl-C or SIGTERM."""
+        import logging
+
+        from app.jobs import queue
+
+        if app.config["JOBS_IMMEDIATE"]:
+            click.echo("JOBS_IMMEDIATE is on: tasks run in the web process, a worker has nothing to do", err=True)
+            sys.exit(2)
+        logging.getLogger("huey").setLevel(app.config["LOG_LEVEL"])
+        if not logging.getLogger("huey").handlers:
+            logging.getLogger("huey").addHandler(logging.getLogger("panjereh").handlers[0])
+        storage = "redis" if app.config["REDIS_URL"] else app.config["JOBS_SQLITE_PATH"]
+        click.echo(f"worker: {workers} threads, queue {storage}, periodic tasks {'on' if periodic else 'off'}")
+        # flush_locks: a worker killed while holding the nightly lock must not keep it forever (SQLite storage has
+        # no expiry); the nightly job's own claim in the database still keeps it to once a day.
+        consumer = queue.huey.create_consumer(
+            workers=workers,
+            worker_type="thread",
+            periodic=periodic,
+            flush_locks=True,
+            initial_delay=0.05,
+            backoff=1.5,
+            max_delay=0.5,
+        )
+        consumer.run()

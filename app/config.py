@@ -135,6 +135,9 @@ def settings(instance_path):
         "STAFF_THROTTLE_FIRST_WAIT_SECONDS": _int("STAFF_THROTTLE_FIRST_WAIT_SECONDS", 30),
         "STAFF_THROTTLE_MAX_WAIT_SECONDS": _int("STAFF_THROTTLE_MAX_WAIT_SECONDS", 15 * 60),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Host names this site answers to (comma list, "example.ir,.example.ir" for subdomains): Flask refuses any
+        # other Host header with a 400, so receipt links and QR codes built from it cannot be pointed elsewhere.
+        "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,
         # Background work (app/jobs): huey on SQLite in instance/ unless REDIS_URL names a Redis server; immediate
         # mode runs each task at once in the process that enqueues it (tests, or a one-process tryout).
         "REDIS_URL": os.environ.get("REDIS_URL", ""),

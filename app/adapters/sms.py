@@ -1,6 +1,8 @@
-"""Sending SMS. Every message is written to the outbox table; the backend decides whether it also leaves.
+"""Sending SMS. The request only writes the message and its outbox job (app/jobs/outbox.py) in its own
+transaction; the worker sends it after the commit, retrying a gateway that fails, and never sends a message twice.
 
-SMS_BACKEND=local (default): a simulator — messages stay in the outbox, are logged and listed at /_dev/sms.
+SMS_BACKEND=local (default): a simulator — the worker marks the message sent into the simulator's outbox, which
+/_dev/sms lists (and the log shows).
 SMS_BACKEND=http: a gateway reached by HTTP POST (SMS_HTTP_URL, SMS_HTTP_TOKEN), JSON {"to", "text"}.
 """
 
@@ -9,13 +11,16 @@ import logging
 import urllib.request
 
 from flask import current_app
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import SmsMessage
+from app.jobs import outbox, queue
+from app.models import Job, SmsMessage
 
 log = logging.getLogger("panjereh.sms")
+
+# A code someone is waiting for at a screen goes before notices.
+PRIORITIES = {"otp": queue.URGENT}
 
 
 def is_simulator() -> bool:
@@ -23,49 +28,36 @@ def is_simulator() -> bool:
 
 
 def send(mobile: str, text: object, purpose: str = "") -> SmsMessage:
-    """Queue one SMS in the caller's transaction; a gateway backend delivers it after commit."""
+    """Queue one SMS in the caller's transaction: the message and the job that sends it, both gone on rollback."""
     backend = current_app.config["SMS_BACKEND"]
-    message = SmsMessage(mobile=mobile, body=str(text), purpose=purpose, backend=backend)
+    job = outbox.schedule("sms", priority=PRIORITIES.get(purpose, queue.NORMAL))
+    message = SmsMessage(mobile=mobile, body=str(text), purpose=purpose, backend=backend, status="stored", job=job)
     db.session.add(message)
-    if backend == "local":
-        log.info("SMS (simulator) to %s: %s", mobile, message.body)
-    else:
-        _deliver_after_commit(message)
     return message
 
 
-# Messages waiting for their transaction, kept on the session that wrote them (Session.info).
-_PENDING = "sms_pending"
+@outbox.handler("sms")
+def deliver(job: Job) -> None:
+    """The worker's side: send the job's message unless it was sent already (a retry after a lost commit, or a
+    message removed by retention: nothing to do). A gateway error raises, and the outbox retries."""
+    message = db.session.execute(select(SmsMessage).where(SmsMessage.job_id == job.id)).scalar_one_or_none()
+    if message is None or message.status == "sent":
+        return
+    if message.backend == "local":
+        log.info("SMS (simulator) to %s: %s", message.mobile, message.body)
+    else:
+        _post(message)
+    message.status = "sent"
+    db.session.commit()
 
 
-def _deliver_after_commit(message):
-    """Post the message when the transaction that wrote its row commits; a rollback drops it with the row.
-
-    Kept on this context's own session: a listener on the scoped session would be shared by every session and
-    fire on whichever committed next, also after this one rolled back."""
+def _post(message: SmsMessage) -> None:
     config = current_app.config
-    url, token = config.get("SMS_HTTP_URL", ""), config.get("SMS_HTTP_TOKEN", "")
-    payload = json.dumps({"to": message.mobile, "text": message.body}).encode()
-    db.session().info.setdefault(_PENDING, []).append((url, token, payload, message.mobile))
-
-
-@sa_event.listens_for(Session, "after_commit")
-def _post_pending(session):
-    for url, token, payload, mobile in session.info.pop(_PENDING, []):
-        request = urllib.request.Request(
-            url,
-            data=payload,
-            method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=5):
-                pass
-        except OSError:
-            # The outbox row stays; an operator can resend. The person can also ask for a new code.
-            log.exception("SMS gateway failed for message to %s", mobile)
-
-
-@sa_event.listens_for(Session, "after_rollback")
-def _drop_pending(session):
-    session.info.pop(_PENDING, None)
+    request = urllib.request.Request(
+        config.get("SMS_HTTP_URL", ""),
+        data=json.dumps({"to": message.mobile, "text": message.body}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {config.get('SMS_HTTP_TOKEN', '')}"},
+    )
+    with urllib.request.urlopen(request, timeout=5):
+        pass

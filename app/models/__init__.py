@@ -14,6 +14,7 @@ from app.models.catalogue import (
     service_life_event,
     service_province,
 )
+from app.models.jobs import Job, WorkerHeartbeat
 from app.models.ledger import DayClose
 from app.models.messaging import OtpChallenge, SmsMessage
 from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
@@ -28,6 +29,7 @@ __all__ = [
     "Cluster",
     "County",
     "DayClose",
+    "Job",
     "LifeEvent",
     "MobileOwnership",
     "Office",
@@ -48,6 +50,7 @@ __all__ = [
     "SmsMessage",
     "Synonym",
     "User",
+    "WorkerHeartbeat",
     "new_public_id",
     "outsourcing_province",
     "service_cluster",

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Model, created_at, not_negative, one_of, pk
 
@@ -21,7 +21,11 @@ class SmsMessage(Model):
     purpose: Mapped[str] = mapped_column(String(20), default="")
     backend: Mapped[str] = mapped_column(String(20), default="local")
     status: Mapped[str] = mapped_column(String(12), default="stored")
+    # The outbox row that sends it (app/adapters/sms.py); "sent" is set by the worker, never by the request.
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("job.id"), index=True)
     created_at = created_at()
+
+    job = relationship("Job")
 
 
 class OtpChallenge(Model):

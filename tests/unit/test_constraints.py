@@ -59,10 +59,12 @@ def test_the_databases_check_constraints_are_the_models(app):
         "ck_payment_amount_rial_not_negative",
         "ck_service_revision_fee_rial_not_negative",
         "ck_day_close_difference",
+        "ck_job_state",
+        "ck_job_attempts_not_negative",
     } <= names
     # agency 2, service_revision 12, user 1, office 1, outsourcing 2, outsourcing_decision 2, request 3,
-    # request_event 4, attachment 2, payment 3, sms_message 2, otp_challenge 2, day_close 3
-    assert len(names) == 39
+    # request_event 4, attachment 2, payment 3, sms_message 2, otp_challenge 2, day_close 3, job 2
+    assert len(names) == 41
 
 
 def _request_values():

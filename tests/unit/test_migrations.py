@@ -34,6 +34,7 @@ LANDED = {
     "0004_counter.py": "6788a42e42e34aba1f94fc87a62bb54b4fab70607d7b476d8aa7818dbfd9f1eb",
     "0005_security.py": "5c37361a86153d4c7fedb718ed465e88e6bf3c93180def52d33fbc885e652684",
     "0006_constraints.py": "bae077df3455ddf6e8e9f4cc8b10010129624c5383a2e4cbcc5635170e0aad3a",
+    "0007_jobs.py": "6e554a57a712f25285faae3f87534bcbaa34a50fd192fa6ac9b12274208ea4b1",
 }
 
 

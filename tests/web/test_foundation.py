@@ -41,7 +41,8 @@ def test_search_box_finds_a_service_without_javascript(client, seeded):
     assert 'href="/services/10030001"' in html
 
 
-@pytest.mark.parametrize("query", ["", "\u202e\u0000\u0007", "ب" * 5000, "%%%___"])
+# NUL is refused before any view with a Persian 400 (tests/web/test_bad_input.py); the rest is a normal search.
+@pytest.mark.parametrize("query", ["", "\u202e\u0007", "ب" * 5000, "%%%___"])
 def test_strange_search_input_gets_a_normal_page(client, query):
     assert client.get("/search", query_string={"q": query}).status_code == 200
 
@@ -49,7 +50,8 @@ def test_strange_search_input_gets_a_normal_page(client, query):
 def test_healthz_reports_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    # No worker has beaten in the test database: reported, but the web process itself is healthy.
+    assert response.get_json() == {"status": "ok", "database": "ok", "worker": "stale"}
 
 
 def test_healthz_is_503_when_database_is_unreachable(tmp_path):

@@ -1,0 +1,100 @@
+"""Retention: what the nightly cleanup removes (each part also callable on its own), with the periods from
+app/config.py (JOBS_*_DAYS)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select
+
+from app.extensions import db
+from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, utcnow
+from app.requests import attachments
+
+# A throttle row whose wait is over and that saw no wrong password for this long is forgotten: the next wrong
+# password starts the count afresh.
+THROTTLE_QUIET = timedelta(days=1)
+
+
+def _days(setting: str) -> timedelta:
+    return timedelta(days=max(int(current_app.config[setting]), 1))
+
+
+def old_sms() -> int:
+    """SMS rows older than JOBS_SMS_RETENTION_DAYS (their jobs, if any still wait, then find nothing to send)."""
+    cutoff = utcnow() - _days("JOBS_SMS_RETENTION_DAYS")
+    return db.session.execute(delete(SmsMessage).where(SmsMessage.created_at < cutoff)).rowcount
+
+
+def old_codes() -> int:
+    """One-time codes that expired more than JOBS_OTP_RETENTION_DAYS ago (only their hashes were kept)."""
+    cutoff = utcnow() - _days("JOBS_OTP_RETENTION_DAYS")
+    return db.session.execute(delete(OtpChallenge).where(OtpChallenge.expires_at < cutoff)).rowcount
+
+
+def finished_jobs() -> int:
+    """Outbox rows done more than JOBS_DONE_RETENTION_DAYS ago; failed ones stay for an administrator."""
+    cutoff = utcnow() - _days("JOBS_DONE_RETENTION_DAYS")
+    return db.session.execute(delete(Job).where(Job.state == "done", Job.done_at < cutoff)).rowcount
+
+
+def quiet_throttles() -> int:
+    """Sign-in throttle rows no longer making anybody wait and quiet for THROTTLE_QUIET."""
+    cutoff = utcnow() - THROTTLE_QUIET
+    return db.session.execute(
+        delete(SignInThrottle).where(
+            or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until < cutoff),
+            or_(SignInThrottle.last_failed_at.is_(None), SignInThrottle.last_failed_at < cutoff),
+        )
+    ).rowcount
+
+
+def expired_drafts() -> int:
+    """Drafts untouched for JOBS_DRAFT_RETENTION_DAYS, with their attachments' rows and files (the files go once
+    the rows' removal is committed, so a rollback leaves nothing pointing at a missing file)."""
+    cutoff = utcnow() - _days("JOBS_DRAFT_RETENTION_DAYS")
+    drafts = (
+        db.session.execute(select(Request).where(Request.status == "draft", Request.updated_at < cutoff))
+        .scalars()
+        .all()
+    )
+    names = []
+    for draft in drafts:
+        for attachment in draft.attachments:
+            names.append(attachment.storage_name)
+            db.session.delete(attachment)
+        db.session.delete(draft)
+    db.session.commit()
+    folder = attachments.folder()
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+    return len(drafts)
+
+
+def orphan_scans() -> int:
+    """Uploaded scans no request references, older than a day (app/counter/flow.py)."""
+    from app.counter.flow import remove_orphan_scans
+
+    return len(remove_orphan_scans(timedelta(hours=24)).removed)
+
+
+def run_all() -> dict[str, int]:
+    """Every part, each committed on its own so one failing part does not undo the others."""
+    counts: dict[str, int] = {}
+    for name, part in (
+        ("sms", old_sms),
+        ("codes", old_codes),
+        ("jobs", finished_jobs),
+        ("throttles", quiet_throttles),
+        ("drafts", expired_drafts),
+        ("scans", orphan_scans),
+    ):
+        try:
+            counts[name] = part()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            current_app.logger.exception("cleanup of %s failed", name)
+            counts[name] = -1
+    return counts

@@ -1,0 +1,61 @@
+"""The periodic tasks: the sweeper and the heartbeat every minute, the cleanup every night (the task that runs one
+outbox row is app.jobs.outbox.run_job). Each runs in a fresh application context of its own."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+
+from huey import crontab
+
+from app.jobs import outbox, queue
+from app.jobs.queue import huey
+from app.models import utcnow
+
+log = logging.getLogger("panjereh.jobs")
+
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@huey.periodic_task(crontab(), priority=queue.URGENT, name="sweep_outbox")
+def sweep_outbox() -> int:
+    """Every minute: re-enqueue pending rows past their next try."""
+    with queue.app_context():
+        count = outbox.sweep()
+    if count:
+        log.info("sweeper re-enqueued %s jobs", count)
+    return count
+
+
+@huey.periodic_task(crontab(), priority=queue.URGENT, name="heartbeat")
+def heartbeat() -> None:
+    """Every minute: this worker's beat, for /healthz and /admin/jobs."""
+    with queue.app_context():
+        outbox.beat(WORKER)
+
+
+@huey.on_startup("heartbeat")
+def _beat_at_start() -> None:
+    # At once, so /healthz says ok as soon as a worker is up, not a minute later.
+    try:
+        with queue.app_context():
+            outbox.beat(WORKER)
+    except Exception:
+        log.exception("first heartbeat failed")
+
+
+# Midnight UTC is 03:30 in Tehran: the quietest hour.
+@huey.periodic_task(crontab(minute="0", hour="0"), priority=queue.LOW, name="nightly_cleanup")
+@huey.lock_task("nightly_cleanup")
+def nightly_cleanup() -> dict[str, int] | None:
+    """Every night, once however many workers run a scheduler: the retention cleanups (app/jobs/cleanup.py)."""
+    from app.jobs import cleanup
+
+    with queue.app_context():
+        if not outbox.claim_period("nightly_cleanup", utcnow().date().isoformat()):
+            log.info("nightly cleanup already ran today")
+            return None
+        counts = cleanup.run_all()
+    log.info("nightly cleanup: %s", counts)
+    return counts
