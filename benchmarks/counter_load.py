@@ -47,6 +47,7 @@ SERVICE_CODE = "77770001"
 OFFICE_CODE = "99001"
 PASSWORD = "benchmark-clerk"
 TIMEOUT = 30
+WALK_INS = 500  # the citizens who come to the counter, each with a mobile the ownership simulator knows as theirs
 
 
 # --- the server side ---------------------------------------------------------------------------------------
@@ -69,70 +70,91 @@ def serve(port, threads):
 
 
 def prepare(database_url, clerks):
-    """Migrate and seed a fresh database: an agency, a service with a short form, its approved outsourcing for
-    every province, one Tehran office and `clerks` clerk accounts."""
+    """Migrate and seed a fresh database (see seed)."""
     from flask_migrate import upgrade
-    from werkzeug.security import generate_password_hash
 
     from app import create_app
-    from app.catalogue.queries import publish_revision
     from app.extensions import db
-    from app.models import Agency, Office, Outsourcing, Province, Role, Service, ServiceRevision, User, new_public_id
 
     application = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "LOG_LEVEL": "WARNING"})
     with application.app_context():
         upgrade()
-        agency = Agency(code="7777", name="سازمان آزمون بار", connection_status="connected")
-        service = Service(code=SERVICE_CODE, agency=agency)
-        revision = ServiceRevision(
-            service=service,
-            number=1,
-            status="approved",
-            title="صدور گواهی آزمون بار",
-            fee_rial=250_000,
-            duration_days=5,
-            form_definition=[
-                {"name": "plate", "type": "text", "label": "پلاک", "required": True, "max_length": 20},
-                {
-                    "name": "reason",
-                    "type": "choice",
-                    "label": "دلیل",
-                    "required": True,
-                    "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
-                },
-                {"name": "note", "type": "textarea", "label": "توضیح", "required": False},
-            ],
-        )
-        db.session.add_all([agency, service, revision])
-        db.session.flush()
-        publish_revision(service, revision, [], [], [])
-        db.session.add(
-            Outsourcing(
-                public_id=new_public_id(),
-                service=service,
-                status="approved",
-                all_provinces=True,
-                counter_fee_rial=60_000,
-            )
-        )
-        tehran = db.session.execute(db.select(Province).filter_by(code="23")).scalar_one()
-        office = Office(code=OFFICE_CODE, name="دفتر پیشخوان آزمون بار", province=tehran)
-        db.session.add(office)
-        password = generate_password_hash(PASSWORD)  # one hash: scrypt per account would take minutes
-        for n in range(clerks):
-            db.session.add(
-                User(
-                    public_id=new_public_id(),
-                    role=Role.CLERK,
-                    username=f"clerk{n}",
-                    full_name=f"متصدی {n}",
-                    password_hash=password,
-                    office=office,
-                )
-            )
-        db.session.commit()
+        seed(clerks)
     with application.app_context():
         db.engine.dispose()
+
+
+def seed(clerks, password_method="scrypt"):
+    """In an application context, committed: an agency, a service with a short form, its approved outsourcing
+    for every province, one Tehran office and `clerks` clerk accounts (clerk0 … with PASSWORD). Also used by
+    tests/scale, which passes a cheap password_method."""
+    from werkzeug.security import generate_password_hash
+
+    from app.catalogue.queries import publish_revision
+    from app.extensions import db
+    from app.models import (
+        Agency,
+        MobileOwnership,
+        Office,
+        Outsourcing,
+        Province,
+        Role,
+        Service,
+        ServiceRevision,
+        User,
+        new_public_id,
+    )
+
+    db.session.add_all(MobileOwnership(national_code=code, mobile=mobile) for code, mobile in walk_ins())
+    agency = Agency(code="7777", name="سازمان آزمون بار", connection_status="connected")
+    service = Service(code=SERVICE_CODE, agency=agency)
+    revision = ServiceRevision(
+        service=service,
+        number=1,
+        status="approved",
+        title="صدور گواهی آزمون بار",
+        fee_rial=250_000,
+        duration_days=5,
+        form_definition=[
+            {"name": "plate", "type": "text", "label": "پلاک", "required": True, "max_length": 20},
+            {
+                "name": "reason",
+                "type": "choice",
+                "label": "دلیل",
+                "required": True,
+                "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
+            },
+            {"name": "note", "type": "textarea", "label": "توضیح", "required": False},
+        ],
+    )
+    db.session.add_all([agency, service, revision])
+    db.session.flush()
+    publish_revision(service, revision, [], [], [])
+    db.session.add(
+        Outsourcing(
+            public_id=new_public_id(),
+            service=service,
+            status="approved",
+            all_provinces=True,
+            counter_fee_rial=60_000,
+        )
+    )
+    tehran = db.session.execute(db.select(Province).filter_by(code="23")).scalar_one()
+    office = Office(code=OFFICE_CODE, name="دفتر پیشخوان آزمون بار", province=tehran)
+    db.session.add(office)
+    password = generate_password_hash(PASSWORD, method=password_method)  # one hash: one per account takes minutes
+    for n in range(clerks):
+        db.session.add(
+            User(
+                public_id=new_public_id(),
+                role=Role.CLERK,
+                username=f"clerk{n}",
+                full_name=f"متصدی {n}",
+                password_hash=password,
+                office=office,
+            )
+        )
+    db.session.commit()
 
 
 def free_port():
@@ -197,6 +219,12 @@ class Failed(Exception):
     pass
 
 
+def walk_ins():
+    """(national code, mobile) of the WALK_INS citizens, the same in the seeding process and in the clerks."""
+    rng = random.Random(1405)
+    return [(national_code(rng), f"0912{n:07d}") for n in range(WALK_INS)]
+
+
 def national_code(rng):
     while True:
         body = f"{rng.randrange(10**9):09d}"
@@ -210,6 +238,8 @@ class Clerk:
     def __init__(self, number, port, stats, rng):
         self.number, self.port, self.stats, self.rng = number, port, stats, rng
         self.cookies = {}
+        self.walk_ins = walk_ins()
+        self.headers = {}  # sent with every request (the scale stack's X-Forwarded-For, as a reverse proxy adds)
         self.conn = None
 
     def _connection(self):
@@ -221,7 +251,7 @@ class Clerk:
         """One HTTP exchange, timed; returns (status, headers, body). A broken connection is retried never."""
         own = conn is None
         conn = conn or self._connection()
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {**self.headers, "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
             body = urlencode(form)
@@ -274,6 +304,7 @@ class Clerk:
     def file_one(self, think, double):
         """The whole counter path for one walk-in citizen; returns the acknowledged tracking code(s)."""
         rng = self.rng
+        person, mobile = rng.choice(self.walk_ins)
         page = self.expect(self.request("GET", f"/counter/file/{SERVICE_CODE}"), 200, "start")[2]
         csrf = self.field(page, "csrf_token")
         self.think(think)
@@ -284,9 +315,9 @@ class Clerk:
                 {
                     "csrf_token": csrf,
                     "state": self.field(page, "state"),
-                    "national_code": national_code(rng),
+                    "national_code": person,
                     "full_name": "شهروند آزمون",
-                    "mobile": f"0912{rng.randrange(10**7):07d}",
+                    "mobile": mobile,
                     "consent_method": "paper",
                     "paper_number": str(rng.randrange(10**6)),
                 },

@@ -21,6 +21,7 @@ import pytest
 
 from tests.redis import die_with_parent, free_port
 
+WORKER_THREADS = 2
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 # Settings of the developer's shell that would change what the processes do; the stack sets its own.
@@ -140,8 +141,8 @@ class Stack:
         return process.port
 
     def start_worker(self, name="w1", **env):
-        """A worker process (`flask --app wsgi worker`)."""
-        command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker"]
+        """A worker process (`flask --app wsgi worker`) with WORKER_THREADS threads."""
+        command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", str(WORKER_THREADS)]
         process = Process(name, command, {**self.env, **env}, self.workdir / f"worker-{name}.log")
         self.workers[name] = process
         return process
