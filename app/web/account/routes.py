@@ -512,5 +512,7 @@ bp.add_app_template_global(_dev_sms_allowed, "sms_outbox_available")
 def dev_sms():
     if not _dev_sms_allowed():
         abort(404)
-    messages = db.session.execute(db.select(SmsMessage).order_by(SmsMessage.id.desc()).limit(50)).scalars().all()
+    # What the simulated phones received: a message appears once the worker has sent it, not when it was written.
+    query = db.select(SmsMessage).where(SmsMessage.status == "sent").order_by(SmsMessage.id.desc()).limit(50)
+    messages = db.session.execute(query).scalars().all()
     return render_template("account/dev_sms.html", messages=messages)
