@@ -11,6 +11,7 @@ import logging
 import urllib.request
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.extensions import db
@@ -36,7 +37,7 @@ def send(mobile: str, text: object, purpose: str = "") -> SmsMessage:
     return message
 
 
-@outbox.handler("sms")
+@outbox.handler("sms", label=_l("پیامک"))
 def deliver(job: Job) -> None:
     """The worker's side: send the job's message unless it was sent already (a retry after a lost commit, or a
     message removed by retention: nothing to do). A gateway error raises, and the outbox retries."""

@@ -32,6 +32,7 @@ ACTIONS = {
     "outsourcing.revoke": _l("لغو واگذاری"),
     "outsourcing.change_fee": _l("تغییر کارمزد واگذاری"),
     "setting.fee_cap": _l("تغییر سقف کارمزد"),
+    "job.retry": _l("تلاش دوباره برای کار پس‌زمینه"),
     "agency.create": _l("افزودن دستگاه"),
     "agency.update": _l("ویرایش دستگاه"),
     "office.create": _l("افزودن دفتر پیشخوان"),
@@ -51,6 +52,7 @@ OBJECT_TYPES = {
     "agency": _l("دستگاه"),
     "office": _l("دفتر پیشخوان"),
     "user": _l("حساب کاربری"),
+    "job": _l("کار پس‌زمینه"),
 }
 
 

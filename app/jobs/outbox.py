@@ -23,22 +23,25 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.jobs import queue
-from app.models import Job, Setting, WorkerHeartbeat, utcnow
+from app.models import Job, Setting, User, WorkerHeartbeat, utcnow
 
 log = logging.getLogger("panjereh.jobs")
 
 Handler = Callable[[Job], None]
 HANDLERS: dict[str, Handler] = {}
+# What an administrator reads for each kind on /admin/jobs (the kind itself when none was given).
+LABELS: dict[str, object] = {}
 
 # Jobs waiting for their transaction, kept on the session that wrote them (Session.info), as in app/adapters/sms.py.
 _PENDING = "jobs_pending"
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that does the work of one kind of job."""
+def handler(kind: str, label: object = None) -> Callable[[Handler], Handler]:
+    """Register the function that does the work of one kind of job (and the kind's name on the admin page)."""
 
     def register(function: Handler) -> Handler:
         HANDLERS[kind] = function
+        LABELS[kind] = label or kind
         return function
 
     return register
@@ -158,10 +161,28 @@ def _failed(job_id: int, message: str) -> str:
 
 
 def retry(job: Job) -> None:
-    """An administrator's retry of a failed job: pending again with a fresh count of tries, due now; the queue
-    is woken when the caller commits."""
+    """Pending again with a fresh count of tries, due now; the queue is woken when the caller commits."""
     job.state, job.attempts, job.next_try_at = "pending", 0, utcnow()
     db.session().info.setdefault(_PENDING, []).append((job, job.priority))
+
+
+def failed_job(job_id: int | None) -> Job | None:
+    """The failed job with this id, locked until the transaction ends (two administrators pressing retry at once
+    retry it once); None when there is no such failed job (never failed, or retried meanwhile)."""
+    if job_id is None:
+        return None
+    return db.session.execute(
+        select(Job).where(Job.id == job_id, Job.state == "failed").with_for_update()
+    ).scalar_one_or_none()
+
+
+def retry_failed(actor: User, job: Job) -> None:
+    """An administrator's retry of a failed job, audited with the error it had; the caller commits."""
+    from app.administration import audit
+
+    before = {"state": job.state, "attempts": job.attempts, "last_error": job.last_error[:500]}
+    audit.record(actor, "job.retry", "job", str(job.id), before, {"state": "pending", "kind": job.kind})
+    retry(job)
 
 
 def sweep(limit: int = 500) -> int:
@@ -210,6 +231,12 @@ def failed_jobs(limit: int = 100) -> list[Job]:
     return list(
         db.session.execute(select(Job).where(Job.state == "failed").order_by(Job.id.desc()).limit(limit)).scalars()
     )
+
+
+def heartbeats(limit: int = 20) -> list[WorkerHeartbeat]:
+    """The workers' beats, newest first."""
+    query = select(WorkerHeartbeat).order_by(WorkerHeartbeat.beat_at.desc()).limit(limit)
+    return list(db.session.execute(query).scalars())
 
 
 def last_heartbeat() -> datetime | None:

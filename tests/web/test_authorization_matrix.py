@@ -314,6 +314,9 @@ MATRIX = {
     "admin.office_new":         {"GET -": ADMINS, "POST -": "S - - - - - - - - 400 400"},
     "admin.staff_new":          {"GET -": ADMINS, "POST -": "S - - - - - - - - 400 400"},
     "admin.fee_cap":            {"GET -": "S - - - - - - - - - 200", "POST -": "S - - - - - - - - - 400"},
+    # Background work is national infrastructure: provincial administrators do not see it.
+    "admin.jobs":               {"GET -": "S - - - - - - - - - 200"},
+    "admin.job_retry":          {"POST -": "S - - - - - - - - - 400"},
     "admin.agency_edit": {
         "GET A":  ADMINS,
         "GET B":  "S - - - - - - - - - 200",

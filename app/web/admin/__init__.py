@@ -1,7 +1,8 @@
-"""The administration area: outsourcing decisions and the fee cap, agencies, offices, staff accounts, audit log."""
+"""The administration area: outsourcing decisions and the fee cap, agencies, offices, staff accounts, audit log,
+background work."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from app.web.admin import audit_log, manage, routes
+from app.web.admin import audit_log, jobs, manage, routes

@@ -4,9 +4,10 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import HiddenInput
 
 from app.core.persian import clean_text, fold_digits, parse_jalali_date
 from app.core.validators import RialField, Rials
@@ -252,3 +253,9 @@ class AuditFilterForm(FlaskForm):
     object_type = SelectField(_l("نوع موضوع"), choices=[], validate_choice=False)
     date_from = StringField(_l("از تاریخ"), validators=[JalaliDate()], description=_l("مثلاً ۱۴۰۵/۰۱/۱۵"))
     date_to = StringField(_l("تا تاریخ"), validators=[JalaliDate()])
+
+
+class RetryJobForm(FlaskForm):
+    """The retry button of one failed background job."""
+
+    job = IntegerField(widget=HiddenInput(), validators=[InputRequired(_l("کدام کار را دوباره امتحان کنیم؟"))])
