@@ -4,9 +4,10 @@ app/config.py (JOBS_*_DAYS)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, Delete, delete, or_, select
 
 from app.extensions import db
 from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, utcnow
@@ -21,33 +22,38 @@ def _days(setting: str) -> timedelta:
     return timedelta(days=max(int(current_app.config[setting]), 1))
 
 
+def _removed(statement: Delete) -> int:
+    # A DELETE answers with a CursorResult (its row count); Session.execute is typed for any statement.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
 def old_sms() -> int:
     """SMS rows older than JOBS_SMS_RETENTION_DAYS (their jobs, if any still wait, then find nothing to send)."""
     cutoff = utcnow() - _days("JOBS_SMS_RETENTION_DAYS")
-    return db.session.execute(delete(SmsMessage).where(SmsMessage.created_at < cutoff)).rowcount
+    return _removed(delete(SmsMessage).where(SmsMessage.created_at < cutoff))
 
 
 def old_codes() -> int:
     """One-time codes that expired more than JOBS_OTP_RETENTION_DAYS ago (only their hashes were kept)."""
     cutoff = utcnow() - _days("JOBS_OTP_RETENTION_DAYS")
-    return db.session.execute(delete(OtpChallenge).where(OtpChallenge.expires_at < cutoff)).rowcount
+    return _removed(delete(OtpChallenge).where(OtpChallenge.expires_at < cutoff))
 
 
 def finished_jobs() -> int:
     """Outbox rows done more than JOBS_DONE_RETENTION_DAYS ago; failed ones stay for an administrator."""
     cutoff = utcnow() - _days("JOBS_DONE_RETENTION_DAYS")
-    return db.session.execute(delete(Job).where(Job.state == "done", Job.done_at < cutoff)).rowcount
+    return _removed(delete(Job).where(Job.state == "done", Job.done_at < cutoff))
 
 
 def quiet_throttles() -> int:
     """Sign-in throttle rows no longer making anybody wait and quiet for THROTTLE_QUIET."""
     cutoff = utcnow() - THROTTLE_QUIET
-    return db.session.execute(
+    return _removed(
         delete(SignInThrottle).where(
             or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until < cutoff),
             or_(SignInThrottle.last_failed_at.is_(None), SignInThrottle.last_failed_at < cutoff),
         )
-    ).rowcount
+    )
 
 
 def expired_drafts() -> int:

@@ -28,7 +28,7 @@ class _LazyHuey(Huey):
 
     _storage: BaseStorage | None = None
 
-    def create_storage(self) -> None:  # type: ignore[override]
+    def create_storage(self) -> None:
         return None
 
     @property
