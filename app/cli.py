@@ -1,7 +1,7 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
 (import, export, reindex, misses), audit verify (the audit log's hash chain), the ownership group (the
-mobile-ownership simulator's registry: register, remove, list), cleanup scans (uploads no request references) and
-worker (the background worker: huey's consumer)."""
+mobile-ownership simulator's registry: register, remove, list), cleanup all (the nightly retention, now) and
+cleanup scans (uploads no request references), and worker (the background worker: huey's consumer)."""
 
 import sys
 
@@ -193,6 +193,16 @@ def register_cleanup(app):
     @app.cli.group("cleanup")
     def cleanup_group():
         """Remove what interrupted work left behind."""
+
+    @cleanup_group.command("all")
+    def all_command():
+        """Run the nightly cleanup now (retention of SMS, codes, finished jobs, throttles, drafts; orphan scans)."""
+        from app.jobs import cleanup
+
+        counts = cleanup.run_all()
+        click.echo(", ".join(f"{name} {count if count >= 0 else 'failed'}" for name, count in counts.items()))
+        if any(count < 0 for count in counts.values()):
+            sys.exit(1)
 
     @cleanup_group.command("scans")
     @click.option("--hours", default=24, show_default=True, type=click.IntRange(min=1), help="Minimum age.")
