@@ -13,9 +13,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import case, func, inspect, select, update
+from sqlalchemy import CursorResult, case, func, inspect, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -122,7 +123,8 @@ def run(job_id: int) -> str:
         .values(attempts=Job.attempts + 1, next_try_at=now + lease)
         .execution_options(synchronize_session=False)
     )
-    claimed = db.session.execute(claim).rowcount == 1
+    # An UPDATE answers with a CursorResult (its row count); Session.execute is typed for any statement.
+    claimed = cast(CursorResult[Any], db.session.execute(claim)).rowcount == 1
     db.session.commit()
     if not claimed:
         return "skipped"
@@ -275,14 +277,12 @@ def claim_period(name: str, period: str) -> bool:
     key = f"jobs.last_run.{name}"[:64]
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     db.session.execute(insert(Setting).values(key=key, value="").on_conflict_do_nothing(index_elements=["key"]))
-    claimed = (
-        db.session.execute(
-            update(Setting)
-            .where(Setting.key == key, Setting.value != period)
-            .values(value=period)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        == 1
+    won = db.session.execute(
+        update(Setting)
+        .where(Setting.key == key, Setting.value != period)
+        .values(value=period)
+        .execution_options(synchronize_session=False)
     )
+    claimed = cast(CursorResult[Any], won).rowcount == 1
     db.session.commit()
     return claimed
