@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from huey.exceptions import TaskLockedException
-from huey.storage import SqliteStorage
+from huey.storage import PriorityRedisStorage, SqliteStorage
 
 from app.adapters import sms
 from app.extensions import db
@@ -167,21 +167,45 @@ def test_two_workers_do_not_both_run_the_nightly_cleanup(app, monkeypatch):
         assert db.session.get(Setting, "jobs.last_run.nightly_cleanup").value == utcnow().date().isoformat()
 
 
-@pytest.fixture
-def real_worker(app, tmp_path, monkeypatch):
-    """A huey consumer with one worker thread on a SQLite queue, the app out of immediate mode meanwhile."""
+def _storage(request, tmp_path, kind):
+    """The queue's storage as production builds it: SQLite in a file, or Redis with priorities (a throw-away
+    redis-server, tests/redis.py)."""
+    if kind == "redis":
+        return PriorityRedisStorage("panjerehtest", url=request.getfixturevalue("redis_url"))
+    return SqliteStorage("panjereh", filename=str(tmp_path / "jobs.sqlite3"))
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def real_queue(request, app, tmp_path, monkeypatch):
+    """The app out of immediate mode, its queue on a real storage."""
     monkeypatch.setitem(app.config, "JOBS_IMMEDIATE", False)
     monkeypatch.setattr(queue, "_app", app)
     saved = queue.huey.storage
-    queue.huey.storage = SqliteStorage("panjereh", filename=str(tmp_path / "jobs.sqlite3"))
+    queue.huey.storage = _storage(request, tmp_path, request.param)
+    yield queue.huey
+    queue.huey.storage.flush_all()
+    queue.huey.storage = saved
+
+
+@pytest.fixture
+def real_worker(real_queue):
+    """A huey consumer with one worker thread on that queue."""
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    consumer = queue.huey.create_consumer(workers=1, periodic=False, initial_delay=0.02, max_delay=0.1)
+    consumer = real_queue.create_consumer(workers=1, periodic=False, initial_delay=0.02, max_delay=0.1)
     consumer.start()
     yield consumer
     consumer.stop(graceful=True)
     for number, handler in handlers.items():
         signal.signal(number, handler)
-    queue.huey.storage = saved
+
+
+def test_sign_in_codes_leave_the_queue_before_notices(app, real_queue):
+    with app.app_context():
+        notice = sms.send(MOBILE, "درخواست ثبت شد", purpose="tracking")
+        code = sms.send(MOBILE, "کد ورود: 333444", purpose="otp")
+        db.session.commit()
+        order = [real_queue.dequeue().args[0] for _ in range(2)]
+        assert order == [code.job_id, notice.job_id]
 
 
 def _wait_for(predicate, seconds=10.0):
