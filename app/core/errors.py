@@ -6,6 +6,7 @@ from flask import Flask, flash, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
@@ -49,6 +50,10 @@ MESSAGES = {
     403: (_l("دسترسی ممکن نیست"), _l("شما اجازهٔ دیدن این صفحه را ندارید.")),
     404: (_l("صفحه پیدا نشد"), _l("نشانی را بررسی کنید یا خدمت مورد نظر را جستجو کنید.")),
     405: (_l("این کار مجاز نیست"), _l("این صفحه این نوع درخواست را نمی‌پذیرد.")),
+    413: (
+        _l("پرونده بیش از حد بزرگ است"),
+        _l("حجم آنچه فرستادید از حد مجاز بیشتر است. پرونده‌ای کوچک‌تر انتخاب کنید و دوباره بفرستید."),
+    ),
     429: (
         _l("درخواست‌ها بیش از حد مجاز"),
         _l("در مدت کوتاهی درخواست‌های زیادی فرستادید. چند دقیقه بعد دوباره تلاش کنید."),
@@ -61,9 +66,46 @@ CSRF_MESSAGE = _l(
 )
 
 
+# The last resort when even the layout cannot be rendered (no URL adapter for an untrusted Host, a broken
+# template): still Persian, still the status it was.
+PLAIN_ERROR = (
+    '<!doctype html><html lang="fa" dir="rtl"><meta charset="utf-8"><title>{title}</title>'
+    "<h1>{title}</h1><p>{message}</p></html>"
+)
+
+
+def _user_on_error_page():
+    """Who the layout greets on an error page, found without the database: the user this request has loaded
+    already, if their row is still loaded (a 500's rollback expires it), else nobody. The layout asks
+    `current_user`, whose first look loads the user: on a failed transaction that is a second failure."""
+    from flask import g
+    from sqlalchemy import inspect
+
+    from app.extensions import login_manager
+
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        state = inspect(user, raiseerr=False)
+        if state is not None and not state.expired_attributes and "full_name" not in state.unloaded:
+            return user
+    # Flask-Login's context processor asks for the user too: it finds this one and loads none.
+    g._login_user = login_manager.anonymous_user()
+    return g._login_user
+
+
 def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     title, message = MESSAGES.get(code, MESSAGES[500])
-    return render_template("error.html", code=code, title=title, message=detail or message), code
+    if code >= 500:
+        db.session.rollback()  # a failed transaction first: nothing after it may run in it
+    try:
+        page = render_template(
+            "error.html", code=code, title=title, message=detail or message, current_user=_user_on_error_page()
+        )
+    except Exception:  # an error page must answer; what went wrong is logged
+        log.exception("error page %s could not be rendered", code)
+        db.session.rollback()
+        page = PLAIN_ERROR.format(title=escape(title), message=escape(detail or message))
+    return page, code
 
 
 def init_app(app: Flask) -> None:
@@ -74,7 +116,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(error):
         if error.code in MESSAGES:
-            return render_error(error.code)
+            # Our own aborts carry a Persian description; Werkzeug's default ones are English.
+            custom = error.description if error.description != type(error).description else None
+            return render_error(error.code, custom)
         return error
 
     @app.errorhandler(InternalServerError)

@@ -1,9 +1,11 @@
-"""Security headers on every response, and the one check of a `next` address a page may redirect to."""
+"""Security headers on every response, no-store on personal pages, the refusal of unreadable input (NUL, invalid
+UTF-8) before any view runs, and the one check of a `next` address a page may redirect to."""
 
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
-from flask import Flask
+from flask import Flask, abort, request, session
+from flask_babel import lazy_gettext as _l
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -39,7 +41,67 @@ def safe_next(value: str | None, default: str) -> str:
     return value
 
 
+# Blueprints whose every page is personal, and the check for the others (the public pages of a signed-in person).
+PERSONAL_BLUEPRINTS = {"account", "desk", "counter", "admin"}
+
+
+def _signed_in() -> bool:
+    # The session says so: asking current_user would load the user on pages that never needed them.
+    return "_user_id" in session
+
+
+UNREADABLE_MESSAGE = _l(
+    "نشانی یا فرمی که فرستادید نویسه‌هایی دارد که خوانده نمی‌شوند (نویسهٔ تهی یا متن خراب). آن را دوباره و بدون این "
+    "نویسه‌ها بفرستید."
+)
+
+
+def _unreadable(raw: bytes) -> bool:
+    """NUL (PostgreSQL refuses it in text, and no person types it) or bytes that are not UTF-8."""
+    if b"\x00" in raw:
+        return True
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+def _unreadable_text(text: str) -> bool:
+    # Werkzeug reads multipart values and filenames with errors="replace": U+FFFD is where bytes were not UTF-8.
+    return "\x00" in text or "\ufffd" in text
+
+
+def unreadable_input() -> bool:
+    """Whether the request's path, query string or form (values, names, filenames) holds NUL or invalid UTF-8.
+    Raw bytes are checked where Werkzeug keeps them (the path, the query string, a urlencoded body); a multipart
+    body is checked after parsing, and one that yields nothing at all could not be read."""
+    path = request.environ.get("PATH_INFO", "").encode("latin-1", "replace")
+    query = request.environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    if _unreadable(path) or _unreadable(unquote_to_bytes(query.replace(b"+", b" "))):
+        return True
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return False
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return _unreadable(unquote_to_bytes(request.get_data(cache=True).replace(b"+", b" ")))
+    if request.mimetype == "multipart/form-data":
+        form, files = request.form, request.files
+        if not form and not files and (request.content_length or 0) > 0:
+            return True  # the parser gave up (a filename that is not UTF-8, a broken part)
+        texts = [*form.keys(), *form.values(), *files.keys(), *(upload.filename or "" for upload in files.values())]
+        return any(_unreadable_text(text) for text in texts)
+    return False
+
+
+def _refuse_unreadable_input() -> None:
+    if unreadable_input():
+        abort(400, description=UNREADABLE_MESSAGE)
+
+
 def init_app(app: Flask) -> None:
+    # Before every other hook that reads the request: nothing reaches a view, the session's user or the database.
+    app.before_request_funcs.setdefault(None, []).insert(0, _refuse_unreadable_input)
+
     @app.after_request
     def _headers(response):
         headers = response.headers
@@ -50,4 +112,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # A signed-in page is someone's own (their requests, a desk, a ledger): no shared or back-button cache may
+        # keep it.
+        if request.blueprint in PERSONAL_BLUEPRINTS or _signed_in():
+            headers["Cache-Control"] = "no-store"
         return response
