@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, update
 
 from app.adapters import sms
 from app.core.errors import RuleError
-from app.core.persian import local_number
+from app.core.persian import fold_digits, local_number
 from app.extensions import db
 from app.models import OtpChallenge, new_public_id, utcnow
 
@@ -70,15 +70,34 @@ def send_code(national_code: str, mobile: str, purpose: str = "sign_in", text: s
 
 
 def verify(challenge: OtpChallenge, code: str | None) -> None:
-    """Accept the code once; every wrong try counts in the database, so parallel guesses count too."""
+    """Accept the code once. Every try is counted in the database before the code is compared, by one UPDATE that
+    counts only while tries are left, so parallel guesses cannot pass the limit. Persian and Arabic-Indic digits
+    (Persian phone keyboards type them) and spaces between digits are read as the code."""
     if challenge.consumed_at is not None:
         raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
     if utcnow() > challenge.expires_at:
         raise OtpError(_("مهلت این کد تمام شده است. کد تازه بگیرید."))
-    if challenge.attempts >= MAX_WRONG_TRIES:
+    # An UPDATE answers with a CursorResult (its row count); Session.execute is typed for any statement.
+    counted = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(OtpChallenge)
+            .where(
+                OtpChallenge.id == challenge.id,
+                OtpChallenge.attempts < MAX_WRONG_TRIES,
+                OtpChallenge.consumed_at.is_(None),
+            )
+            .values(attempts=OtpChallenge.attempts + 1)
+        ),
+    )
+    db.session.commit()  # the try stays counted whatever the caller does next (a refusal rolls its work back)
+    db.session.refresh(challenge)
+    if counted.rowcount != 1:
+        if challenge.consumed_at is not None:
+            raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
         raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
-    if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, (code or "").strip())):
-        # An UPDATE answers with a CursorResult (its row count); Session.execute is typed for any statement.
+    typed = "".join(fold_digits(code or "").split())
+    if hmac.compare_digest(challenge.code_hash, _digest(challenge.public_id, typed)):
         used = cast(
             CursorResult[Any],
             db.session.execute(
@@ -91,11 +110,6 @@ def verify(challenge: OtpChallenge, code: str | None) -> None:
             db.session.refresh(challenge)
             return
         raise OtpError(_("این کد قبلاً استفاده شده است. کد تازه بگیرید."))
-    db.session.execute(
-        update(OtpChallenge).where(OtpChallenge.id == challenge.id).values(attempts=OtpChallenge.attempts + 1)
-    )
-    db.session.commit()
-    db.session.refresh(challenge)
     left = MAX_WRONG_TRIES - challenge.attempts
     if left <= 0:
         raise OtpError(_("تعداد تلاش‌های نادرست از حد گذشت. کد تازه بگیرید."))
