@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 
+from app.core.persian import parse_whole_number
 from app.extensions import db
 
 PAGE_SIZE = 20
@@ -20,12 +21,32 @@ class Page:
     pages: int
 
 
-def paginate(query: Select, page: int, size: int = PAGE_SIZE) -> Page:
+# Far past any list's end, and small enough that page x size stays a 64-bit OFFSET on every database.
+MAX_PAGE = 10**6
+
+
+def page_number(value: object) -> int:
+    """The page a `page` parameter asks for, from 1 to MAX_PAGE: digits in any script; anything else (none,
+    words, a negative or absurd number) is page 1, or the last page we would ever count to."""
+    if isinstance(value, bool):
+        return 1
+    if isinstance(value, int):
+        number: int | None = value
+    else:
+        number = parse_whole_number(str(value or "")[:20], max_digits=20)
+    if number is None or number < 1:
+        return 1
+    return min(number, MAX_PAGE)
+
+
+def paginate(query: Select, page: object, size: int = PAGE_SIZE) -> Page:
+    """One page of `query`; `page` as it came (a query parameter's text or a number), clamped to the pages there
+    are, so a page past the end shows the last one."""
     total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
     pages = max((total + size - 1) // size, 1)
-    page = min(max(page, 1), pages)
-    items = list(db.session.execute(query.limit(size).offset((page - 1) * size)).unique().scalars().all())
-    return Page(items, total, page, pages)
+    number = min(page_number(page), pages)
+    items = list(db.session.execute(query.limit(size).offset((number - 1) * size)).unique().scalars().all())
+    return Page(items, total, number, pages)
 
 
 @dataclass

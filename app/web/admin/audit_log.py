@@ -6,6 +6,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.administration import audit
+from app.core.pagination import page_number
 from app.core.persian import tehran_day_end, tehran_day_start
 from app.extensions import db
 from app.models import User
@@ -24,7 +25,7 @@ def audit_log():
     blank = [("", _("همه"))]
     form.action.choices = options(blank + list(audit.ACTIONS.items()))
     form.object_type.choices = options(blank + list(audit.OBJECT_TYPES.items()))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number(request.args.get("page"))
     rows, has_more, status = [], False, 200
     actor = None
     valid = form.validate()
