@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.errors import RuleError
 from app.extensions import db
 from app.models import Request, User
 from app.permissions import requests_visible_to
@@ -33,10 +34,32 @@ def receipt_for(user: User, code: str) -> Request | None:
     )
 
 
+class NoPublicAddress(RuleError):
+    """Neither PUBLIC_BASE_URL nor TRUSTED_HOSTS is set and the request came by a host name not of this machine."""
+
+    status = 503
+
+
+# The demo's own machine: a Host header naming it cannot send a receipt's reader anywhere else.
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
+
+
 def tracking_url(code: str) -> str:
-    """The absolute public tracking address: PUBLIC_BASE_URL when set (behind a proxy), else this host."""
-    base = (current_app.config.get("PUBLIC_BASE_URL") or request.host_url).rstrip("/")
-    return base + url_for("public.track", code=code)
+    """The absolute public tracking address a receipt prints and its QR code holds: PUBLIC_BASE_URL when set;
+    else this request's host, but only when Flask has checked it against TRUSTED_HOSTS or it is this machine
+    (the demo). Any other Host header is whatever the sender wrote, so no receipt is built from it."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        host = request.host if request.host.endswith("]") else request.host.rsplit(":", 1)[0]
+        if not current_app.config.get("TRUSTED_HOSTS") and host not in LOCAL_HOSTS and not host.endswith(".localhost"):
+            raise NoPublicAddress(
+                _(
+                    "رسید چاپ نمی‌شود: نشانی عمومی سامانه تنظیم نشده است. مدیر سامانه باید PUBLIC_BASE_URL یا "
+                    "TRUSTED_HOSTS را تنظیم کند."
+                )
+            )
+        base = request.host_url
+    return base.rstrip("/") + url_for("public.track", code=code)
 
 
 def qr_svg(url: str) -> Markup:

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from app.core.errors import RuleError
-from app.core.persian import local_number
+from app.core.persian import clean_text, local_number
 from app.models import Attachment, User, new_public_id
 
 # The first bytes of each kind we accept; a file's name and declared type are never trusted.
@@ -23,6 +23,10 @@ SIGNATURES = {
 }
 CONTENT_TYPES = {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}
 KIND_NAMES = {"pdf": "PDF", "png": "PNG", "jpeg": "JPEG"}
+# The extension a stored file is offered with: its checked kind's, never the uploader's (a PDF/HTML polyglot named
+# .html must download as .pdf).
+EXTENSIONS = {"pdf": "pdf", "png": "png", "jpeg": "jpg"}
+NAME_MAX_LENGTH = 120
 
 
 class UploadError(RuleError):
@@ -90,12 +94,11 @@ def store(
         for chunk in iter(lambda: upload.stream.read(64 * 1024), b""):
             digest.update(chunk)
             target.write(chunk)
-    name = os.path.basename(upload.filename or "") or f"file.{file_kind}"
     return Attachment(
         public_id=new_public_id(),
         kind=kind,
         field_name=field_name,
-        original_name=name[:255],
+        original_name=display_name(upload.filename, file_kind),
         content_type=CONTENT_TYPES[file_kind],
         size=size,
         sha256=digest.hexdigest(),
@@ -113,12 +116,31 @@ def discard(attachments: Iterable[Attachment]) -> None:
             pass
 
 
+def display_name(filename: str | None, file_kind: str) -> str:
+    """The name a file is listed and downloaded under: the uploader's last path part, cleaned as any stored text
+    (no NUL, CR/LF or other control and direction characters; Persian letters and ZWNJ kept), with the extension
+    of its checked kind in place of the one it came with."""
+    name = clean_text((filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = stem.strip(" .")[:NAME_MAX_LENGTH].strip(" .") or "file"
+    return f"{stem}.{EXTENSIONS[file_kind]}"
+
+
+def _kind_of(content_type: str) -> str:
+    return next((kind for kind, known in CONTENT_TYPES.items() if known == content_type), "pdf")
+
+
 def download(attachment: Attachment) -> Response:
-    """Always as a download, with its own content type and nosniff (set globally)."""
-    return send_file(
+    """Always as a download (Content-Disposition: attachment), with the checked content type, nosniff and no
+    cache; the name is cleaned again, for rows stored before names were."""
+    kind = _kind_of(attachment.content_type)
+    response = send_file(
         folder() / attachment.storage_name,
-        mimetype=attachment.content_type,
+        mimetype=CONTENT_TYPES[kind],
         as_attachment=True,
-        download_name=attachment.original_name,
+        download_name=display_name(attachment.original_name, kind),
         max_age=0,
     )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -18,7 +18,7 @@ from typing import Any
 from flask_babel import LazyString
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField as UploadField
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -76,6 +76,17 @@ class ChoiceSelectField(_PersianChoice, SelectField):
 class MultiCheckboxField(_PersianChoice, SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class FileField(UploadField):
+    """Flask-WTF's file field, remembering when text came where a file belongs (a filename with a raw line break
+    cuts the upload's part header, and the file arrives as a text value), so check_files() can say so."""
+
+    arrived_as_text = False
+
+    def process_formdata(self, valuelist):
+        self.arrived_as_text = any(isinstance(value, str) and value for value in valuelist)
+        super().process_formdata(valuelist)
 
 
 def _options(pairs):
@@ -353,9 +364,7 @@ def check_files(
     ok, total = True, attached_bytes
     for spec in file_fields(definition):
         field = form[spec["name"]]
-        if isinstance(field.data, str) and field.data:
-            # Text where a file belongs: a filename with a raw line break cut the upload's part header, so the
-            # file arrived as a text value. Say so rather than file the request without it.
+        if getattr(field, "arrived_as_text", False):  # say so rather than file the request without it
             field.errors = list(field.errors) + [_("این پرونده خوانده نشد. نام پرونده را ساده کنید و دوباره بفرستید.")]
             ok = False
         elif field.data and getattr(field.data, "filename", ""):
