@@ -84,7 +84,7 @@ class FileField(UploadField):
 
     arrived_as_text = False
 
-    def process_formdata(self, valuelist):
+    def process_formdata(self, valuelist: list[Any]) -> None:
         self.arrived_as_text = any(isinstance(value, str) and value for value in valuelist)
         super().process_formdata(valuelist)
 
