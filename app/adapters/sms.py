@@ -48,8 +48,7 @@ def deliver(job: Job) -> None:
         log.info("SMS (simulator) to %s: %s", message.mobile, message.body)
     else:
         _post(message)
-    message.status = "sent"
-    db.session.commit()
+    message.status = "sent"  # committed by the outbox with the job's "done", in one transaction
 
 
 def _post(message: SmsMessage) -> None:

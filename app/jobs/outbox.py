@@ -2,7 +2,8 @@
 commits the queue is woken; run() does the work once (a row already done does nothing), retrying with exponential
 backoff and jitter up to JOBS_MAX_ATTEMPTS tries, then leaves the row "failed" with its last error.
 
-Handlers are registered per kind (`@handler("sms")`) and receive the claimed row. A handler must be idempotent: a
+Handlers are registered per kind (`@handler("sms")`) and receive the claimed row; what they change in the session is
+committed together with the row's "done". A handler must be idempotent: a
 worker killed after the work but before its commit runs it again once the lease has passed (at least once).
 """
 

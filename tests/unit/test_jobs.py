@@ -217,17 +217,19 @@ def _wait_for(predicate, seconds=10.0):
     return False
 
 
-def test_a_committed_sms_is_sent_by_a_real_worker_thread(app, real_worker):
+def test_a_committed_sms_is_sent_by_a_real_worker_thread(app, real_worker, monkeypatch):
+    senders = []
+    monkeypatch.setattr(sms.log, "info", lambda *args: senders.append(threading.current_thread().name))
     with app.app_context():
         message = sms.send(MOBILE, "کد ورود: 111222", purpose="otp")
         db.session.commit()
         message_id = message.id
-        assert message.status == "stored"  # the request itself sent nothing
 
-        def sent():
+        def done():
             db.session.rollback()
-            return db.session.get(SmsMessage, message_id).status == "sent"
+            return db.session.get(SmsMessage, message_id).job.state == "done"
 
-        assert _wait_for(sent)
-        job = db.session.get(SmsMessage, message_id).job
-        assert job.state == "done" and job.attempts == 1
+        assert _wait_for(done)
+        message = db.session.get(SmsMessage, message_id)
+        assert message.status == "sent" and message.job.attempts == 1
+    assert senders == ["Worker-1"]  # huey's worker thread sent it, not the committing one
