@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/counter_load.py                       # SQLite, then PostgreSQL
     .venv/bin/python benchmarks/counter_load.py --db postgresql --processes 3 --duration 30 --threads 8
     .venv/bin/python benchmarks/counter_load.py --think 0             # stress: no pause between a clerk's pages
+    .venv/bin/python benchmarks/counter_load.py --db postgresql --redis  # the scale stack (README's recipe)
 
 Each run gets a throw-away database (a temporary SQLite file; a PostgreSQL cluster from tests/postgres.py), migrated
 and seeded with one office, one outsourced service and one clerk account per simulated clerk. The app is served by
@@ -18,7 +19,9 @@ tracking code is in the database exactly once with one set of payments, and no r
 The goal (DESIGN.md §5): filing p95 <= 100 ms on PostgreSQL with 50 clerks, 0 errors, 0 duplicates.
 
 Rate limiting is switched off in the benchmark's server (50 clerks share one loopback address, and sign-in is
-limited per address); nothing else differs from `bin/serve`. --durable-pg (the default) runs PostgreSQL with
+limited per address); nothing else differs from `bin/serve`. --redis runs the scale stack instead: a throw-away
+redis-server holds the rate limits (on) and the queue, one worker sends the tracking-code SMS, and each clerk comes
+from its own address in X-Forwarded-For with TRUSTED_PROXIES=1, as behind the reverse proxy. --durable-pg (the default) runs PostgreSQL with
 fsync and synchronous commit on, as in production; --fast-pg keeps the test suite's throw-away settings.
 """
 
@@ -47,25 +50,35 @@ SERVICE_CODE = "77770001"
 OFFICE_CODE = "99001"
 PASSWORD = "benchmark-clerk"
 TIMEOUT = 30
+SECRET = secrets.token_hex(32)  # one for every process of a run, as behind one proxy
 WALK_INS = 500  # the citizens who come to the counter, each with a mobile the ownership simulator knows as theirs
 
 
 # --- the server side ---------------------------------------------------------------------------------------
 
 
-def serve(port, threads):
-    """Run in a child process: the real app under waitress, on loopback, rate limits off (see the docstring)."""
+def serve(port, threads, limits=False):
+    """Run in a child process: the real app under waitress, on loopback, rate limits off unless `limits` (the
+    scale stack: counted in Redis, per clerk address behind the simulated proxy)."""
     import logging
 
     from waitress import serve as waitress_serve
 
     from app import create_app
 
-    application = create_app({"RATELIMIT_ENABLED": False})
+    application = create_app({} if limits else {"RATELIMIT_ENABLED": False})
     logging.getLogger("panjereh").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.ERROR)
     waitress_serve(
-        application, host="127.0.0.1", port=port, threads=threads, connection_limit=400, channel_timeout=60, ident=None
+        application,
+        host="127.0.0.1",
+        port=port,
+        threads=threads,
+        connection_limit=400,
+        channel_timeout=60,
+        ident=None,
+        # Waitress 3 drops X-Forwarded-For unless told otherwise; the app's ProxyFix (TRUSTED_PROXIES) reads it.
+        clear_untrusted_proxy_headers=False,
     )
 
 
@@ -163,22 +176,31 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_servers(database_url, processes, threads, workdir):
-    env = dict(
-        os.environ,
+def server_env(database_url, workdir, extra=None):
+    """The environment of the benchmark's processes: its own database, queue file, uploads and secret."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "RATELIMIT_STORAGE_URI", "TRUSTED_PROXIES")}
+    return dict(
+        env,
         DATABASE_URL=database_url,
-        SECRET_KEY=secrets.token_hex(32),
+        SECRET_KEY=SECRET,
         SMS_BACKEND="local",
         UPLOAD_FOLDER=str(workdir / "uploads"),
+        JOBS_SQLITE_PATH=str(workdir / "jobs.sqlite3"),  # never the working copy's instance/ queue
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
+        **(extra or {}),
     )
+
+
+def start_servers(database_url, processes, threads, workdir, extra_env=None, limits=False):
+    env = server_env(database_url, workdir, extra_env)
     servers = []
     for _ in range(processes):
         port = free_port()
         log = open(workdir / f"server-{port}.log", "w")  # noqa: SIM115  (closed in stop_servers)
         proc = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)],
+            [sys.executable, __file__, "--serve", str(port), "--threads", str(threads)]
+            + (["--limits"] if limits else []),
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -199,6 +221,19 @@ def start_servers(database_url, processes, threads, workdir):
                 raise RuntimeError(f"server on port {port} did not start; see {workdir}")
             time.sleep(0.2)
     return servers
+
+
+def start_worker(database_url, workdir, extra_env):
+    """One `flask --app wsgi worker` (the scale stack's: it sends the tracking-code SMS)."""
+    log = open(workdir / "worker.log", "w")  # noqa: SIM115  (closed in stop_servers)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        env=server_env(database_url, workdir, extra_env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=str(ROOT),
+    )
+    return proc, None, log
 
 
 def stop_servers(servers):
@@ -393,9 +428,11 @@ class Stats:
             self.times[kind].append(seconds)
 
 
-def run_clerk(number, port, stats, start, clock, think, seed):
+def run_clerk(number, port, stats, start, clock, think, seed, forwarded=False):
     rng = random.Random(seed)
     clerk = Clerk(number, port, stats, rng)
+    if forwarded:  # behind the simulated proxy: each clerk's own address, as nginx's X-Forwarded-For would say
+        clerk.headers["X-Forwarded-For"] = f"10.77.{number // 250}.{number % 250 + 1}"
     try:
         clerk.sign_in()
     except Failed as error:
@@ -432,6 +469,7 @@ def check_database(database_url, codes):
                 "LEFT JOIN payment p ON p.request_id = r.id GROUP BY r.id, r.tracking_code"
             )
         ).all()
+        sms = dict(conn.execute(text("SELECT status, COUNT(*) FROM sms_message GROUP BY status")).all())
     engine.dispose()
     stored = {}
     for code, payments in rows:
@@ -444,7 +482,23 @@ def check_database(database_url, codes):
         "duplicates": sum(1 for code in acknowledged if len(stored.get(code, [])) > 1),
         "wrong_payment_sets": sum(1 for code in acknowledged for n in stored.get(code, []) if n != 2),
         "unacknowledged": len(stored.keys() - acknowledged),
+        "sms": sms,
     }
+
+
+def wait_for_sms(database_url, seconds):
+    """Until no SMS is left unsent (or the time is up)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + seconds
+    with engine.connect() as conn:
+        while time.monotonic() < deadline:
+            if not conn.execute(text("SELECT COUNT(*) FROM sms_message WHERE status = 'stored'")).scalar_one():
+                break
+            conn.rollback()
+            time.sleep(0.5)
+    engine.dispose()
 
 
 # --- one run -----------------------------------------------------------------------------------------------
@@ -459,7 +513,8 @@ def percentile(values, p):
 
 def run(db, args):
     workdir = Path(tempfile.mkdtemp(prefix=f"panjereh-counter-{db}-"))
-    server, servers = None, []
+    server, servers, redis = None, [], None
+    scale = args.redis and db != "sqlite"
     try:
         if db == "sqlite":
             database_url, processes = "sqlite:///" + str(workdir / "bench.sqlite3"), 1
@@ -471,8 +526,17 @@ def run(db, args):
             if args.durable_pg:
                 make_durable(server)
         prepare(database_url, args.clerks)
-        servers = start_servers(database_url, processes, args.threads, workdir)
+        extra_env = None
+        if scale:
+            from tests.redis import TemporaryRedis
+
+            redis = TemporaryRedis()
+            redis_url = redis.start()
+            extra_env = {"REDIS_URL": redis_url, "RATELIMIT_STORAGE_URI": redis_url, "TRUSTED_PROXIES": "1"}
+        servers = start_servers(database_url, processes, args.threads, workdir, extra_env, limits=scale)
         ports = [port for _proc, port, _log in servers]
+        if scale:
+            servers.append(start_worker(database_url, workdir, extra_env))
         stats = Stats()
         clock = {}
 
@@ -486,7 +550,7 @@ def run(db, args):
             threading.Thread(
                 target=run_clerk,
                 daemon=True,
-                args=(n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n),
+                args=(n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n, scale),
             )
             for n in range(args.clerks)
         ]
@@ -496,10 +560,12 @@ def run(db, args):
             t.join(timeout=args.duration + 4 * TIMEOUT)
         elapsed = time.monotonic() - clock.get("began", time.monotonic())
         hung = sum(t.is_alive() for t in threads)
+        if scale:  # the worker sends each filing's tracking-code SMS; give it a moment to finish the last ones
+            wait_for_sms(database_url, 30)
         check = check_database(database_url, stats.codes)
-        ok = report(db, args, processes, stats, elapsed, check, hung)
+        ok = report(db, args, processes, stats, elapsed, check, hung, scale)
         if stats.errors:
-            for _proc, port, log in servers:
+            for _proc, port, log in servers[:processes]:
                 log.flush()
                 tail = (workdir / f"server-{port}.log").read_text(errors="replace").splitlines()[-40:]
                 if tail:
@@ -507,6 +573,8 @@ def run(db, args):
         return ok
     finally:
         stop_servers(servers)
+        if redis is not None:
+            redis.stop()
         if server is not None:
             server.stop()
         shutil.rmtree(workdir, ignore_errors=True)
@@ -523,11 +591,13 @@ def make_durable(server):
     server._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(server.root / "log"), "-w", "start")
 
 
-def report(db, args, processes, stats, elapsed, check, hung):
+def report(db, args, processes, stats, elapsed, check, hung, scale=False):
     filing, pages = stats.times["filing"], stats.times["filing"] + stats.times["page"]
     ms = lambda s: f"{s * 1000:.1f}"  # noqa: E731
     filings = len(stats.codes)
     label = db if db == "sqlite" else f"postgresql ({'durable' if args.durable_pg else 'fsync off'})"
+    if scale:
+        label += " + Redis (rate limits on, per clerk address) + 1 worker"
     print(
         f"\n== {label}: {args.clerks} clerks, {processes} waitress process(es) x {args.threads} threads, "
         f"{args.duration:.0f} s, think {args.think} s, {os.cpu_count()} CPUs =="
@@ -551,6 +621,7 @@ def report(db, args, processes, stats, elapsed, check, hung):
         f"duplicates {check['duplicates']}, wrong payment sets {check['wrong_payment_sets']}, "
         f"filed but never acknowledged {check['unacknowledged']}"
     )
+    print(f"SMS by status: {check['sms']}")
     ok = (
         not stats.errors
         and not hung
@@ -584,11 +655,17 @@ def main():
         action="store_false",
         help="keep the test cluster's fsync=off instead of production durability",
     )
+    parser.add_argument(
+        "--redis",
+        action="store_true",
+        help="the scale stack on PostgreSQL: a throw-away redis-server for rate limits (on) and the queue, one worker",
+    )
+    parser.add_argument("--limits", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=1405)
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.threads)
+        serve(args.serve, args.threads, args.limits)
         return
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     results = [run(db, args) for db in dbs]

@@ -103,7 +103,7 @@ class Stack:
         self.web = {}
         self.workers = {}
 
-    def start_web(self, name, **env):
+    def start_web(self, name, waitress_options=(), **env):
         """A waitress process serving wsgi:app on a free port, waited for until /healthz answers."""
         port = free_port()
         command = [
@@ -115,6 +115,7 @@ class Stack:
             "--threads=8",
             "--channel-timeout=60",
             "--connection-limit=400",
+            *waitress_options,
             "wsgi:app",
         ]
         process = Process(name, command, {**self.env, **env}, self.workdir / f"web-{name}.log", port)

@@ -48,3 +48,21 @@ def test_limits_still_hold_per_process_while_redis_is_unreachable(scale, app):
         assert "falling back to in-memory storage" in process.log_tail(200)
     finally:
         process.stop()
+
+
+def test_behind_the_proxy_the_limit_is_per_forwarded_client_address(scale, app):
+    with app.app_context():
+        code, national_code = _tracked_request()
+    # README's recipe: the app trusts one proxy hop, and waitress (3 drops X-Forwarded-For by default) keeps it.
+    process = scale.start_web("proxied", ["--no-clear-untrusted-proxy-headers"], TRUSTED_PROXIES="1")
+    try:
+        visitor = Visitor({"X-Forwarded-For": "203.0.113.7"})
+        csrf = visitor.csrf(process.port, "/track")
+        statuses = [_lookup(visitor, process.port, csrf, code, national_code)[0] for _ in range(21)]
+        assert statuses == [200] * 20 + [429]
+        # Everyone comes from the proxy's own address; a different person behind it is not held back.
+        neighbour = Visitor({"X-Forwarded-For": "203.0.113.8"})
+        csrf = neighbour.csrf(process.port, "/track")
+        assert _lookup(neighbour, process.port, csrf, code, national_code)[0] == 200
+    finally:
+        process.stop()
