@@ -288,7 +288,8 @@ def test_search_reports_corrections_and_ignored_words(client, catalogue):
     assert "زیردریایی" in page and "/services/25001001" in page
 
 
-@pytest.mark.parametrize("query", ["\u202e\u0000", "'|&!", "{title}:x", "۱" * 300])
+# NUL is refused before any view with a Persian 400 (tests/web/test_bad_input.py).
+@pytest.mark.parametrize("query", ["\u202e", "'|&!", "{title}:x", "۱" * 300])
 def test_strange_queries_through_the_page(client, catalogue, query):
     assert client.get("/search", query_string={"q": query, "page": "x"}).status_code == 200
 
