@@ -44,7 +44,7 @@ class IdentifyForm(StepForm):
     mobile = StringField(
         _l("شمارهٔ همراه متقاضی"),
         validators=[InputRequired(_l("شمارهٔ همراه را وارد کنید.")), Mobile()],
-        description=_l("کد رهگیری به این شماره پیامک می‌شود."),
+        description=_l("شماره‌ای که به نام این کد ملی ثبت شده است؛ برای متقاضی تازه، کد رهگیری به آن پیامک می‌شود."),
     )
     consent_method = RadioField(
         _l("رضایت متقاضی"),
