@@ -231,5 +231,6 @@ def test_a_committed_sms_is_sent_by_a_real_worker_thread(app, real_worker, monke
 
         assert _wait_for(done)
         message = db.session.get(SmsMessage, message_id)
-        assert message.status == "sent" and message.job.attempts == 1
+        job = message.job
+        assert (message.status, job.attempts, job.last_error) == ("sent", 1, "")
     assert senders == ["Worker-1"]  # huey's worker thread sent it, not the committing one
