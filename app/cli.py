@@ -196,7 +196,7 @@ def register_cleanup(app):
 
     @cleanup_group.command("all")
     def all_command():
-        """Run the nightly cleanup now (retention of SMS, codes, finished jobs, throttles, drafts; orphan scans)."""
+        """Run the nightly cleanup now (retention of SMS, codes, finished jobs, beats, throttles, drafts; orphan scans)."""
         from app.jobs import cleanup
 
         counts = cleanup.run_all()

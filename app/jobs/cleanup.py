@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import CursorResult, Delete, delete, or_, select
 
 from app.extensions import db
-from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, utcnow
+from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
 from app.requests import attachments
 
 # A throttle row whose wait is over and that saw no wrong password for this long is forgotten: the next wrong
@@ -43,6 +43,12 @@ def finished_jobs() -> int:
     """Outbox rows done more than JOBS_DONE_RETENTION_DAYS ago; failed ones stay for an administrator."""
     cutoff = utcnow() - _days("JOBS_DONE_RETENTION_DAYS")
     return _removed(delete(Job).where(Job.state == "done", Job.done_at < cutoff))
+
+
+def old_heartbeats() -> int:
+    """Beats of workers silent for a day (each restart beats under a new host:pid, so stopped ones pile up)."""
+    cutoff = utcnow() - timedelta(days=1)
+    return db.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < cutoff)).rowcount
 
 
 def quiet_throttles() -> int:
@@ -92,6 +98,7 @@ def run_all() -> dict[str, int]:
         ("sms", old_sms),
         ("codes", old_codes),
         ("jobs", finished_jobs),
+        ("beats", old_heartbeats),
         ("throttles", quiet_throttles),
         ("drafts", expired_drafts),
         ("scans", orphan_scans),

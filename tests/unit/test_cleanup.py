@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.jobs import cleanup, tasks
-from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, utcnow
+from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
 from app.requests import attachments
 from app.requests.filing import save_draft
 from tests import factories as f
@@ -70,6 +70,19 @@ def test_done_jobs_past_the_retention_go_and_failed_ones_stay(ctx, app):
     assert sorted(j.ref for j in db.session.query(Job)) == ["done-recent", "failed-old"]
 
 
+def test_beats_of_workers_silent_for_a_day_are_removed(ctx):
+    db.session.add_all(
+        [
+            WorkerHeartbeat(worker="old:1", started_at=_ago(3), beat_at=_ago(2)),
+            WorkerHeartbeat(worker="alive:2", started_at=_ago(3), beat_at=utcnow()),
+        ]
+    )
+    db.session.commit()
+    assert cleanup.old_heartbeats() == 1
+    db.session.commit()
+    assert [b.worker for b in db.session.query(WorkerHeartbeat)] == ["alive:2"]
+
+
 def test_throttle_rows_are_forgotten_only_when_quiet_and_no_longer_blocking(ctx):
     db.session.add_all(
         [
@@ -113,7 +126,7 @@ def test_the_nightly_task_runs_every_part_once(app):
         db.session.add(SmsMessage(mobile="09120000009", body="old", created_at=_ago(1000)))
         db.session.commit()
         counts = tasks.nightly_cleanup.call_local()
-        assert counts == {"sms": 1, "codes": 0, "jobs": 0, "throttles": 0, "drafts": 0, "scans": 0}
+        assert counts == {"sms": 1, "codes": 0, "jobs": 0, "beats": 0, "throttles": 0, "drafts": 0, "scans": 0}
         assert db.session.query(SmsMessage).count() == 0
 
 
@@ -123,4 +136,4 @@ def test_cleanup_all_command_reports_each_part(app, runner):
         db.session.commit()
     result = runner.invoke(args=["cleanup", "all"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "sms 1, codes 0, jobs 0, throttles 0, drafts 0, scans 0"
+    assert result.output.strip() == "sms 1, codes 0, jobs 0, beats 0, throttles 0, drafts 0, scans 0"

@@ -234,3 +234,8 @@ def test_a_committed_sms_is_sent_by_a_real_worker_thread(app, real_worker, monke
         job = message.job
         assert (message.status, job.attempts, job.last_error) == ("sent", 1, "")
     assert senders == ["Worker-1"]  # huey's worker thread sent it, not the committing one
+
+
+def test_the_worker_command_refuses_to_start_in_immediate_mode(runner):
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 2 and "JOBS_IMMEDIATE" in result.output
