@@ -147,6 +147,7 @@ def test_two_workers_do_not_both_run_the_nightly_cleanup(app, monkeypatch):
         return {}
 
     monkeypatch.setattr(cleanup, "run_all", slow_cleanup)
+    monkeypatch.setattr(queue, "_app", app)  # the threads have no app context: the worker's app is this one
     outcomes = []
 
     def worker():
