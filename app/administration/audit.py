@@ -12,10 +12,9 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload
 
+from app.core.db import upsert
 from app.extensions import db
 from app.models import AuditEvent, Setting, User, utcnow
 from app.permissions import audit_events_visible_to
@@ -100,9 +99,7 @@ def _lock_head():
     (waiting through busy_timeout) before the head is read, which serialises appends the same way. The lock is
     held until the caller commits, together with the change being audited.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(insert(Setting).values(key=HEAD_KEY, value="").on_conflict_do_nothing(index_elements=["key"]))
+    db.session.execute(upsert(Setting, ["key"], {"key": HEAD_KEY, "value": ""}))
     return db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY).with_for_update()).scalar_one()
 
 

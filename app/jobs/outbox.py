@@ -19,10 +19,9 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, case, func, inspect, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app.core.db import upsert
 from app.extensions import db
 from app.jobs import queue
 from app.models import Job, Setting, User, WorkerHeartbeat, utcnow
@@ -262,12 +261,8 @@ def worker_status() -> str:
 def beat(worker: str) -> None:
     """Record that this worker is alive now (one row per worker, replaced each beat)."""
     now = utcnow()
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(WorkerHeartbeat)
-        .values(worker=worker[:120], started_at=now, beat_at=now)
-        .on_conflict_do_update(index_elements=["worker"], set_={"beat_at": now})
-    )
+    values = {"worker": worker[:120], "started_at": now, "beat_at": now}
+    db.session.execute(upsert(WorkerHeartbeat, ["worker"], values, set_={"beat_at": now}))
     db.session.commit()
 
 
@@ -276,8 +271,7 @@ def claim_period(name: str, period: str) -> bool:
     after it, in any process, gets False. huey's lock_task keeps two workers from running a job at the same time;
     this keeps a second scheduler's copy from running it again after the first finished."""
     key = f"jobs.last_run.{name}"[:64]
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    db.session.execute(insert(Setting).values(key=key, value="").on_conflict_do_nothing(index_elements=["key"]))
+    db.session.execute(upsert(Setting, ["key"], {"key": key, "value": ""}))
     won = db.session.execute(
         update(Setting)
         .where(Setting.key == key, Setting.value != period)

@@ -15,10 +15,9 @@ from flask import Flask, abort, current_app, flash, has_request_context, redirec
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import ColumnElement, case, delete, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core.db import upsert
 from app.core.errors import RuleError
 from app.core.fragments import is_htmx
 from app.extensions import db, login_manager
@@ -106,17 +105,13 @@ def _claim_try(key: str, now: datetime) -> bool:
     steps.append((SignInThrottle.failures + 1 >= count, now + ceiling))
     blocked_until = case(*steps, else_=None)
     first_wait = throttle_wait(1, config)
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(SignInThrottle)
-        .values(key=key, failures=1, last_failed_at=now, blocked_until=now + first_wait if first_wait else None)
-        .on_conflict_do_update(
-            index_elements=["key"],
-            set_={"failures": SignInThrottle.failures + 1, "last_failed_at": now, "blocked_until": blocked_until},
-            where=or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until <= now),
-        )
-        .returning(SignInThrottle.id)
-    )
+    statement = upsert(
+        SignInThrottle,
+        ["key"],
+        {"key": key, "failures": 1, "last_failed_at": now, "blocked_until": now + first_wait if first_wait else None},
+        set_={"failures": SignInThrottle.failures + 1, "last_failed_at": now, "blocked_until": blocked_until},
+        where=or_(SignInThrottle.blocked_until.is_(None), SignInThrottle.blocked_until <= now),
+    ).returning(SignInThrottle.id)
     claimed = db.session.execute(statement).first() is not None
     db.session.commit()
     return claimed

@@ -11,9 +11,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy import delete, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.core.db import is_postgresql, upsert
 from app.core.persian import PERSIAN_ALPHABET, normalize_for_search
 from app.extensions import db
 from app.models import Agency, SearchTerm, Service, Setting
@@ -104,10 +104,6 @@ def trigram_key(term: str) -> str:
     return "".join(ch if ch.isascii() and ch.isalnum() else "9" for ch in term.translate(_KEY))
 
 
-def _dialect():
-    return db.session.get_bind().dialect.name
-
-
 def _tsvector(terms):
     """A tsvector literal of bare lexemes, built here so that PostgreSQL's parser never splits Persian. Search
     asks only whether a field holds a term, never where in it, so positions would only make it bigger."""
@@ -159,7 +155,7 @@ def index_services(services: Iterable[Service]) -> None:
     if not live:
         return
     docs = [(s.id, document(s)) for s in live]
-    if _dialect() == "postgresql":
+    if is_postgresql():
         db.session.execute(
             text(
                 "INSERT INTO service_search (service_id, document, title, title_keywords, title_keywords_meta) "
@@ -184,7 +180,7 @@ def remove_services(ids: Iterable[int]) -> None:
     ids = list(ids)
     if not ids:
         return
-    if _dialect() == "postgresql":
+    if is_postgresql():
         db.session.execute(text("DELETE FROM service_search WHERE service_id = ANY(:ids)"), {"ids": ids})
     else:
         for start in range(0, len(ids), BATCH):
@@ -201,8 +197,7 @@ def _add_vocabulary(terms):
     rows = [{"term": term, "key": trigram_key(term)} for term in sorted(terms) if term]
     if not rows:
         return
-    insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
-    statement = insert(SearchTerm).on_conflict_do_nothing(index_elements=["term"])
+    statement = upsert(SearchTerm, ["term"])
     for start in range(0, len(rows), 5000):
         db.session.execute(statement, rows[start : start + 5000])
 

@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from sqlalchemy import func, or_, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
 from app.catalogue.search.index import JOINED, trigram_key, words
+from app.core.db import is_postgresql, upsert
 from app.core.persian import PERSIAN_ALPHABET, normalize
 from app.extensions import db
 from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
@@ -266,7 +266,7 @@ def corrections_for(word: str) -> list[str]:
     """Indexed words one edit away from a word no card contains."""
     if len(word) < TYPO_MIN_LENGTH or word.isdigit():
         return []
-    if _dialect() == "postgresql" and len(word) >= TRIGRAM_MIN_LENGTH:
+    if is_postgresql() and len(word) >= TRIGRAM_MIN_LENGTH:
         # pg_trgm's index narrows the vocabulary to similar words and the edit distance then decides. One edit
         # leaves a word of n letters at least (n-4)/(n+4) trigram similarity to the right one, so this threshold
         # loses no candidate. Below eight letters that bound is so low that the index would return a large
@@ -296,10 +296,6 @@ def corrections_for(word: str) -> list[str]:
 
 
 # --- the two query languages ------------------------------------------------------------------------------
-
-
-def _dialect():
-    return db.session.get_bind().dialect.name
 
 
 class _Fts5:
@@ -364,7 +360,7 @@ class _TsQuery:
 
 
 def _syntax():
-    return _TsQuery if _dialect() == "postgresql" else _Fts5
+    return _TsQuery if is_postgresql() else _Fts5
 
 
 def _render_clause(syntax, clause, fields=None, prefixes=True):
@@ -590,7 +586,7 @@ _SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER
 def _through_the_indexes():
     """While searching, PostgreSQL plans with the settings above (restored afterwards, for the rest of the
     transaction); other databases need nothing."""
-    if _dialect() != "postgresql":
+    if not is_postgresql():
         yield
         return
     saved = dict(zip(_PLANNER, db.session.execute(text(_SAVED)).one()))
@@ -689,10 +685,11 @@ def record_search_miss(normalised: str) -> None:
     if not normalised:
         return
     now = utcnow()
-    insert = postgresql.insert if _dialect() == "postgresql" else sqlite.insert
-    statement = insert(SearchMiss).values(query=normalised, count=1, first_seen=now, last_seen=now)
-    statement = statement.on_conflict_do_update(
-        index_elements=["query"], set_={"count": SearchMiss.count + 1, "last_seen": now}
+    statement = upsert(
+        SearchMiss,
+        ["query"],
+        {"query": normalised, "count": 1, "first_seen": now, "last_seen": now},
+        set_={"count": SearchMiss.count + 1, "last_seen": now},
     )
     try:
         with db.session.begin_nested():
