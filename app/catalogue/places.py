@@ -1,7 +1,8 @@
-"""Places: provinces and counties, the visitor's place (its cookie), the distance between two points and the
-public "find a counter office" page, nearest first."""
+"""Places: provinces and counties, the visitor's place (its cookie), the distance between two points, a coordinate
+read from a query string and the public "find a counter office" page, nearest first."""
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -10,7 +11,7 @@ from sqlalchemy import func, select, true
 from sqlalchemy.orm import joinedload
 
 from app.core.pagination import PAGE_SIZE, Page, paginate
-from app.core.persian import persian_sort_key
+from app.core.persian import fold_digits, persian_sort_key
 from app.extensions import db
 from app.models import County, Office, Province
 
@@ -24,6 +25,21 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     la1, lo1, la2, lo2 = map(math.radians, (lat1, lng1, lat2, lng2))
     h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+# A coordinate as the pages' scripts send it (toFixed): an optional minus, at most three whole digits, a decimal
+# point and a few decimals. Nothing else: no spaces, exponent, underscore, "nan" or "inf" (all of which float() takes).
+_COORDINATE = re.compile(r"-?[0-9]{1,3}(?:\.[0-9]{1,12})?")
+
+
+def parse_coordinate(text: str | None, limit: float) -> float | None:
+    """A latitude (limit 90) or longitude (limit 180) from a query string, in any digit script; None when absent,
+    not a plain decimal number or outside ±limit. Never an error: the fields are filled by a script, not typed."""
+    folded = fold_digits(text or "")
+    if not _COORDINATE.fullmatch(folded):
+        return None
+    value = float(folded)
+    return value if -limit <= value <= limit else None
 
 
 # --- provinces, counties and the visitor's place ----------------------------------------------------------------------

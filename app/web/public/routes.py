@@ -140,21 +140,14 @@ def life_event(slug):
     )
 
 
-def _coordinate(name, limit):
-    try:
-        value = float(fold_digits(request.args.get(name, ""))[:20])
-    except ValueError:
-        return None
-    return value if -limit <= value <= limit else None
-
-
 @bp.route("/location", methods=["GET", "POST"])
 def location():
     """Step one picks a province (a GET form); step two a county of it and saves both in a cookie."""
     place = visitor_place()
     form = PlaceForm()
     form.province.choices = [("", "")] + [(p.code, p.name) for p in places.provinces()]
-    latitude, longitude = _coordinate("lat", 90), _coordinate("lon", 180)
+    latitude = places.parse_coordinate(request.args.get("lat"), 90)
+    longitude = places.parse_coordinate(request.args.get("lon"), 180)
     nearest = places.nearest_county(latitude, longitude) if latitude is not None and longitude is not None else None
     chosen = places.province_by_code(request.values.get("province", "")[:8])
     if nearest is not None and request.method == "GET":
