@@ -16,6 +16,7 @@ from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.persian import persian_digits_enabled, to_persian_digits
 from app.core.security import safe_next
 from app.extensions import db, limiter
+from app.jobs import cleanup
 from app.models import OtpChallenge, Request, Role, SmsMessage
 from app.people import citizens, otp
 from app.people import mobile as mobile_change
@@ -405,6 +406,7 @@ def my_requests():
         on_behalf=on_behalf,
         next_step=workflow.next_step_for_citizen,
         labels=workflow.STATUS_LABELS,
+        kept_until=cleanup.draft_kept_until,
     )
 
 
