@@ -4,9 +4,10 @@ Desk, account, counter and API ask check() whether an action is allowed and call
 filing.file_request submits a draft (through record_submission). None changes Request.status itself.
 """
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import Flask
 from flask_babel import LazyString
@@ -119,6 +120,17 @@ def status_label(status: str) -> str:
     """The Persian name of a status; an unknown one (a row written outside the state machine) as it is."""
     label = STATUS_LABELS.get(status)
     return str(label) if label is not None else str(status)
+
+
+def days_left(request: Request, now: datetime | None = None) -> int | None:
+    """The SLA clock: whole days until the card's declared duration runs out (due_at, set at submission); negative
+    when late, None without a duration or once the request is decided."""
+    if request.due_at is None or request.status not in OPEN_STATES:
+        return None
+    seconds = (request.due_at - (now or utcnow())).total_seconds()
+    # A day begun counts as a day: a 5-day service filed a minute ago has 5 days left, not 4; a minute late is a
+    # day late.
+    return math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
 
 
 def check(

@@ -1,9 +1,11 @@
 """The one state machine: every allowed transition works, every other one is refused and changes nothing."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
 from app.extensions import db
-from app.models import RequestEvent, Role
+from app.models import Request, RequestEvent, Role
 from app.requests import workflow
 from tests import factories as f
 
@@ -212,3 +214,45 @@ def test_a_status_sms_leaves_only_with_the_commit_that_made_the_change(people, a
     assert len(httpserver.log) == 1
     sent = json.loads(httpserver.log[0][0].data)
     assert sent["to"] == people["citizen"].mobile and request.tracking_code in sent["text"]
+
+
+# --- the SLA clock ---------------------------------------------------------------------------------------------
+
+NOW = datetime(2026, 3, 1, 8, 0)  # naive UTC, as stored
+
+
+def _due(status, **offset):
+    return Request(status=status, due_at=NOW + timedelta(**offset))
+
+
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        ({"days": 5}, 5),  # due exactly five days from now
+        ({"days": 4, "hours": 23, "minutes": 59}, 5),  # a day begun counts as a day
+        ({"days": 4, "hours": 1}, 5),
+        ({"hours": 1}, 1),
+        ({"seconds": 0}, 0),  # due this very moment: not late yet
+        ({"minutes": -1}, -1),  # a minute late is a day late
+        ({"hours": -23}, -1),
+        ({"hours": -24}, -1),
+        ({"hours": -25}, -2),
+        ({"days": -10}, -10),
+    ],
+)
+def test_days_left_counts_whole_days_and_days_late(offset, expected):
+    assert workflow.days_left(_due("in_review", **offset), now=NOW) == expected
+
+
+@pytest.mark.parametrize("status", ["submitted", "in_review", "needs_info", "resubmitted"])
+def test_every_open_request_has_a_clock(status):
+    assert workflow.days_left(_due(status, days=3), now=NOW) == 3
+
+
+@pytest.mark.parametrize("status", ["draft", "approved", "rejected", "delivered", "withdrawn"])
+def test_a_draft_or_decided_request_has_no_clock(status):
+    assert workflow.days_left(_due(status, days=-3), now=NOW) is None
+
+
+def test_a_service_without_a_declared_duration_has_no_clock():
+    assert workflow.days_left(Request(status="submitted", due_at=None), now=NOW) is None

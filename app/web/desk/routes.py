@@ -1,6 +1,5 @@
 """Desk pages: the inbox and a request with the actions the state machine allows."""
 
-import math
 import re
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -11,7 +10,7 @@ from sqlalchemy.orm import joinedload
 from app.core.errors import attach
 from app.core.pagination import keyset_page
 from app.extensions import db
-from app.models import Request, Service, utcnow
+from app.models import Request, Service
 from app.people.auth import role_required
 from app.permissions import AGENCY_STAFF, request_for, requests_visible_to, services_of_agency
 from app.requests import attachments, workflow
@@ -53,7 +52,7 @@ def inbox():
         status=status,
         service_code=service_code,
         services=services,
-        days_left=days_left,
+        days_left=workflow.days_left,
         labels=workflow.STATUS_LABELS,
     )
 
@@ -68,15 +67,6 @@ def _inbox_position(handle):
         .where(Request.public_id == handle)
     ).first()
     return tuple(row) if row is not None and row.submitted_at is not None else None
-
-
-def days_left(found, now=None):
-    """Whole days until the card's declared duration runs out; negative when late, None without a duration."""
-    if found.due_at is None or found.status not in workflow.OPEN_STATES:
-        return None
-    seconds = (found.due_at - (now or utcnow())).total_seconds()
-    # A day begun counts as a day: a 5-day service filed a minute ago has 5 days left, not 4.
-    return math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
 
 
 @bp.get("/requests/<code>")
