@@ -4,14 +4,13 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import joinedload
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
 from app.core.validators import NationalCode, TrackingCode
-from app.extensions import db, limiter
-from app.models import Request, User
+from app.extensions import limiter
 from app.requests import workflow
+from app.requests.tracking import find_tracked, public_steps
 from app.web.public import bp
 
 
@@ -24,21 +23,6 @@ class TrackForm(FlaskForm):
     national_code = StringField(
         _l("کد ملی متقاضی"), validators=[InputRequired(_l("کد ملی را وارد کنید.")), NationalCode()]
     )
-
-
-def find_tracked(code, national_code):
-    query = (
-        db.select(Request)
-        .join(User, Request.applicant_id == User.id)
-        .options(joinedload(Request.service), joinedload(Request.office))
-        .where(Request.tracking_code == code, User.national_code == national_code)
-    )
-    return db.session.execute(query).unique().scalar_one_or_none()
-
-
-def public_steps(found):
-    """Status changes only, with their dates: no messages, no names, no answers."""
-    return [(workflow.status_label(e.to_status), e.created_at) for e in found.events if e.to_status != e.from_status]
 
 
 @bp.route("/track", methods=["GET", "POST"])
