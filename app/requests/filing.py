@@ -53,12 +53,21 @@ def existing_for_key(key: str | None) -> Request | None:
     return db.session.execute(query).scalar_one_or_none()
 
 
+def filed_before(key: str | None, applicant: User) -> Request | None:
+    """The request this applicant already filed with this idempotency key: a resend of a form already filed (a
+    double click, a retry) goes to it, also when it was a draft that is no longer one. None when there is none, or
+    when it is someone else's (file_request refuses that one)."""
+    replay = existing_for_key(key)
+    return replay if replay is not None and replay.applicant_id == applicant.id else None
+
+
 def file_request(filing: Filing) -> Request:
     """Validate, allocate a tracking code, write request + first event (+ attachments, payments) in one
     transaction, queue the SMS. A replay with the same idempotency key returns the request already filed.
 
-    A saved draft is locked first, so of several submits of one draft at once exactly one allocates a code and
-    the others return that request (same key) or are refused (another key); no code is shown that is not stored."""
+    A saved draft is locked first, and again after every rollback (which releases the lock), so of several
+    submits of one draft at once exactly one allocates a code and the others return that request (same key) or are
+    refused (another key); no code is shown that is not stored."""
     staged = [a for a in filing.attachments if a.id is None]  # this filing's new files; a draft's own are kept
     if filing.draft is not None:
         _lock(filing.draft)
@@ -81,6 +90,10 @@ def file_request(filing: Filing) -> Request:
             return request
         except (IntegrityError, StaleDataError):
             db.session.rollback()
+            if filing.draft is not None:
+                # The rollback let go of the draft's row: take it again before deciding, so the status read below
+                # is the one a concurrent submit committed, and the retry holds the row as the first try did.
+                _lock(filing.draft)
             replay = _replay(filing)
             if replay is not None:  # the same form arrived twice at once; the other one won
                 discard(staged)
@@ -94,7 +107,8 @@ def file_request(filing: Filing) -> Request:
 def _lock(draft: Request) -> None:
     """Hold the draft's row until the transaction ends and read it afresh: on PostgreSQL a second submit waits
     here (SELECT … FOR UPDATE) and then finds the draft submitted. SQLite has no row locks and ignores FOR
-    UPDATE; there the version column (Request.version) makes the second commit fail with StaleDataError."""
+    UPDATE; there, and as a second guard on PostgreSQL, the version column (Request.version) makes the second
+    commit fail with StaleDataError."""
     db.session.execute(
         db.select(Request).where(Request.id == draft.id).with_for_update().execution_options(populate_existing=True)
     )

@@ -52,6 +52,55 @@ def test_a_key_reused_for_someone_else_is_refused(service):
         f.filed(service, f.citizen(), {"plate": "x"}, idempotency_key="z" * 20)
 
 
+def test_filed_before_finds_the_applicants_own_earlier_filing_only(service):
+    from app.requests.filing import filed_before
+
+    applicant, other = f.citizen(), f.citizen()
+    first = f.filed(service, applicant, {"plate": "x"}, idempotency_key="q" * 20)
+    assert filed_before("q" * 20, applicant) == first
+    assert filed_before("q" * 20, other) is None  # someone else's key: file_request refuses it, the form stays
+    assert filed_before("r" * 20, applicant) is None
+    assert filed_before("", applicant) is None and filed_before(None, applicant) is None
+
+
+def test_a_draft_is_locked_again_after_a_tracking_code_collision(service, monkeypatch):
+    from sqlalchemy import event
+    from sqlalchemy.dialects import postgresql
+
+    from app.requests import filing as filing_module
+    from app.requests.filing import save_draft
+
+    taken = f.filed(service, f.citizen(), {"plate": "x"}).tracking_code
+    applicant = f.citizen()
+    draft = save_draft(service, applicant, {"plate": "y"})
+    draws = [taken]  # the first code drawn is already stored; the next one is random again
+    real = filing_module.new_tracking_code
+    monkeypatch.setattr(filing_module, "new_tracking_code", lambda: draws.pop() if draws else real())
+    seen = []
+    session = db.session()
+
+    def on_execute(state):
+        # Compiled for PostgreSQL, where FOR UPDATE is rendered (SQLite's compiler leaves it out).
+        if state.is_select and "FOR UPDATE" in str(state.statement.compile(dialect=postgresql.dialect())):
+            seen.append("lock")
+
+    def on_rollback(_session):
+        seen.append("rollback")
+
+    event.listen(session, "do_orm_execute", on_execute)
+    event.listen(session, "after_rollback", on_rollback)
+    try:
+        filed = file_request(
+            Filing(service=service, applicant=applicant, answers={"plate": "y"}, actor=applicant, draft=draft)
+        )
+    finally:
+        event.remove(session, "do_orm_execute", on_execute)
+        event.remove(session, "after_rollback", on_rollback)
+    assert seen[:3] == ["lock", "rollback", "lock"]
+    assert filed.id == draft.id and filed.status == "submitted" and filed.tracking_code not in (None, taken)
+    assert db.session.query(RequestEvent).filter_by(request_id=draft.id).count() == 1
+
+
 def test_a_request_keeps_the_revision_it_was_filed_under(service):
     from app.catalogue.queries import publish_revision
     from app.models import ServiceRevision
