@@ -6,6 +6,8 @@ SMS_BACKEND=local (default): a simulator — the worker marks the message sent i
 SMS_BACKEND=http: a gateway reached by HTTP POST (SMS_HTTP_URL, SMS_HTTP_TOKEN), JSON {"to", "text"}.
 """
 
+import hashlib
+import hmac
 import json
 import logging
 import urllib.request
@@ -51,13 +53,26 @@ def deliver(job: Job) -> None:
     message.status = "sent"  # committed by the outbox with the job's "done", in one transaction
 
 
+def idempotency_key(message: SmsMessage) -> str:
+    """A stable key per message for the gateway's deduplication; keyed with SECRET_KEY so no row id leaves us."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(secret, f"sms:{message.id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def _post(message: SmsMessage) -> None:
     config = current_app.config
+    key = idempotency_key(message)
     request = urllib.request.Request(
         config.get("SMS_HTTP_URL", ""),
-        data=json.dumps({"to": message.mobile, "text": message.body}).encode(),
+        data=json.dumps({"id": key, "to": message.mobile, "text": message.body}).encode(),
         method="POST",
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {config.get('SMS_HTTP_TOKEN', '')}"},
+        # The same message resent after a worker died between the gateway's answer and our commit carries the same
+        # key, so a gateway that deduplicates on it delivers it once (at-least-once here, exactly-once there).
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {config.get('SMS_HTTP_TOKEN', '')}",
+            "Idempotency-Key": key,
+        },
     )
     with urllib.request.urlopen(request, timeout=5):
         pass

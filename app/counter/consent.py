@@ -72,7 +72,12 @@ def _count_sms(clerk: User, office: Office, field: str) -> None:
     ):
         for item in _limits(setting, default):
             identifiers = ("counter-consent-sms", *who)
-            if not strategy.hit(item, *identifiers):
+            try:
+                allowed = strategy.hit(item, *identifiers)
+            except Exception as error:  # the shared store is down: like the decorated limits, do not fail the step
+                log.warning("consent SMS limit not counted (%r); the rate-limit storage is unreachable", error)
+                return
+            if not allowed:
                 wait = max(1, int(strategy.get_window_stats(item, *identifiers).reset_time - time.time() + 0.999))
                 message = (
                     _(

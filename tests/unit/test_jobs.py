@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from huey.exceptions import TaskLockedException
 from huey.storage import PriorityRedisStorage, SqliteStorage
+from sqlalchemy import update
 
 from app.adapters import sms
 from app.extensions import db
@@ -68,12 +69,35 @@ def test_a_sent_sms_is_not_sent_again(ctx, app, httpserver, monkeypatch):
     httpserver.expect_request("/sms", method="POST").respond_with_data("ok")
     message = sms.send(MOBILE, "کد ورود: 123456", purpose="otp")
     db.session.commit()
-    assert len(httpserver.log) == 1 and httpserver.log[0][0].get_json() == {"to": MOBILE, "text": "کد ورود: 123456"}
+    assert len(httpserver.log) == 1
+    sent = httpserver.log[0][0].get_json()
+    assert {k: sent[k] for k in ("to", "text")} == {"to": MOBILE, "text": "کد ورود: 123456"}
     job = _job(message.job_id)
     job.state, job.next_try_at = "pending", utcnow() - timedelta(seconds=1)  # as if the done mark had been lost
     db.session.commit()
     assert outbox.run(job.id) == "done"
     assert len(httpserver.log) == 1
+
+
+def test_a_message_resent_after_a_lost_commit_carries_the_same_idempotency_key(ctx, app, httpserver, monkeypatch):
+    """A worker killed between the gateway's answer and its own commit sends again: the gateway can deduplicate."""
+    monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
+    monkeypatch.setitem(app.config, "SMS_HTTP_URL", httpserver.url_for("/sms"))
+    httpserver.expect_request("/sms", method="POST").respond_with_data("ok")
+    message = sms.send(MOBILE, "کد ورود: 654321", purpose="otp")
+    other = sms.send(MOBILE, "کد ورود: 111111", purpose="otp")
+    db.session.commit()
+    job = _job(message.job_id)
+    # As if the worker had died between the gateway's answer and committing "sent".
+    db.session.execute(update(SmsMessage).where(SmsMessage.id == message.id).values(status="stored"))
+    job.state, job.next_try_at = "pending", utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert outbox.run(job.id) == "done"
+    keys = [request.headers["Idempotency-Key"] for request, _response in httpserver.log]
+    bodies = [request.get_json()["id"] for request, _response in httpserver.log]
+    assert len(keys) == 3 and keys == bodies
+    assert keys[0] == keys[2] != keys[1]  # the same message twice, the other message its own key
+    assert str(message.id) not in keys and str(other.id) not in keys  # no row id leaves the app
 
 
 def test_retry_delays_grow_and_stay_under_the_ceiling(app):

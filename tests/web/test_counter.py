@@ -195,6 +195,20 @@ def test_a_clerk_cannot_send_a_flood_of_consent_sms(client, app, world):
     assert paper.status_code == 200 and 'name="plate"' in paper.get_data(as_text=True)
 
 
+def test_consent_sms_still_go_out_while_the_rate_limit_storage_is_unreachable(client, app, world, monkeypatch):
+    """Redis down at scale: the counter's own consent limit must not turn the citizen step into a 500."""
+    from app.extensions import limiter
+
+    def unreachable(*_args, **_kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(limiter.limiter, "hit", unreachable)
+    sign_in_staff(client, "clerk-a")
+    response = _ask_consent_code(client, world["service"], CITIZEN["national_code"], CITIZEN["mobile"])
+    assert response.status_code == 200 and 'name="code"' in response.get_data(as_text=True)
+    assert _consent_sms_count(app) == 1
+
+
 def test_pressing_continue_again_for_the_same_citizen_sends_no_second_sms(client, app, world):
     sign_in_staff(client, "clerk-a")
     for _ in range(7):
