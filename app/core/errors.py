@@ -42,6 +42,17 @@ def attach(form: FlaskForm | None, error: RuleError, default_field: str | None =
     target.errors = list(target.errors) + [error.message]
 
 
+def refuse(form: FlaskForm, message: str, field: str, on_form: bool) -> None:
+    """Undo what the refused action wrote and say why: as the one error of `field` while the page still shows the
+    form that carries it (`on_form`), else flashed on top (a page whose form is gone, e.g. a request decided
+    meanwhile, has nowhere else to show it)."""
+    db.session.rollback()
+    if on_form and field in form:
+        form[field].errors = [message]
+    else:
+        flash(message, "error")
+
+
 MESSAGES = {
     400: (
         _l("درخواست نامعتبر"),

@@ -8,7 +8,7 @@ from wtforms import StringField
 from app.administration.agencies import AgencyError
 from app.administration.offices import OfficeError
 from app.administration.outsourcing import OutsourcingError
-from app.core.errors import RuleError, attach
+from app.core.errors import RuleError, attach, refuse
 from app.counter.ledger import DayClosed, LedgerError
 from app.extensions import db
 from app.models import Agency
@@ -87,3 +87,25 @@ def test_attach_without_a_form_flashes_the_message(app):
     with app.test_request_context(method="POST"):
         attach(None, OfficeError("دفتر پیدا نشد."))
         assert get_flashed_messages(with_categories=True) == [("error", "دفتر پیدا نشد.")]
+
+
+def test_refuse_puts_the_reason_on_the_field_while_the_form_is_shown(app):
+    with app.test_request_context(method="POST", data={"name": "a", "code": "b"}):
+        form = NameForm()
+        form.validate()
+        form.code.errors = ["پیام قبلی"]
+        db.session.add(Agency(code="9998", name="نیمه‌کاره", connection_status="connected"))
+        db.session.flush()
+        refuse(form, "درخواست همین حالا تغییر کرد.", "code", on_form=True)
+        assert db.session.execute(db.select(Agency).filter_by(code="9998")).scalar_one_or_none() is None
+        assert form.code.errors == ["درخواست همین حالا تغییر کرد."]  # the one reason, not added to others
+        assert form.code.data == "b" and get_flashed_messages() == []
+
+
+def test_refuse_flashes_the_reason_when_the_page_no_longer_shows_the_form(app):
+    with app.test_request_context(method="POST", data={"name": "a"}):
+        form = NameForm()
+        form.validate()
+        refuse(form, "این درخواست دیگر کاری ندارد.", "code", on_form=False)
+        assert form.code.errors == []
+        assert get_flashed_messages(with_categories=True) == [("error", "این درخواست دیگر کاری ندارد.")]

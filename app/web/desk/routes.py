@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from app.core.errors import attach
+from app.core.errors import attach, refuse
 from app.core.pagination import keyset_page
 from app.extensions import db
 from app.models import Request, Service
@@ -111,7 +111,8 @@ def act(code):
         result_note=form.result_note.data,
     )
     if error is not None:
-        return _refuse(found, form, error, 400)
+        refuse(form, error, "message", on_form=bool(workflow.allowed_actions(found, current_user)))
+        return _render(found, form, status=400)
     if action in CONFIRM and request.form.get("confirm") != "yes":
         return _render(found, form, confirm=action)
     stored = []
@@ -136,21 +137,11 @@ def act(code):
         db.session.commit()
     except workflow.ChangedError as error:  # another officer acted first: the page as it is now, and why
         attachments.discard(stored)
-        return _refuse(found, form, error.message, 409)
+        refuse(form, error.message, "message", on_form=bool(workflow.allowed_actions(found, current_user)))
+        return _render(found, form, status=409)
     except (workflow.WorkflowError, attachments.UploadError) as error:
         attach(form, error, "message")
         attachments.discard(stored)
         return _render(found, form, status=400)
     flash(_("انجام شد: %(action)s", action=workflow.BY_ACTION[action].label))
     return redirect(url_for(".request_page", code=found.tracking_code))
-
-
-def _refuse(found, form, message, status):
-    """The request page with why nothing was done: next to the message field while an action is left to take,
-    else on top of the page (a decided request shows no action form to carry it)."""
-    db.session.rollback()
-    if workflow.allowed_actions(found, current_user):
-        form.message.errors = [message]
-    else:
-        flash(message, "error")
-    return _render(found, form, status=status)
