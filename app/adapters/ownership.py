@@ -14,6 +14,9 @@ answered with a 2xx status and a JSON object whose "match" is a boolean:
     {"match": false}    it is not
 The check fails closed: a timeout (MOBILE_OWNERSHIP_TIMEOUT seconds), a refused connection, a non-2xx status or
 any other body raises RegistryUnavailable (logged), and sign-in is refused with "cannot be checked now".
+
+confirm_owner() is the one ownership step every channel takes (online sign-in, a counter's identification, a
+mobile change): a refusal is an OwnershipRefused next to the mobile, 400 for a denied pair, 503 for no answer.
 """
 
 import json
@@ -26,6 +29,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.errors import RuleError
 from app.core.identifiers import clean_mobile, clean_national_code
 from app.extensions import db
 from app.models import MobileOwnership
@@ -55,6 +59,26 @@ def mobile_belongs_to(national_code: str, mobile: str) -> bool:
     if backend == "http":
         return _ask_registry(national_code, mobile)
     raise RuntimeError(f"unknown MOBILE_OWNERSHIP_BACKEND {backend!r}")
+
+
+class OwnershipRefused(RuleError):
+    """The registry did not confirm the pair; the message belongs next to the mobile. `status` is 400 when the
+    registry denied the pair and 503 when it could not answer (the same request may simply be tried later)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message, "mobile")
+        self.status = status
+
+
+def confirm_owner(national_code: str, mobile: str) -> None:
+    """The registry must confirm the (canonical) pair before a code goes to the number or an account uses it:
+    OwnershipRefused otherwise. It fails closed: no answer is a refusal too."""
+    try:
+        owned = mobile_belongs_to(national_code, mobile)
+    except RegistryUnavailable as error:
+        raise OwnershipRefused(str(error.message), 503) from None
+    if not owned:
+        raise OwnershipRefused(str(NOT_OWNER), 400)
 
 
 # --- the simulator's registry ----------------------------------------------------------------------------

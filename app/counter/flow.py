@@ -160,15 +160,14 @@ def check_citizen(national_code: str, full_name: str, mobile: str) -> dict:
 
 
 def check_ownership(citizen: dict) -> None:
-    """The mobile-ownership registry must confirm the (canonical) pair, as it must for online sign-in: the consent
-    code and a new account's status SMS go to this number. A CounterError next to the mobile otherwise; 503 when
-    the registry cannot answer (the check fails closed)."""
+    """The ownership step online sign-in takes too (ownership.confirm_owner): the consent code and a new account's
+    status SMS go to this number. A CounterError next to the mobile otherwise; 503 when the registry cannot answer
+    (the check fails closed)."""
     try:
-        owned = ownership.mobile_belongs_to(citizen["national_code"], citizen["mobile"])
-    except ownership.RegistryUnavailable as error:
-        raise CounterError(str(error.message), "mobile", IDENTIFY, status=503) from None
-    if not owned:
-        raise CounterError(str(ownership.NOT_OWNER), "mobile", IDENTIFY)
+        ownership.confirm_owner(citizen["national_code"], citizen["mobile"])
+    except ownership.OwnershipRefused as error:
+        status = error.status if error.status == 503 else None  # a denied pair is wrong input: the step's 400
+        raise CounterError(error.message, error.field, IDENTIFY, status=status) from None
 
 
 def stored_mobile(filing: CounterFiling) -> str | None:

@@ -29,13 +29,13 @@ def masked(mobile: str | None) -> str:
 
 def start(user: User, new_mobile: str) -> OtpChallenge:
     """Check the (canonical) new number with the registry and send it a code, in the caller's transaction.
-    Raises MobileChangeError, or ownership.RegistryUnavailable when the registry cannot answer."""
+    Raises MobileChangeError, or ownership.OwnershipRefused when the registry denies the number (400) or cannot
+    answer (503)."""
     if not user.national_code:  # only a citizen's account has one, and the registry pairs numbers with it
         raise MobileChangeError(_("این حساب کد ملی ندارد و شمارهٔ همراه آن از این راه تغییر نمی‌کند."), "mobile")
     if new_mobile == user.mobile:
         raise MobileChangeError(_("این همان شماره‌ای است که اکنون روی حساب شماست."), "mobile")
-    if not ownership.mobile_belongs_to(user.national_code, new_mobile):
-        raise MobileChangeError(str(ownership.NOT_OWNER), "mobile")
+    ownership.confirm_owner(user.national_code, new_mobile)
     try:
         return otp.send_code(
             user.national_code,

@@ -11,7 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
-from app.core.errors import attach, render_error
+from app.core.errors import attach, refuse, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.persian import persian_digits_enabled, to_persian_digits
 from app.core.security import safe_next
@@ -22,9 +22,10 @@ from app.people import citizens, otp
 from app.people import mobile as mobile_change
 from app.people.auth import SignInError, authenticate_staff, end_all_sessions, landing_endpoint, role_required
 from app.people.auth import sign_in as start_session
+from app.people.sign_in import resend_sign_in_code, sign_in_challenge, start_sign_in, verify_sign_in
 from app.permissions import request_for, requests_visible_to
 from app.requests import attachments, workflow
-from app.requests.filing import Filing, FilingError, existing_for_key, file_request, save_draft
+from app.requests.filing import Filing, FilingError, file_request, filed_before, save_draft
 from app.requests.formdefs import (
     answers_from,
     build_form,
@@ -68,44 +69,20 @@ def sign_in():
     form = SignInForm()
     if not form.validate_on_submit():
         return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400 if form.errors else 200
-    national_code, mobile = form.national_code.data, form.mobile.data
     try:
-        owned = ownership.mobile_belongs_to(national_code, mobile)
-    except ownership.RegistryUnavailable as error:
-        form.mobile.errors.append(str(error.message))
-        return render_template("account/sign_in.html", form=form, next=_safe_next("")), 503
-    if not owned:
-        form.mobile.errors.append(str(ownership.NOT_OWNER))
-        return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400
-    try:
-        challenge = otp.send_code(national_code, mobile)
-        db.session.commit()
-    except otp.OtpError as error:
-        db.session.rollback()
-        challenge = _recent_challenge(national_code, mobile)
-        if challenge is None:
-            form.mobile.errors.append(error.message)
-            return render_template("account/sign_in.html", form=form, next=_safe_next("")), 400
+        challenge, sent = start_sign_in(form.national_code.data, form.mobile.data)
+    except (ownership.OwnershipRefused, SignInError) as error:
+        attach(form, error, "mobile")
+        return render_template("account/sign_in.html", form=form, next=_safe_next("")), error.status or 400
+    if not sent:
         flash(_("کد ورود همین چند لحظه پیش فرستاده شد؛ همان را وارد کنید."))
     session["otp"] = challenge.public_id
     session["otp_next"] = _safe_next("")
     return redirect(url_for(".verify"))
 
 
-def _recent_challenge(national_code, mobile):
-    return db.session.execute(
-        db.select(OtpChallenge)
-        .filter_by(national_code=national_code, mobile=mobile, purpose="sign_in", consumed_at=None)
-        .order_by(OtpChallenge.sent_at.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-
-
 def _session_challenge():
-    public_id = session.get("otp")
-    if not public_id:
-        return None
-    return db.session.execute(db.select(OtpChallenge).filter_by(public_id=public_id)).scalar_one_or_none()
+    return sign_in_challenge(session.get("otp"))
 
 
 @bp.route("/account/sign-in/code", methods=["GET", "POST"])
@@ -118,31 +95,23 @@ def verify():
     status = 200
     if form.validate_on_submit():
         try:
-            otp.verify(challenge, form.code.data)
-        except otp.OtpError as error:
-            form.code.errors.append(error.message)
+            user = verify_sign_in(challenge, form.code.data)
+        except (otp.OtpError, citizens.CitizenError) as error:
+            attach(form, error, "code")
         else:
-            try:
-                # Never changes a stored mobile: a citizen signing in with another number of theirs keeps
-                # getting SMS at the stored one until they change it (app/people/mobile.py).
-                user = citizens.find_or_create(challenge.national_code, challenge.mobile)
-            except citizens.CitizenError as error:
-                db.session.rollback()
-                form.code.errors.append(error.message)
-            else:
-                target = session.pop("otp_next", "") or url_for(landing_endpoint(user))
-                start_session(user)
-                if user.mobile != challenge.mobile:
-                    flash(
-                        _(
-                            "با شمارهٔ %(used)s وارد شدید، ولی پیامک‌های درخواست‌هایتان همچنان به شمارهٔ %(stored)s "
-                            "فرستاده می‌شود. برای عوض کردن آن از «تغییر شمارهٔ همراه» در صفحهٔ درخواست‌های من "
-                            "استفاده کنید.",
-                            used=_shown_mobile(challenge.mobile),
-                            stored=_shown_mobile(user.mobile),
-                        )
+            target = session.pop("otp_next", "") or url_for(landing_endpoint(user))
+            start_session(user)
+            if user.mobile != challenge.mobile:
+                flash(
+                    _(
+                        "با شمارهٔ %(used)s وارد شدید، ولی پیامک‌های درخواست‌هایتان همچنان به شمارهٔ %(stored)s "
+                        "فرستاده می‌شود. برای عوض کردن آن از «تغییر شمارهٔ همراه» در صفحهٔ درخواست‌های من "
+                        "استفاده کنید.",
+                        used=_shown_mobile(challenge.mobile),
+                        stored=_shown_mobile(user.mobile),
                     )
-                return redirect(target)
+                )
+            return redirect(target)
     if form.errors:
         status = 400
     return render_template(
@@ -161,13 +130,12 @@ def resend():
     if challenge is None:
         return redirect(url_for(".sign_in"))
     try:
-        fresh = otp.send_code(challenge.national_code, challenge.mobile)
-        db.session.commit()
+        fresh = resend_sign_in_code(challenge)
+    except otp.OtpError as error:
+        flash(error.message)
+    else:
         session["otp"] = fresh.public_id
         flash(_("کد تازه پیامک شد."))
-    except otp.OtpError as error:
-        db.session.rollback()
-        flash(error.message)
     return redirect(url_for(".verify"))
 
 
@@ -218,13 +186,9 @@ def change_mobile():
         try:
             challenge = mobile_change.start(current_user, form.mobile.data)
             db.session.commit()
-        except ownership.RegistryUnavailable as error:
-            db.session.rollback()
-            form.mobile.errors.append(str(error.message))
-            status = 503
-        except mobile_change.MobileChangeError as error:
-            db.session.rollback()
-            form.mobile.errors.append(error.message)
+        except (ownership.OwnershipRefused, mobile_change.MobileChangeError) as error:
+            attach(form, error, "mobile")
+            status = error.status or 400
         else:
             session["mobile_change"] = challenge.public_id
             return redirect(url_for(".change_mobile_code"))
@@ -302,11 +266,9 @@ def apply(code):
         abort(404)
     draft = _own_draft(service, request.values.get("draft"))
     if request.method == "POST":
-        # A resend of a form already filed (a double click, a retry) goes to the request it filed, also when it
-        # was a draft that is no longer one. Asked after the draft is read, so a draft read as submitted is
-        # always found here.
-        replay = existing_for_key(request.form.get("idempotency_key"))
-        if replay is not None and replay.applicant_id == current_user.id:
+        # Asked after the draft is read, so a draft read as submitted is always found here.
+        replay = filed_before(request.form.get("idempotency_key"), current_user)
+        if replay is not None:
             return redirect(url_for(".request_page", code=replay.tracking_code))
     if draft is not None and draft.status != "draft":
         abort(404)
@@ -446,7 +408,8 @@ def act(code):
         # A draft has no request page to show the reason on; it is sent from its form (file_request) or not at all.
         return render_error(400, error)
     if error is not None:
-        return _refuse(found, form, error, 400)
+        refuse(form, error, "message", on_form=bool(workflow.allowed_actions(found, current_user)))
+        return _render_request(found, form, status=400)
     if action == "withdraw" and request.form.get("confirm") != "yes":
         return _render_request(found, form, confirm="withdraw")
     if not form.validate_on_submit():
@@ -459,24 +422,14 @@ def act(code):
         db.session.commit()
     except workflow.ChangedError as error:  # the agency acted first: the page as it is now, and why
         attachments.discard(stored)
-        return _refuse(found, form, error.message, 409)
+        refuse(form, error.message, "message", on_form=bool(workflow.allowed_actions(found, current_user)))
+        return _render_request(found, form, status=409)
     except (workflow.WorkflowError, attachments.UploadError) as error:
         attach(form, error, "message")
         attachments.discard(stored)
         return _render_request(found, form, status=400)
     flash(_("انجام شد."))
     return redirect(url_for(".request_page", code=found.tracking_code))
-
-
-def _refuse(found, form, message, status):
-    """The request page with why nothing was done: next to the message field while an action is left to take,
-    else on top of the page (a decided request shows no action form to carry it)."""
-    db.session.rollback()
-    if workflow.allowed_actions(found, current_user):
-        form.message.errors = [message]
-    else:
-        flash(message, "error")
-    return _render_request(found, form, status=status)
 
 
 @bp.get("/requests/<code>/files/<file_id>")
