@@ -48,7 +48,7 @@ def finished_jobs() -> int:
 def old_heartbeats() -> int:
     """Beats of workers silent for a day (each restart beats under a new host:pid, so stopped ones pile up)."""
     cutoff = utcnow() - timedelta(days=1)
-    return db.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < cutoff)).rowcount
+    return _removed(delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < cutoff))
 
 
 def quiet_throttles() -> int:
