@@ -1,4 +1,4 @@
-"""Rate limits across processes: counted once in Redis, so 20 per address is 20 whichever process answers."""
+"""Rate limits across processes: counted once in Redis, so 120 per address is 120 whichever process answers."""
 
 from app.extensions import db
 from tests import factories as f
@@ -18,17 +18,17 @@ def _lookup(visitor, port, csrf, code, national_code):
     return visitor.request(port, "POST", "/track", {"csrf_token": csrf, "code": code, "national_code": national_code})
 
 
-def test_21st_tracking_lookup_from_one_address_is_refused_whichever_process_answers(scale, app):
+def test_121st_tracking_lookup_from_one_address_is_refused_whichever_process_answers(scale, app):
     with app.app_context():
         code, national_code = _tracked_request()
     a, b = scale.port("a"), scale.port("b")
     visitor = Visitor()
     csrf = visitor.csrf(a, "/track")  # one session cookie, signed with the key both processes share
-    for n in range(20):
+    for n in range(120):
         status, page = _lookup(visitor, (a, b)[n % 2], csrf, code, national_code)
         assert status == 200, (n, status)
         assert "صدور پروانهٔ آزمون مقیاس" in page
-    # Counted per process, each would have seen only 10 and answered on.
+    # Counted per process, each would have seen only 60 and answered on.
     assert _lookup(visitor, a, csrf, code, national_code)[0] == 429
     assert _lookup(visitor, b, csrf, code, national_code)[0] == 429
     # Another address is not held back: the limit is per client address (a reverse proxy's X-Forwarded-For).
@@ -43,8 +43,8 @@ def test_limits_still_hold_per_process_while_redis_is_unreachable(scale, app):
     try:
         visitor = Visitor()
         csrf = visitor.csrf(process.port, "/track")
-        statuses = [_lookup(visitor, process.port, csrf, code, national_code)[0] for _ in range(21)]
-        assert statuses == [200] * 20 + [429]  # never a 500: the lookups count in the process meanwhile
+        statuses = [_lookup(visitor, process.port, csrf, code, national_code)[0] for _ in range(121)]
+        assert statuses == [200] * 120 + [429]  # never a 500: the lookups count in the process meanwhile
         assert "falling back to in-memory storage" in process.log_tail(200)
     finally:
         process.stop()
@@ -58,8 +58,8 @@ def test_behind_the_proxy_the_limit_is_per_forwarded_client_address(scale, app):
     try:
         visitor = Visitor({"X-Forwarded-For": "203.0.113.7"})
         csrf = visitor.csrf(process.port, "/track")
-        statuses = [_lookup(visitor, process.port, csrf, code, national_code)[0] for _ in range(21)]
-        assert statuses == [200] * 20 + [429]
+        statuses = [_lookup(visitor, process.port, csrf, code, national_code)[0] for _ in range(121)]
+        assert statuses == [200] * 120 + [429]
         # Everyone comes from the proxy's own address; a different person behind it is not held back.
         neighbour = Visitor({"X-Forwarded-For": "203.0.113.8"})
         csrf = neighbour.csrf(process.port, "/track")

@@ -1,12 +1,13 @@
 """Public tracking: tracking code + national code → the request's status and dates, nothing more."""
 
-from flask import render_template, request
+from flask import g, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
+from app.core.identifiers import InvalidIdentifier, clean_tracking_code
 from app.core.validators import NationalCode, TrackingCode
 from app.extensions import limiter
 from app.requests import workflow
@@ -25,8 +26,27 @@ class TrackForm(FlaskForm):
     )
 
 
+# Many phones share one address behind carrier NAT, so the address limit is loose; guessing the national code of
+# one tracking code is what must be stopped, so the wrong answers for one code are limited strictly, from anywhere.
+PER_ADDRESS = "120 per 10 minutes"
+MISSES_PER_CODE = "5 per 10 minutes"
+
+
+def _tracking_code_key() -> str:
+    typed = request.form.get("code", "")
+    try:
+        return "track-code:" + clean_tracking_code(typed)
+    except InvalidIdentifier:
+        return "track-code:" + typed[:40]  # refused by the form anyway; never counted (no lookup, no miss)
+
+
+def _was_a_miss(response) -> bool:
+    return bool(g.get("tracking_miss"))
+
+
 @bp.route("/track", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"])
+@limiter.limit(PER_ADDRESS, methods=["POST"])
+@limiter.limit(MISSES_PER_CODE, key_func=_tracking_code_key, methods=["POST"], deduct_when=_was_a_miss)
 def track():
     form = TrackForm()
     if request.method == "GET" and request.args.get("code"):
@@ -35,6 +55,7 @@ def track():
     if form.validate_on_submit():
         found = find_tracked(form.code.data, form.national_code.data)
         if found is None:
+            g.tracking_miss = True
             # One neutral answer whether the code, the national code or the pair is wrong.
             form.national_code.errors.append(_("درخواستی با این کد رهگیری و کد ملی پیدا نشد."))
     status = 400 if form.errors else 200
