@@ -1,8 +1,12 @@
 """Issue 12 slice B through the test client: tracking limits, the confirmation after filing, wording and numbers."""
 
+import re
+
 from app.core.identifiers import damm_digit
 from app.extensions import db
+from app.models import Request
 from tests import factories as f
+from tests.web.helpers import sign_in_citizen
 
 
 def _valid_code(n: int) -> str:
@@ -49,3 +53,46 @@ def test_right_answers_for_one_code_are_not_counted_as_guesses(app, client):
     for _ in range(8):
         response = client.post("/track", data={"code": code, "national_code": national_code})
         assert response.status_code == 200 and "صدور پروانهٔ محدودیت رهگیری" in response.get_data(as_text=True)
+
+
+def _file_online(client, app, duration_days=5):
+    with app.app_context():
+        code = f.service(title="صدور گواهی تأیید", duration_days=duration_days).code
+        alice = f.citizen(3001, mobile="09120003001")
+        db.session.commit()
+        identity = alice.national_code, alice.mobile
+    sign_in_citizen(client, app, *identity)
+    html = client.get(f"/services/{code}/apply").get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+    response = client.post(
+        f"/services/{code}/apply", data={"idempotency_key": key, "action": "submit", "description": "لطفاً صادر شود"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_first_view_after_filing_confirms_with_code_next_steps_time_and_sms(app, client):
+    page = client.get(_file_online(client, app)).get_data(as_text=True)
+    with app.app_context():
+        code = db.session.execute(db.select(Request)).scalar_one().tracking_code
+    assert "درخواست شما ثبت شد" in page
+    assert "حدود ۵ روز" in page
+    assert "این کد به این شماره پیامک شد" in page and "۳۰۰۱" in page and "09120003001" not in page
+    assert f"/track?code={code}" in page
+    assert "پس از این چه می‌شود" in page
+
+
+def test_confirmation_shows_only_once(app, client):
+    location = _file_online(client, app)
+    client.get(location)
+    again = client.get(location).get_data(as_text=True)
+    assert "درخواست شما ثبت شد" not in again and "کد رهگیری" in again
+
+
+def test_withdraw_asks_once_more_before_it_closes_the_request(app, client):
+    location = _file_online(client, app)
+    code = location.rstrip("/").rsplit("/", 1)[-1]
+    ask = client.post(f"/requests/{code}/act", data={"action": "withdraw"})
+    assert ask.status_code == 200 and "آیا مطمئن هستید" in ask.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.execute(db.select(Request)).scalar_one().status == "submitted"

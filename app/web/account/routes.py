@@ -319,6 +319,7 @@ def apply(code):
                 if name in form:
                     form[name].errors = list(messages)
         else:
+            session["just_filed"] = filed.tracking_code  # the request page confirms the filing once, then is itself
             return redirect(url_for(".request_page", code=filed.tracking_code))
     return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft), 400
 
@@ -378,16 +379,20 @@ def request_page(code):
     found = request_for(current_user, code)
     if found.status == "draft":
         return redirect(url_for(".apply", code=found.service.code, draft=found.public_id))
-    return _render_request(found, RequestActionForm())
+    just_filed = session.get("just_filed") == found.tracking_code
+    if just_filed:
+        session.pop("just_filed")
+    return _render_request(found, RequestActionForm(), just_filed=just_filed)
 
 
-def _render_request(found, form, status=200, confirm=None):
+def _render_request(found, form, status=200, confirm=None, just_filed=False):
     definition = stored_definition(found.revision)  # a filed request is shown even if its form is now refused
     return render_template(
         "account/request.html",
         req=found,
         form=form,
         confirm=confirm,
+        just_filed=just_filed,
         answers=display_answers(definition, found.answers),
         labels=workflow.STATUS_LABELS,
         actions=workflow.allowed_actions(found, current_user),
