@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.core.errors import RuleError
-from app.core.identifiers import clean_mobile, clean_national_code
+from app.core.identifiers import clean_mobile, clean_national_code, mask_digits
 from app.extensions import db
 from app.models import MobileOwnership
 
@@ -168,4 +168,4 @@ def _ask_registry(national_code: str, mobile: str) -> bool:
 
 
 def _masked(mobile: str) -> str:
-    return mobile[:4] + "•••" + mobile[-4:]
+    return mask_digits(mobile, 4, 4)

@@ -8,6 +8,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.errors import RuleError
+from app.core.identifiers import mask_digits
 from app.extensions import db
 from app.models import Request, User
 from app.permissions import requests_visible_to
@@ -70,5 +71,4 @@ def qr_svg(url: str) -> Markup:
 
 def mask_national_code(code: str | None) -> str:
     """A receipt may be left on a counter: show enough of the national code to recognise it, not to use it."""
-    code = code or ""
-    return code[:3] + "•" * max(len(code) - 6, 0) + code[-3:] if len(code) >= 6 else code
+    return mask_digits(code, 3, 3) if code else ""

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from app.adapters import ownership, sms
 from app.administration import audit
 from app.core.errors import RuleError
+from app.core.identifiers import mask_digits
 from app.extensions import db
 from app.models import OtpChallenge, User
 from app.people import otp
@@ -24,7 +25,7 @@ class MobileChangeError(RuleError):
 
 def masked(mobile: str | None) -> str:
     """The mobile as the pages show it: enough to recognise one's own number, too little to learn someone's."""
-    return "09•••••" + mobile[-4:] if mobile else ""
+    return mask_digits(mobile, 2, 4) if mobile else ""
 
 
 def start(user: User, new_mobile: str) -> OtpChallenge:

@@ -423,7 +423,7 @@ def test_an_existing_account_keeps_its_name_and_mobile_and_the_clerk_sees_where_
     sign_in_staff(client, "clerk-a")
     page = to_fees(client, world["service"])  # typed 09351234567, which the registry also pairs with this person
     shown = page.get_data(as_text=True)
-    assert 'id="sms-to"' in shown and "۰۹•••••۰۰۰۱" in shown and "09120000001" not in shown
+    assert 'id="sms-to"' in shown and "۰۹*****۰۰۰۱" in shown and "09120000001" not in shown
     response = submit(client, world["service"], page)
     assert response.status_code == 303
     with app.app_context():
