@@ -1,5 +1,6 @@
-"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role (and the demo
-citizen's mobile in the ownership simulator's registry).
+"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role, demo requests
+in several states (online and one at the counter), and the demo citizen's mobile in the ownership simulator's
+registry.
 
 Idempotent: the importer leaves unchanged cards alone and every other row is looked up by its public code
 first, so a second run adds nothing.
@@ -12,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
+from app.demo import requests
 from app.extensions import db
 from app.models import Agency, Office, Province, Role, User, new_public_id
 
@@ -61,6 +63,8 @@ def load():
     _load_accounts(loader, offices[0], agency, provinces["23"])
     loader.created += _pending_proposal(provinces["23"])
     loader.created += _counter_services(provinces["23"])
+    # Requests last: the counter filing needs the clerk's approved outsourcing above.
+    loader.created += requests.load(DEMO_CITIZEN["national_code"], "officer", "clerk")
     return loader.created
 
 

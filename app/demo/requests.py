@@ -1,26 +1,34 @@
 """Demo requests for the demo citizen, in the states an officer meets every day, filed through the real path."""
 
+from app.counter import fees
 from app.extensions import db
-from app.models import Request, Service, User
+from app.models import Office, Request, Service, User
 from app.requests import workflow
 from app.requests.filing import Filing, file_request
 
-# (service code, answers, actions the traffic police officer takes afterwards)
+# (service code, actions the traffic police officer takes afterwards): one request in each state of the inbox.
 STORIES = [
+    ("10020001", []),
     ("10020001", ["take"]),
     ("10020002", ["take", ("ask_info", "لطفاً تصویر برگ سبز خودرو را هم پیوست کنید.")]),
+    ("10020001", ["take", ("reject", "گواهی معاینهٔ پزشکی پیوست نشده است؛ با گواهی تازه دوباره درخواست دهید.")]),
     ("10020001", ["take", "approve", ("deliver", "گواهی‌نامهٔ جدید با پست پیشتاز به نشانی شما فرستاده می‌شود.")]),
 ]
+# The one filing the demo clerk made at the counter for the demo citizen (paid in cash, paper consent).
+COUNTER_STORY = "10020001"
+ANSWERS = {"description": "درخواست نمونه برای نمایش سامانه."}
 
 
-def load(citizen_national_code, officer_username):
+def load(citizen_national_code: str, officer_username: str, clerk_username: str | None = None) -> int:
+    """File the demo requests (online, and one at the clerk's counter when a clerk is named) and take the officer's
+    actions on them; nothing when the demo citizen has any request already. Returns the requests filed."""
     citizen = db.session.execute(db.select(User).filter_by(national_code=citizen_national_code)).scalar_one()
     officer = db.session.execute(db.select(User).filter_by(username=officer_username)).scalar_one()
     if db.session.execute(db.select(Request.id).filter_by(applicant_id=citizen.id).limit(1)).first():
         return 0
     created = 0
     for index, (code, actions) in enumerate(STORIES):
-        service = db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
+        service = _service(code)
         if service is None:
             continue
         request = file_request(
@@ -28,7 +36,7 @@ def load(citizen_national_code, officer_username):
                 service=service,
                 applicant=citizen,
                 actor=citizen,
-                answers={"description": "درخواست نمونه برای نمایش سامانه."},
+                answers=dict(ANSWERS),
                 idempotency_key=f"demo-request-{index}",
             )
         )
@@ -43,4 +51,33 @@ def load(citizen_national_code, officer_username):
             )
         db.session.commit()
         created += 1
+    clerk = db.session.execute(db.select(User).filter_by(username=clerk_username)).scalar_one_or_none()
+    created += _counter_filing(citizen, clerk) if clerk is not None else 0
     return created
+
+
+def _service(code: str) -> Service | None:
+    return db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
+
+
+def _counter_filing(citizen: User, clerk: User) -> int:
+    """One filing at the clerk's office through file_request's counter channel, with the fees the counter takes."""
+    service, office = _service(COUNTER_STORY), db.session.get(Office, clerk.office_id) if clerk.office_id else None
+    if service is None or office is None:
+        return 0
+    taken = fees.fees_for(service, office)
+    file_request(
+        Filing(
+            service=service,
+            applicant=citizen,
+            actor=clerk,
+            answers=dict(ANSWERS),
+            channel="counter",
+            office=office,
+            idempotency_key="demo-request-counter",
+            payments=fees.payments_for(taken, "cash", "", office, clerk),
+            consent_method="paper",
+            consent_reference="رضایت‌نامهٔ کاغذی امضاشده",
+        )
+    )
+    return 1
