@@ -22,7 +22,7 @@ from flask_wtf.file import FileField as UploadField
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.core import validators as identifier_validators
@@ -117,11 +117,19 @@ class AllowedFile:
             raise ValidationError(error.message) from None
 
 
-def _required(spec):
+# Fields the person picks from (radio, select, checkbox) are chosen, not typed, and the message says so.
+CHOSEN_TYPES = ("choice", "multi_choice", "yes_no")
+
+
+def _required(spec: dict, chosen: bool | None = None) -> InputRequired | Optional:
     label = spec.get("label", spec["name"])
-    if spec.get("required"):
-        return identifier_validators.Required(message=_l("«%(label)s» را وارد کنید.", label=label))
-    return Optional()
+    if not spec.get("required"):
+        return Optional()
+    if chosen is None:
+        chosen = spec["type"] in CHOSEN_TYPES
+    if chosen:
+        return identifier_validators.Required(message=_l("«%(label)s» را انتخاب کنید.", label=label))
+    return identifier_validators.Required(message=_l("«%(label)s» را وارد کنید.", label=label))
 
 
 def _field(spec, provinces):
@@ -173,7 +181,7 @@ def _address_fields(spec, provinces):
         "province": ChoiceSelectField(
             _l("%(label)s — استان", label=label),
             choices=_options(choose + provinces),
-            validators=[_required({**spec, "label": _l("استان")})],
+            validators=[_required({**spec, "label": _l("استان")}, chosen=True)],
             validate_choice=True,
         ),
         "county": StringField(

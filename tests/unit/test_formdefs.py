@@ -362,7 +362,9 @@ def test_required_choice_or_address_part_left_empty_is_asked_for(applicant, name
     page = Page(response.get_data(as_text=True))
     assert response.status_code == 400
     shown = page.error(field_id)
-    assert shown and shown.endswith("را وارد کنید.") and is_persian_message(shown), shown
+    # What is picked (radio, select, checkbox, the province) is chosen; what is typed is entered.
+    verb = "را وارد کنید." if name in ("home__county", "home__text") else "را انتخاب کنید."
+    assert shown and shown.endswith(verb) and is_persian_message(shown), shown
     assert f'href="#{field_id}"' in response.get_data(as_text=True)  # linked from the error summary
 
 

@@ -1,12 +1,18 @@
 """Issue 12 slice B through the test client: tracking limits, the confirmation after filing, wording and numbers."""
 
+import io
 import re
+
+from openpyxl import load_workbook
+from werkzeug.datastructures import MultiDict
 
 from app.core.identifiers import damm_digit
 from app.extensions import db
 from app.models import Request
+from app.requests.formdefs import build_form
 from tests import factories as f
-from tests.web.helpers import sign_in_citizen
+from tests.web.helpers import sign_in_citizen, sign_in_staff
+from tests.web.test_counter import file_one, tracking_codes, world  # noqa: F401  (the counter's world fixture)
 
 
 def _valid_code(n: int) -> str:
@@ -96,3 +102,74 @@ def test_withdraw_asks_once_more_before_it_closes_the_request(app, client):
     assert ask.status_code == 200 and "آیا مطمئن هستید" in ask.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(Request)).scalar_one().status == "submitted"
+
+
+# --- the day ledger: one close message, and an XLSX whose codes are text ---------------------------------------
+
+
+def test_ledger_xlsx_keeps_the_tracking_code_as_text(client, app, world):  # noqa: F811
+    sign_in_staff(client, "clerk-a")
+    file_one(client, world["service"])
+    code = tracking_codes(app)[0]
+    response = client.get("/counter/offices/11001/ledger.xlsx")
+    assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    header = [c.value for c in sheet[1]]
+    row = list(sheet[2])
+    cell = row[header.index("کد رهگیری")]
+    assert cell.value == code and cell.data_type == "s"
+    assert row[header.index("تعرفهٔ دولتی (ریال)")].value == 250000  # money stays a number to add up
+    assert "ledger.xlsx" in client.get("/counter/offices/11001/ledger").get_data(as_text=True)
+
+
+def test_closing_the_day_says_so_once(client, app, world):  # noqa: F811
+    sign_in_staff(client, "manager-a")
+    page = client.post(
+        "/counter/offices/11001/ledger/close", data={"counted_cash": "0", "confirm": "yes"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "این روز بسته شده است" in page
+    assert "روز بسته شد." not in page and "ارقام بسته‌شده دیگر تغییر نمی‌کنند" not in page  # the flash, gone
+    assert page.count("تغییر نمی‌کند") == 1
+
+
+# --- wording: what is picked is chosen, what is typed is entered --------------------------------------------------
+
+
+def test_empty_required_choices_say_choose_and_typed_fields_say_enter(ctx):
+    definition = [
+        {
+            "name": "reason",
+            "type": "choice",
+            "label": "دلیل درخواست",
+            "required": True,
+            "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
+        },
+        {
+            "name": "kind",
+            "type": "choice",
+            "label": "نوع کارت",
+            "required": True,
+            "choices": [[str(n), f"نوع {n}"] for n in range(8)],
+        },  # more than five: a select
+        {
+            "name": "extras",
+            "type": "multi_choice",
+            "label": "خدمات همراه",
+            "required": True,
+            "choices": [["post", "ارسال با پست"]],
+        },
+        {"name": "insured", "type": "yes_no", "label": "بیمه دارد؟", "required": True},
+        {"name": "home", "type": "address", "label": "نشانی", "required": True},
+        {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True},
+    ]
+    form = build_form(definition, formdata=MultiDict({"home__county": "تهران", "home__text": "خیابان آزادی"}))
+    assert not form.validate()
+    errors = {name: messages[0] for name, messages in form.errors.items()}
+    assert errors == {
+        "reason": "«دلیل درخواست» را انتخاب کنید.",
+        "kind": "«نوع کارت» را انتخاب کنید.",
+        "extras": "«خدمات همراه» را انتخاب کنید.",
+        "insured": "«بیمه دارد؟» را انتخاب کنید.",
+        "home__province": "«استان» را انتخاب کنید.",
+        "plate": "«شمارهٔ پلاک» را وارد کنید.",
+    }

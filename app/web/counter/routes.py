@@ -501,7 +501,7 @@ def close_day(office_code):
             return _ledger_page(office, day, form, 400)
         flash(problem.message, "error")
         return redirect(url_for(".day_ledger", office_code=office.code, day=ledger.day_param(day)))
-    flash(_("روز بسته شد. ارقام بسته‌شده دیگر تغییر نمی‌کنند."))
+    # No flash: the page it lands on says «این روز بسته شده است» in its own panel, and saying it twice was noise.
     return redirect(url_for(".day_ledger", office_code=office.code, day=ledger.day_param(day)))
 
 
@@ -521,6 +521,23 @@ def day_csv(office_code):
     if error:
         abort(400)
     return _csv_response(ledger.day_csv(office, day), f"ledger-{office.code}-{ledger.day_param(day)}.csv")
+
+
+@bp.get("/offices/<office_code>/ledger.xlsx")
+@role_required(*COUNTER)
+def day_xlsx(office_code):
+    office = _visible_office(office_code)
+    day, error = _day_from(request.args)
+    if error:
+        abort(400)
+    return Response(
+        ledger.day_xlsx(office, day),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": f'attachment; filename="ledger-{office.code}-{ledger.day_param(day)}.xlsx"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/offices/<office_code>/ledger/month.csv")
