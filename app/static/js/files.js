@@ -20,8 +20,10 @@
       shown.textContent = shown.getAttribute("data-none");
       return;
     }
+    // Under a megabyte in kilobytes (rounded up, so a small scan never reads as 0), else megabytes to one decimal.
+    var big = file.size >= 1024 * 1024;
     var size = new Intl.NumberFormat(document.documentElement.lang || "fa", {maximumFractionDigits: 1})
-      .format(file.size / 1024 / 1024);
-    shown.textContent = file.name + " (" + size + " " + shown.getAttribute("data-unit") + ")";
+      .format(big ? file.size / 1024 / 1024 : Math.max(1, Math.ceil(file.size / 1024)));
+    shown.textContent = file.name + " (" + size + " " + shown.getAttribute(big ? "data-mb" : "data-kb") + ")";
   });
 })();
