@@ -6,8 +6,10 @@ from app.models import Office, Request, Service, User
 from app.requests import workflow
 from app.requests.filing import Filing, file_request
 
+# An action with the message it carries, or a bare action name.
+Action = str | tuple[str, str]
 # (service code, actions the traffic police officer takes afterwards): one request in each state of the inbox.
-STORIES = [
+STORIES: list[tuple[str, list[Action]]] = [
     ("10020001", []),
     ("10020001", ["take"]),
     ("10020002", ["take", ("ask_info", "لطفاً تصویر برگ سبز خودرو را هم پیوست کنید.")]),

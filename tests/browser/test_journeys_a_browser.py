@@ -9,6 +9,7 @@ from app.extensions import db
 from tests import factories as f
 from tests.browser.conftest import DESKTOP, assert_no_sideways_scroll, click_and_wait, staff_signs_in
 from tests.browser.test_requests_browser import citizen_signs_in
+from tests.web.helpers import register_mobile
 
 pytestmark = pytest.mark.usefixtures("uploads")
 PHONE = {"width": 360, "height": 740}
@@ -44,8 +45,6 @@ def test_tracking_is_reached_from_home_card_and_sign_in_without_javascript(new_c
 def test_the_masked_mobile_reads_as_a_mask_left_to_right_at_360px(new_context, live_server, app):
     base = live_server.url
     page = new_context(viewport=PHONE, java_script_enabled=False, locale="fa-IR").new_page()
-    from tests.web.helpers import register_mobile
-
     register_mobile(app, "0499370899", "09121234567")
     page.goto(base + "/account/sign-in")
     page.get_by_label("کد ملی").fill("0499370899")
