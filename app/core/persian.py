@@ -10,6 +10,7 @@ import jdatetime
 from flask import Flask
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ZWNJ = "\u200c"
@@ -136,6 +137,18 @@ def format_number(n: int | float | Decimal, *, persian: bool = True) -> str:
     return _digits(text, persian)
 
 
+def local_digits(text: object) -> str:
+    """Text for a reader now (a page, an SMS): its digits Persian unless the page is in another language."""
+    return _digits(str(text), persian_digits_enabled())
+
+
+def _digits_of_markup(value: object, persian: bool) -> str:
+    """fa_digits that can take rendered HTML too (a title block): entities like &#39; keep their Latin digits."""
+    if isinstance(value, Markup):
+        return escape(_digits(value.unescape(), persian))
+    return _digits(str(value), persian)
+
+
 def local_number(n: int | float | Decimal) -> str:
     """A number for a message shown now: Persian digits unless the page is in another language."""
     return format_number(n, persian=persian_digits_enabled())
@@ -211,7 +224,7 @@ def register_filters(app: Flask) -> None:
         return lambda value: "" if value is None else fn(value, persian=persian_digits_enabled())
 
     filters = {
-        "fa_digits": lambda value, persian: _digits(str(value), persian),
+        "fa_digits": _digits_of_markup,
         "fa_number": format_number,
         "rial": format_rial,
         "toman": format_toman,

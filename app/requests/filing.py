@@ -10,6 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.adapters import sms
 from app.core.errors import RuleError
 from app.core.identifiers import format_tracking_code, new_tracking_code
+from app.core.persian import local_digits
 from app.extensions import db
 from app.models import Attachment, Office, Payment, Request, Service, User, new_public_id
 from app.permissions import service_fileable_at
@@ -145,10 +146,12 @@ def _write(filing, revision):
     if filing.applicant.mobile:
         sms.send(
             filing.applicant.mobile,
-            _(
-                "پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
-                title=filing.service.title,
-                code=format_tracking_code(request.tracking_code),
+            local_digits(
+                _(
+                    "پنجره: درخواست «%(title)s» ثبت شد. کد رهگیری: %(code)s",
+                    title=filing.service.title,
+                    code=format_tracking_code(request.tracking_code),
+                )
             ),
             purpose="tracking",
         )

@@ -17,6 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters import sms
 from app.core.errors import RuleError
+from app.core.persian import local_digits
 from app.extensions import db
 from app.models import Attachment, Request, RequestEvent, Role, User, utcnow
 
@@ -234,7 +235,8 @@ def _apply(request, transition, user, message, attachments, result_note):
 
 def _notify(request, transition):
     if transition.notify is not None and request.applicant.mobile:
-        sms.send(request.applicant.mobile, str(transition.notify) % {"code": request.tracking_code}, purpose="status")
+        text = local_digits(str(transition.notify) % {"code": request.tracking_code})
+        sms.send(request.applicant.mobile, text, purpose="status")
 
 
 def _event_actor(kind, request):

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from app.core.persian import to_persian_digits
 from app.extensions import db
 from app.models import Request, RequestEvent, Role
 from app.requests import workflow
@@ -142,7 +143,7 @@ def test_decisions_notify_the_applicant_by_sms(people):
     workflow.advance(request, "ask_info", people["agency_officer"], message="تصویر سند را بفرستید.")
     db.session.commit()
     texts = [m.body for m in db.session.query(SmsMessage).filter_by(mobile=people["citizen"].mobile)]
-    assert any(request.tracking_code in text and "مدرک" in text for text in texts)
+    assert any(to_persian_digits(request.tracking_code) in text and "مدرک" in text for text in texts)
 
 
 def test_timeline_names_the_agency_not_the_officer(people):
@@ -213,7 +214,7 @@ def test_a_status_sms_leaves_only_with_the_commit_that_made_the_change(people, a
     db.session.commit()
     assert len(httpserver.log) == 1
     sent = json.loads(httpserver.log[0][0].data)
-    assert sent["to"] == people["citizen"].mobile and request.tracking_code in sent["text"]
+    assert sent["to"] == people["citizen"].mobile and to_persian_digits(request.tracking_code) in sent["text"]
 
 
 # --- the SLA clock ---------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
 from app.core.identifiers import damm_digit
+from app.core.persian import to_persian_digits
 from app.extensions import db
-from app.models import Request
+from app.models import Request, SmsMessage
 from app.requests.formdefs import build_form
 from tests import factories as f
 from tests.web.helpers import sign_in_citizen, sign_in_staff
@@ -173,3 +174,49 @@ def test_empty_required_choices_say_choose_and_typed_fields_say_enter(ctx):
         "home__province": "«استان» را انتخاب کنید.",
         "plate": "«شمارهٔ پلاک» را وارد کنید.",
     }
+
+
+# --- error pages lead with what happened ------------------------------------------------------------------------
+
+
+def test_error_page_leads_with_what_happened_and_keeps_the_number_small(client):
+    response = client.get("/no-such-page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404
+    main = html[html.index("<main") :]
+    assert main.index("<h1>صفحه پیدا نشد</h1>") < main.index("نشانی را بررسی کنید") < main.index("کد خطا: ۴۰۴")
+    assert '<p class="error-code">' not in html  # the big «۴۰۴» above the heading
+
+
+# --- Persian digits on display: titles, the search echo, SMS -----------------------------------------------------
+
+
+def test_titles_and_the_search_echo_show_persian_digits(app, client):
+    with app.app_context():
+        code = f.service(title="صدور کارت 2 طبقه & بیشتر").code
+        db.session.commit()
+    card = client.get(f"/services/{code}").get_data(as_text=True)
+    title = card[card.index("<title>") : card.index("</title>")]
+    assert "کارت ۲ طبقه &amp; بیشتر" in title and "2" not in title  # the entity is still one ampersand
+    found = client.get("/search?q=ماده 105").get_data(as_text=True)
+    assert "«ماده ۱۰۵»" in found and "ماده 105" not in found.split("<main", 1)[1].split('value="', 1)[0]
+
+
+def test_the_tracking_sms_has_persian_digits(app, client):
+    _file_online(client, app)
+    with app.app_context():
+        request = db.session.execute(db.select(Request)).scalar_one()
+        body = db.session.execute(db.select(SmsMessage.body).filter_by(mobile="09120003001")).scalars().all()[-1]
+        code = request.tracking_code
+    assert to_persian_digits(f"{code[:4]} {code[4:8]} {code[8:]}") in body
+    assert not any(ch in "0123456789" for ch in body)
+
+
+def test_english_pages_keep_latin_digits_in_the_title(app, client):
+    with app.app_context():
+        code = f.service(title="صدور کارت 2").code
+        db.session.commit()
+    client.set_cookie("lang", "en")
+    page = client.get(f"/services/{code}").get_data(as_text=True)
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "صدور کارت 2" in title
