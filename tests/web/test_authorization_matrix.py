@@ -164,6 +164,7 @@ KINDS = {
     "admin.office_status": "office",
     "counter.day_ledger": "office",
     "counter.day_csv": "office",
+    "counter.day_xlsx": "office",
     "counter.month_csv": "office",
     "counter.close_day": "office",
     "admin.outsourcing_page": "outsourcing",
@@ -301,6 +302,7 @@ MATRIX = {
     },
     "counter.day_ledger":       {"GET A": "S - - 200 - 200 - - - - -", "GET B": "S - - - 200 - - - - - -"},
     "counter.day_csv":          {"GET A": "S - - 200 - 200 - - - - -", "GET B": "S - - - 200 - - - - - -"},
+    "counter.day_xlsx":         {"GET A": "S - - 200 - 200 - - - - -", "GET B": "S - - - 200 - - - - - -"},
     "counter.month_csv":        {"GET A": "S - - 200 - 200 - - - - -", "GET B": "S - - - 200 - - - - - -"},
     "counter.close_day":        {"POST A": "S - - - - 400 - - - - -", "POST B": "S - - - - - - - - - -"},
     # --- administration: a provincial administrator manages scope A only ---
