@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.identifiers import format_tracking_code
+from app.core.persian import to_persian_digits
 from app.extensions import db
 from app.models import Attachment, Request, RequestEvent, Role, Service, SmsMessage, User
 from app.requests import workflow
@@ -101,11 +102,11 @@ def test_twelve_concurrent_submits_of_one_draft_file_it_once_with_one_code(clien
         assert {r.headers["Location"] for r in results} == {f"/requests/{code}"}  # every code shown is this one
         assert [e.action for e in db.session.query(RequestEvent)] == ["submit"]
         texts = [m.body for m in db.session.query(SmsMessage).filter_by(purpose="tracking")]
-        assert len(texts) == 1 and format_tracking_code(code) in texts[0]
+        assert len(texts) == 1 and to_persian_digits(format_tracking_code(code)) in texts[0]
         scan = db.session.execute(db.select(Attachment)).scalar_one()  # the draft's file, kept by every loser
         assert Path(app.config["UPLOAD_FOLDER"], scan.storage_name).read_bytes() == PDF
     sent = gateway()[sign_in_sms:]
-    assert len(sent) == 1 and format_tracking_code(code) in sent[0]["text"]
+    assert len(sent) == 1 and to_persian_digits(format_tracking_code(code)) in sent[0]["text"]
 
 
 def _request_in_review(app, world):
