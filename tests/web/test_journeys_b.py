@@ -3,6 +3,7 @@
 import io
 import re
 
+from flask import render_template_string
 from openpyxl import load_workbook
 from werkzeug.datastructures import MultiDict
 
@@ -220,3 +221,33 @@ def test_english_pages_keep_latin_digits_in_the_title(app, client):
     page = client.get(f"/services/{code}").get_data(as_text=True)
     title = page[page.index("<title>") : page.index("</title>")]
     assert "صدور کارت 2" in title
+
+
+# --- the error summary names each field once ---------------------------------------------------------------------
+
+
+def _summary(html: str) -> list[str]:
+    box = html[html.index('class="error-summary"') :]
+    box = box[: box.index("</ul>")]
+    return [re.sub(r"<[^>]+>", "", item).strip() for item in re.findall(r"<li>(.*?)</li>", box, re.S)]
+
+
+def test_error_summary_names_each_field_once(app, client):
+    html = client.post("/track", data={"code": "12", "national_code": ""}).get_data(as_text=True)
+    assert _summary(html) == ["کد رهگیری باید ۱۲ رقم باشد.", "کد ملی را وارد کنید."]  # not «کد ملی متقاضی: کد ملی …»
+
+
+def test_error_summary_adds_the_name_to_a_message_that_lacks_it(app):
+    definition = [
+        {"name": "count", "type": "number", "label": "تعداد نسخه", "required": True},
+        {"name": "home", "type": "address", "label": "نشانی", "required": True},
+    ]
+    with app.test_request_context():
+        form = build_form(
+            definition, formdata=MultiDict({"count": "سه", "home__county": "تهران", "home__text": "آزادی"})
+        )
+        form.validate()
+        html = render_template_string(
+            '{% from "components/forms.html" import error_summary %}{{ error_summary(form) }}', form=form
+        )
+    assert _summary(html) == ["تعداد نسخه: فقط عدد وارد کنید.", "«استان» را انتخاب کنید."]
