@@ -71,7 +71,7 @@ ENGLISH = re.compile(
 PERSIAN_LETTER = re.compile("[\u0600-\u06ff]")
 TEXT_TYPES = {"text", "search", "tel", "email", "number", "password", "date", "url", ""}
 # Pages that are not HTML (downloads), forms that end the client's session, and whole-app rules not about input.
-SKIP_PAGES = {"static", "account.download", "public.language", "health.healthz", "account.dev_sms"}
+SKIP_PAGES = {"static", "account.download", "counter.day_xlsx", "public.language", "health.healthz", "account.dev_sms"}
 SKIP_ACTIONS = ("/account/sign-out",)
 
 
@@ -319,7 +319,7 @@ def _problems(response, payload_name, payload, typed_into_text):
         found.append("rendered {{7*7}} as 49")
     if status == 400 and html:
         messages = re.findall(r'class="(?:error-message|flash flash-error)"[^>]*>(.*?)</p>', html, re.S)
-        messages += re.findall(r'<section class="panel error-page">.*?<h1>(.*?)</h1>\s*<p>(.*?)</p>', html, re.S)
+        messages += re.findall(r'<section class="panel error-page">.*?<h1>(.*?)</h1>\s*<p[^>]*>(.*?)</p>', html, re.S)
         texts = [m if isinstance(m, str) else " ".join(m) for m in messages]
         for text in texts:
             text = re.sub(r"<[^>]+>", "", text)
