@@ -47,6 +47,7 @@ def test_filing_online_confirms_the_code_then_withdraw_asks_once_more(new_contex
     expect(panel.locator(".tracking-code")).to_have_text(f"{code[:4]} {code[4:8]} {code[8:]}".translate(PERSIAN_DIGITS))
     expect(panel).to_contain_text("۷۱۰۱")  # the masked mobile the SMS went to
     expect(page.get_by_text("حدود ۵ روز")).to_be_visible()
+    expect(page.get_by_role("button", name="چاپ یا ذخیره به صورت PDF")).to_be_hidden()  # no JavaScript, no print
     expect(page.get_by_role("link", name="پیگیری با کد رهگیری (بدون ورود)")).to_have_attribute(
         "href", f"/track?code={code}"
     )
@@ -153,3 +154,15 @@ def test_the_manager_closes_the_day_told_once_and_downloads_the_xlsx(new_context
     expect(page.get_by_text("تغییر نمی‌کند")).to_have_count(1)
     expect(page.get_by_text("روز بسته شد.")).to_have_count(0)
     page.screenshot(path=f"{SHOTS}-ledger-closed-1280.png", full_page=True)
+
+
+def test_with_javascript_the_confirmation_offers_a_print_button(new_context, live_server, app, world):
+    base = live_server.url
+    page = new_context(viewport=PHONE, locale="fa-IR").new_page()
+    citizen_signs_in(page, base, app, world["national_code"], world["mobile"])
+    page.goto(f"{base}/services/{world['service']}/apply")
+    page.get_by_label("شرح درخواست").fill("گواهی برای ادارهٔ کار")
+    click_and_wait(page, page.get_by_role("button", name="فرستادن درخواست"))
+    page.evaluate("window.print = () => { window.printed = true; }")  # the print dialog is not the test's to open
+    page.get_by_role("button", name="چاپ یا ذخیره به صورت PDF").click()
+    assert page.evaluate("window.printed") is True
