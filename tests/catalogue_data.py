@@ -1,10 +1,11 @@
 """Catalogue test data: the search-quality catalogue (not the demo data) and small card builders."""
+
 import copy
 import json
 from pathlib import Path
 
-from app.extensions import db
 from app.catalogue.transfer import Source, import_catalogue
+from app.extensions import db
 
 SEARCH_CATALOGUE = Path(__file__).with_name("data") / "search_catalogue.json"
 

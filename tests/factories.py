@@ -1,4 +1,5 @@
 """Small builders for tests: agencies, services, people, offices, outsourcing, requests."""
+
 import itertools
 
 from werkzeug.security import generate_password_hash
@@ -14,8 +15,12 @@ PASSWORD = "correct horse battery"
 PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 _sequence = itertools.count(1)
 
-ALL_ELECTRONIC = {"stage_information": "electronic", "stage_request": "electronic",
-                  "stage_production": "electronic", "stage_delivery": "electronic"}
+ALL_ELECTRONIC = {
+    "stage_information": "electronic",
+    "stage_request": "electronic",
+    "stage_production": "electronic",
+    "stage_delivery": "electronic",
+}
 
 
 def national_code(n):
@@ -33,13 +38,20 @@ def agency(code=None, name="سازمان آزمایشی"):
     return row
 
 
-def service(owner=None, code=None, title="صدور پروانهٔ آزمایشی", form=None, duration_days=7, fee_rial=0,
-            **card):
+def service(owner=None, code=None, title="صدور پروانهٔ آزمایشی", form=None, duration_days=7, fee_rial=0, **card):
     owner = owner or agency()
     row = Service(code=code or f"{owner.code}{next(_sequence):04d}", agency=owner)
     db.session.add(row)
-    revision = ServiceRevision(service=row, number=1, status="approved", title=title, duration_days=duration_days,
-                               fee_rial=fee_rial, form_definition=form or [], **{**ALL_ELECTRONIC, **card})
+    revision = ServiceRevision(
+        service=row,
+        number=1,
+        status="approved",
+        title=title,
+        duration_days=duration_days,
+        fee_rial=fee_rial,
+        form_definition=form or [],
+        **{**ALL_ELECTRONIC, **card},
+    )
     db.session.add(revision)
     db.session.flush()
     publish_revision(row, revision, [], [], [])
@@ -49,16 +61,27 @@ def service(owner=None, code=None, title="صدور پروانهٔ آزمایشی
 
 def citizen(n=None, mobile=None, name="شهروند آزمایشی"):
     n = n or next(_sequence)
-    row = User(public_id=new_public_id(), role=Role.CITIZEN, national_code=national_code(n),
-               mobile=mobile or f"0912{n:07d}"[-11:], full_name=name)
+    row = User(
+        public_id=new_public_id(),
+        role=Role.CITIZEN,
+        national_code=national_code(n),
+        mobile=mobile or f"0912{n:07d}"[-11:],
+        full_name=name,
+    )
     db.session.add(row)
     db.session.flush()
     return row
 
 
 def staff(role, username=None, **scope):
-    row = User(public_id=new_public_id(), role=role, username=username or f"user{next(_sequence)}",
-               password_hash=PASSWORD_HASH, full_name="کارمند آزمایشی", **scope)
+    row = User(
+        public_id=new_public_id(),
+        role=role,
+        username=username or f"user{next(_sequence)}",
+        password_hash=PASSWORD_HASH,
+        full_name="کارمند آزمایشی",
+        **scope,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -76,8 +99,14 @@ def office(province_code="23", code=None, name="دفتر پیشخوان آزما
 
 
 def outsourcing(target, status="approved", provinces=(), fee=50000):
-    row = Outsourcing(public_id=new_public_id(), service=target, status=status, all_provinces=not provinces,
-                      provinces=[province(code) for code in provinces], counter_fee_rial=fee)
+    row = Outsourcing(
+        public_id=new_public_id(),
+        service=target,
+        status=status,
+        all_provinces=not provinces,
+        provinces=[province(code) for code in provinces],
+        counter_fee_rial=fee,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -85,6 +114,12 @@ def outsourcing(target, status="approved", provinces=(), fee=50000):
 
 def filed(target, applicant, answers=None, **kwargs):
     """A request filed online through the one filing path."""
-    return file_request(Filing(service=target, applicant=applicant,
-                               answers=answers if answers is not None else {"description": "درخواست آزمایشی"},
-                               actor=kwargs.pop("actor", applicant), **kwargs))
+    return file_request(
+        Filing(
+            service=target,
+            applicant=applicant,
+            answers=answers if answers is not None else {"description": "درخواست آزمایشی"},
+            actor=kwargs.pop("actor", applicant),
+            **kwargs,
+        )
+    )

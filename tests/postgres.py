@@ -2,6 +2,7 @@
 
 initdb refuses to run as root, so as root the cluster runs as the unprivileged `postgres` user.
 """
+
 import glob
 import os
 import pwd
@@ -48,8 +49,10 @@ class TemporaryPostgres:
         data = self.root / "data"
         self._run("initdb", "-D", str(data), "-A", "trust", "-U", "panjereh", "-E", "UTF8", "--no-locale")
         # Durability is irrelevant for a throw-away test cluster; speed is not.
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         self._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "panjereh", "panjereh")
         return f"postgresql+psycopg://panjereh@127.0.0.1:{self.port}/panjereh"

@@ -3,6 +3,7 @@
 The helpers are plain functions the test modules import (`from tests.browser.conftest import …`); tests/browser is
 a package so that this module is imported once, under that name.
 """
+
 from pathlib import Path
 
 import pytest
@@ -17,8 +18,15 @@ PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium tries to reach Google, and those connections are refused.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 ARTIFACTS = HERE.parents[1] / "test-artifacts"
 _axe = Axe()
 
@@ -33,8 +41,11 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     args = list(browser_type_launch_args.get("args", []))
-    return {**browser_type_launch_args, "executable_path": CHROMIUM,
-            "args": args + [a for a in CHROMIUM_ARGS if a not in args]}
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": args + [a for a in CHROMIUM_ARGS if a not in args],
+    }
 
 
 @pytest.fixture(scope="session")
@@ -50,6 +61,7 @@ def uploads(app, tmp_path, monkeypatch):
 
 
 # --- waiting ----------------------------------------------------------------------------------------------
+
 
 def fonts_ready(page):
     """Waits for the web fonts, so that layout checks and screenshots see the real text, not the fallback."""
@@ -73,6 +85,7 @@ def press(page, key, navigates=False):
 
 # --- signing in -------------------------------------------------------------------------------------------
 
+
 def staff_signs_in(page, base, username, password=f.PASSWORD):
     """Signs a member of staff in at /staff/sign-in with the keyboard (Enter in the password field)."""
     page.goto(base + "/staff/sign-in")
@@ -83,6 +96,7 @@ def staff_signs_in(page, base, username, password=f.PASSWORD):
 
 
 # --- layout -----------------------------------------------------------------------------------------------
+
 
 def horizontal_overflow(page):
     """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
@@ -97,14 +111,17 @@ def assert_no_sideways_scroll(page, what):
 
 # --- accessibility ----------------------------------------------------------------------------------------
 
+
 def serious_violations(page):
     """axe-core's serious and critical findings on the page as it is now."""
     return [v for v in _axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def describe(violations):
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} -> " + ", ".join(str(n["target"]) for n in v["nodes"])
-                     for v in violations)
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} -> " + ", ".join(str(n["target"]) for n in v["nodes"])
+        for v in violations
+    )
 
 
 def assert_no_serious_violations(page, where):

@@ -1,5 +1,6 @@
 """An administrator approves the demo's pending outsourcing proposal in Chromium at a desk-sized window; the
 queue and the proposal page have no serious or critical axe-core findings."""
+
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect

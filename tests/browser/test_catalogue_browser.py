@@ -1,5 +1,6 @@
 """The catalogue in a citizen's browser: search as you type with JavaScript, and every step without it on a
 320 px phone (Debian's Chromium through Playwright, against the demo catalogue)."""
+
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -85,8 +86,9 @@ def test_pick_province_and_county_without_javascript(new_context, live_server, s
 
 
 def test_geolocation_preselects_the_nearest_county(new_context, live_server, seeded):
-    context = new_context(viewport=PHONE, geolocation={"latitude": 29.61, "longitude": 52.53},
-                          permissions=["geolocation"])
+    context = new_context(
+        viewport=PHONE, geolocation={"latitude": 29.61, "longitude": 52.53}, permissions=["geolocation"]
+    )
     page = context.new_page()
     page.goto(live_server.url + "/location")
     button = page.locator("#use-position")

@@ -1,4 +1,5 @@
 """The Foundation's promises as a citizen's browser sees them: Debian's Chromium through Playwright."""
+
 import gzip
 import time
 from urllib.parse import quote, urlsplit
@@ -25,8 +26,10 @@ def assert_fully_in_view(page, locator):
 
 # 1. A cheap phone: 320 CSS pixels wide.
 
-@pytest.mark.parametrize("path,search_box", [("/", "#home-q"), (PASSPORT_SEARCH, "#site-q")],
-                         ids=["home", "search-results"])
+
+@pytest.mark.parametrize(
+    "path,search_box", [("/", "#home-q"), (PASSPORT_SEARCH, "#site-q")], ids=["home", "search-results"]
+)
 def test_page_fits_a_320px_phone_without_sideways_scrolling(page, live_server, seeded, path, search_box):
     page.set_viewport_size(PHONE)
     page.goto(live_server.url + path)
@@ -50,9 +53,13 @@ def test_home_screenshots_for_people_at_phone_and_desktop_width(page, live_serve
 
 # 2. Accessibility: axe-core finds nothing serious or critical, in Persian and in English.
 
+
 @pytest.mark.parametrize("language", ["fa", "en"])
-@pytest.mark.parametrize("path,status", [("/", 200), (PASSPORT_SEARCH, 200), ("/no-such-page", 404)],
-                         ids=["home", "search-results", "not-found"])
+@pytest.mark.parametrize(
+    "path,status",
+    [("/", 200), (PASSPORT_SEARCH, 200), ("/no-such-page", 404)],
+    ids=["home", "search-results", "not-found"],
+)
 def test_pages_have_no_serious_accessibility_violations(page, live_server, seeded, path, status, language):
     response = page.goto(live_server.url + path)
     assert response.status == status
@@ -68,8 +75,10 @@ def test_pages_have_no_serious_accessibility_violations(page, live_server, seede
 
 # 3. Every page works without JavaScript.
 
-@pytest.mark.parametrize("path,search_box", [("/", "#home-q"), ("/search", "#site-q")],
-                         ids=["home-search-box", "header-search-box"])
+
+@pytest.mark.parametrize(
+    "path,search_box", [("/", "#home-q"), ("/search", "#site-q")], ids=["home-search-box", "header-search-box"]
+)
 def test_search_finds_the_passport_service_without_javascript(new_context, live_server, seeded, path, search_box):
     page = new_context(java_script_enabled=False).new_page()
     page.goto(live_server.url + path)
@@ -83,6 +92,7 @@ def test_search_finds_the_passport_service_without_javascript(new_context, live_
 
 
 # 4. A slow network: a small, first-party, cacheable first visit.
+
 
 class NetworkLog:
     """Every request a page makes, as Chromium's DevTools protocol reports it."""
@@ -98,8 +108,10 @@ class NetworkLog:
         self.cdp.send("Network.enable")
 
     def _entry(self, params):
-        return self.requests.setdefault(params["requestId"], {"url": None, "cached": False, "bytes": 0, "headers": 0,
-                                                              "done": False, "encoding": None})
+        return self.requests.setdefault(
+            params["requestId"],
+            {"url": None, "cached": False, "bytes": 0, "headers": 0, "done": False, "encoding": None},
+        )
 
     def _requestWillBeSent(self, params):
         self._entry(params)["url"] = params["request"]["url"]
@@ -157,12 +169,16 @@ def test_first_visit_to_home_is_small_first_party_and_cached_on_return(page, liv
     fonts = sum(r["bytes"] for r in first_visit if is_font(r["url"]))
     html = next(r for r in counted if r["url"] == live_server.url + "/")
     html_gzip = len(gzip.compress(response.body(), compresslevel=6))
-    print(f"\nfirst visit to home without fonts: {len(counted)} requests, {total} bytes on the wire"
-          f" (+ {len(first_visit) - len(counted)} font requests, {fonts} bytes)")
+    print(
+        f"\nfirst visit to home without fonts: {len(counted)} requests, {total} bytes on the wire"
+        f" (+ {len(first_visit) - len(counted)} font requests, {fonts} bytes)"
+    )
     for r in counted:
         print(f"  {r['bytes']:>7} B  {r['encoding'] or 'identity':<8} {r['url']}")
-    print(f"home HTML: {html['bytes']} B on the wire ({html['headers']} B headers + {html['bytes'] - html['headers']} B"
-          f" {html['encoding']} body), {len(response.body())} B uncompressed, {html_gzip} B gzipped (level 6)")
+    print(
+        f"home HTML: {html['bytes']} B on the wire ({html['headers']} B headers + {html['bytes'] - html['headers']} B"
+        f" {html['encoding']} body), {len(response.body())} B uncompressed, {html_gzip} B gzipped (level 6)"
+    )
     assert len(counted) <= FIRST_VISIT_REQUESTS, [r["url"] for r in counted]
     assert total <= FIRST_VISIT_BYTES, f"{total} bytes > {FIRST_VISIT_BYTES}"
 
@@ -181,6 +197,7 @@ def test_first_visit_to_home_is_small_first_party_and_cached_on_return(page, liv
 
 
 # 5. Keyboard users: the skip link is the first stop and visible when focused.
+
 
 def test_first_tab_on_home_shows_the_skip_link(page, live_server, seeded):
     page.goto(live_server.url + "/")

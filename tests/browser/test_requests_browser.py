@@ -1,5 +1,6 @@
 """The whole online path in Chromium on a 320 px phone: apply, the agency asks for a document, the citizen answers,
 the agency approves and delivers, the citizen downloads the result. Then the same path with JavaScript off."""
+
 import re
 from pathlib import Path
 
@@ -19,16 +20,34 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SERVICE_TITLE = "صدور المثنی کارت خودرو"
 AGENCY = "پلیس راهور"
 FORM = [
-    {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20,
-     "hint": "همان‌طور که روی کارت خودرو نوشته شده است."},
+    {
+        "name": "plate",
+        "type": "text",
+        "label": "شمارهٔ پلاک",
+        "required": True,
+        "max_length": 20,
+        "hint": "همان‌طور که روی کارت خودرو نوشته شده است.",
+    },
     {"name": "bought", "type": "date", "label": "تاریخ خرید خودرو", "required": True, "hint": "مانند ۱۴۰۳/۰۵/۲۰"},
     {"name": "price", "type": "amount", "label": "مبلغ خرید (ریال)", "required": False},
-    {"name": "reason", "type": "choice", "label": "دلیل درخواست", "required": True,
-     "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"], ["stolen", "سرقت"]]},
+    {
+        "name": "reason",
+        "type": "choice",
+        "label": "دلیل درخواست",
+        "required": True,
+        "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"], ["stolen", "سرقت"]],
+    },
     {"name": "insured", "type": "yes_no", "label": "خودرو بیمهٔ بدنه دارد؟", "required": True},
     {"name": "home", "type": "address", "label": "نشانی", "required": True, "hint": "برای ارسال کارت با پست"},
-    {"name": "scan", "type": "file", "label": "تصویر سند خودرو", "required": True, "accept": ["pdf", "jpeg", "png"],
-     "max_size_mb": 2, "hint": "پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۲ مگابایت."},
+    {
+        "name": "scan",
+        "type": "file",
+        "label": "تصویر سند خودرو",
+        "required": True,
+        "accept": ["pdf", "jpeg", "png"],
+        "max_size_mb": 2,
+        "hint": "پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۲ مگابایت.",
+    },
 ]
 
 
@@ -130,7 +149,7 @@ def test_whole_online_path_on_a_320px_phone(new_context, live_server, app, world
     expect(citizen.locator(".status").first).to_have_text("نیاز به اطلاعات بیشتر")
     expect(citizen.locator(".notice")).to_contain_text("این را خواسته است")
     expect(citizen.locator(".timeline")).to_contain_text("لطفاً تصویر کارت ملی مالک را هم بفرستید.")
-    expect(citizen.locator(".timeline")).to_contain_text(AGENCY)        # the agency, not the officer's name
+    expect(citizen.locator(".timeline")).to_contain_text(AGENCY)  # the agency, not the officer's name
     expect(citizen.locator(".timeline")).not_to_contain_text("کارمند آزمایشی")
     assert_no_sideways_scroll(citizen, "the request page asking for a document")
     citizen.screenshot(path=str(artifacts / f"request-needs-info-320{suffix}.png"), full_page=True)
@@ -164,6 +183,7 @@ def test_whole_online_path_on_a_320px_phone(new_context, live_server, app, world
 
 # What the path above showed in the screenshots at 320 px, as checks of their own.
 
+
 @pytest.fixture
 def request_page_on_a_phone(new_context, live_server, app, world):
     """The citizen's page of a request the agency has taken and asked a document for, on a 320 px phone."""
@@ -171,9 +191,17 @@ def request_page_on_a_phone(new_context, live_server, app, world):
         service = db.session.execute(db.select(Service).filter_by(code=world["service"])).scalar_one()
         applicant = db.session.execute(db.select(User).filter_by(national_code=world["national_code"])).scalar_one()
         officer = db.session.execute(db.select(User).filter_by(username="officer")).scalar_one()
-        filed = f.filed(service, applicant, {"plate": "۱۲ب۳۴۵", "bought": "2024-08-10", "reason": "lost",
-                                             "insured": True, "home": {"province": "23", "county": "تهران",
-                                                                       "text": "خیابان آزادی"}})
+        filed = f.filed(
+            service,
+            applicant,
+            {
+                "plate": "۱۲ب۳۴۵",
+                "bought": "2024-08-10",
+                "reason": "lost",
+                "insured": True,
+                "home": {"province": "23", "county": "تهران", "text": "خیابان آزادی"},
+            },
+        )
         workflow.advance(filed, "take", officer)
         workflow.advance(filed, "ask_info", officer, message="تصویر کارت ملی را بفرستید.")
         db.session.commit()
@@ -191,14 +219,17 @@ def test_tracking_code_stays_on_one_line_at_320px(request_page_on_a_phone):
     assert lines == 1, (
         f"the 12-digit tracking code breaks over {lines} lines at 320 px (its last group drops to a line of its "
         "own); app/static/css/app.css .tracking-code needs white-space: nowrap (and .code-box a size that fits "
-        "320 px, e.g. font-size: clamp(1.2rem, 6vw, 1.6rem))")
+        "320 px, e.g. font-size: clamp(1.2rem, 6vw, 1.6rem))"
+    )
 
 
 def test_timeline_numbers_are_not_cut_off_at_the_edge_at_320px(request_page_on_a_phone):
     style = request_page_on_a_phone.locator(".timeline").evaluate(
-        "e => { const s = getComputedStyle(e); return [s.listStyleType, s.listStylePosition]; }")
+        "e => { const s = getComputedStyle(e); return [s.listStyleType, s.listStylePosition]; }"
+    )
     assert style[0] == "none" or style[1] == "inside", (
         f"the timeline draws list numbers ({style[0]}, {style[1]}) outside its box, where 320 px cuts them off "
         "at the screen edge: app/static/css/app.css ':lang(fa) ol { list-style-type: persian }' (0,1,1) outweighs "
         "'.timeline { list-style: none }' (0,1,0); write it ':where(:lang(fa)) ol { … }' or "
-        "':lang(fa) ol.timeline { list-style: none }'")
+        "':lang(fa) ol.timeline { list-style: none }'"
+    )

@@ -1,4 +1,5 @@
 """The audit log's hash chain: appends link up, verify() and `flask audit verify` find edited or removed rows."""
+
 import threading
 
 import pytest
@@ -31,8 +32,14 @@ def test_each_event_carries_the_hash_of_the_one_before(ctx):
 
 
 def test_persian_text_and_nested_values_survive_the_round_trip(ctx):
-    audit.record(None, "user.role_change", "user", "clerk-1", {"role": "clerk", "office": "۱۱۰۰۱", "n": None},
-                 {"role": "office_manager", "list": [1, "دو", {"سه": True}]})
+    audit.record(
+        None,
+        "user.role_change",
+        "user",
+        "clerk-1",
+        {"role": "clerk", "office": "۱۱۰۰۱", "n": None},
+        {"role": "office_manager", "list": [1, "دو", {"سه": True}]},
+    )
     db.session.commit()
     db.session.expire_all()
     assert audit.verify().ok
@@ -94,7 +101,7 @@ def test_concurrent_writers_keep_one_unbroken_chain(app):
                     audit.record(None, "office.update", "office", f"T{n}-{i}", {}, {"i": i})
                     db.session.commit()
                 db.session.remove()
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
@@ -123,8 +130,10 @@ def test_cli_verify_fails_and_names_the_edited_row(app, runner):
         _append(3)
         target = _events()[1]
         with db.engine.begin() as connection:
-            connection.execute(text("UPDATE audit_event SET after = :after WHERE id = :id"),
-                               {"after": '{"name": "دفتر جعلی"}', "id": target.id})
+            connection.execute(
+                text("UPDATE audit_event SET after = :after WHERE id = :id"),
+                {"after": '{"name": "دفتر جعلی"}', "id": target.id},
+            )
         db.session.remove()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code != 0

@@ -9,9 +9,18 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form, StringField
 from wtforms.validators import DataRequired, Optional
 
-from app.core.identifiers import (InvalidIdentifier, clean_legal_id, clean_mobile, clean_national_code,
-    clean_postal_code, clean_tracking_code, damm_digit, format_tracking_code, is_valid_tracking_code,
-    new_tracking_code)
+from app.core.identifiers import (
+    InvalidIdentifier,
+    clean_legal_id,
+    clean_mobile,
+    clean_national_code,
+    clean_postal_code,
+    clean_tracking_code,
+    damm_digit,
+    format_tracking_code,
+    is_valid_tracking_code,
+    new_tracking_code,
+)
 from app.core.validators import LegalId, Mobile, NationalCode, PostalCode, TrackingCode
 
 SCRIPTS = {"ascii": "0123456789", "persian": "۰۱۲۳۴۵۶۷۸۹", "arabic": "٠١٢٣٤٥٦٧٨٩"}
@@ -45,6 +54,7 @@ def message(fn, value):
 
 
 # --- national code ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("code", ["0499370899", "0013542419", "0084575948"])
 def test_valid_national_codes(code):
@@ -91,6 +101,7 @@ def _passes(fn, value):
 
 
 # --- legal entity national ID -----------------------------------------------------------------
+
 
 def legal_check(body):
     s = int(body[9]) + 2
@@ -150,13 +161,23 @@ def test_mobile_examples(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["", "02188888888", "0912345678", "091234567890", "+1 912 345 6789", "0912+3456789", "0912345678x", "+0989123456789"],
+    [
+        "",
+        "02188888888",
+        "0912345678",
+        "091234567890",
+        "+1 912 345 6789",
+        "0912+3456789",
+        "0912345678x",
+        "+0989123456789",
+    ],
 )
 def test_invalid_mobiles(raw):
     assert "شماره موبایل معتبر نیست" in message(clean_mobile, raw)
 
 
 # --- postal code ------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("code", ["1619735744", "۱۴۳۹۸-۶۳۱۴۱", "3155998765"])
 def test_valid_postal_codes(code):
@@ -191,6 +212,7 @@ def test_generated_postal_codes_pass_however_typed(code, data):
 
 
 # --- tracking codes ---------------------------------------------------------------------------
+
 
 def test_damm_reference_vector():
     assert damm_digit("572") == "4"
@@ -260,6 +282,7 @@ def test_format_tracking_code():
 
 
 # --- WTForms validators -----------------------------------------------------------------------
+
 
 class IdentityForm(Form):
     national_code = StringField(validators=[Optional(), NationalCode()])

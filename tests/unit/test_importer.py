@@ -1,5 +1,6 @@
 """Catalogue import and export: validation (all or nothing, row errors), upsert by code, lossless round trips,
 and the `flask catalogue` commands."""
+
 import csv
 import json
 
@@ -23,9 +24,16 @@ from app.extensions import db
 from app.models import Agency, Cluster, LifeEvent, Service, ServiceRevision
 from tests.catalogue_data import SEARCH_CATALOGUE, card, load, search_catalogue
 
-FORM = [{"name": "reason", "type": "choice", "label": "علت درخواست", "required": True,
-         "choices": [["lost", "مفقودی"], ["worn", "فرسودگی | پارگی"]]},
-        {"name": "photo", "type": "file", "label": "عکس", "accept": ["jpeg"], "max_size_mb": 2}]
+FORM = [
+    {
+        "name": "reason",
+        "type": "choice",
+        "label": "علت درخواست",
+        "required": True,
+        "choices": [["lost", "مفقودی"], ["worn", "فرسودگی | پارگی"]],
+    },
+    {"name": "photo", "type": "file", "label": "عکس", "accept": ["jpeg"], "max_size_mb": 2},
+]
 
 
 def count(model):
@@ -40,6 +48,7 @@ def errors_of(data):
 
 
 # --- importing ---------------------------------------------------------------------------------------------
+
 
 def test_import_creates_cards_agencies_topics_and_synonyms(ctx):
     summary = load(search_catalogue())
@@ -90,22 +99,43 @@ def test_form_definition_is_stored_unchanged_and_versioned(ctx):
 
 
 def test_numbers_in_persian_digits_with_separators_and_labels_in_persian(ctx):
-    load([card("۹۰۰۲", "ثبت نمونه", fee_rial="۱٬۲۰۰٬۰۰۰", duration_days="۳", yearly_volume=12000.0,
-               type="دولت به کسب‌وکار", level="استانی", nature="تصدی گری", channels=["وبگاه", "پیشخوان", "sms"],
-               stages={"information": "الکترونیکی", "request": "electronic", "production": "حضوری"},
-               provinces=["تهران", "اصفهان"])])
+    load(
+        [
+            card(
+                "۹۰۰۲",
+                "ثبت نمونه",
+                fee_rial="۱٬۲۰۰٬۰۰۰",
+                duration_days="۳",
+                yearly_volume=12000.0,
+                type="دولت به کسب‌وکار",
+                level="استانی",
+                nature="تصدی گری",
+                channels=["وبگاه", "پیشخوان", "sms"],
+                stages={"information": "الکترونیکی", "request": "electronic", "production": "حضوری"},
+                provinces=["تهران", "اصفهان"],
+            )
+        ]
+    )
     revision = service_by_code("9002").current_revision
     assert (revision.fee_rial, revision.duration_days, revision.yearly_volume) == (1_200_000, 3, 12000)
     assert (revision.service_type, revision.level, revision.nature) == ("G2B", "provincial", "operational")
     assert revision.channels == ["web", "counter", "sms"]
-    assert (revision.stage_information, revision.stage_request, revision.stage_production,
-            revision.stage_delivery) == ("electronic", "electronic", "in_person", "in_person")
+    assert (revision.stage_information, revision.stage_request, revision.stage_production, revision.stage_delivery) == (
+        "electronic",
+        "electronic",
+        "in_person",
+        "in_person",
+    )
     assert revision.province_codes == ["10", "23"]
 
 
 def test_unknown_cluster_names_become_clusters_with_stable_ascii_slugs(ctx):
-    load([card("9003", "نمونهٔ یک", clusters=["گردشگری و میراث فرهنگی"]),
-          card("9004", "نمونهٔ دو", clusters=["گردشگری و میراث‌فرهنگی"], life_events=["مهاجرت"])])
+    load(
+        [
+            card("9003", "نمونهٔ یک", clusters=["گردشگری و میراث فرهنگی"]),
+            card("9004", "نمونهٔ دو", clusters=["گردشگری و میراث‌فرهنگی"], life_events=["مهاجرت"]),
+        ]
+    )
     cluster = db.session.execute(select(Cluster)).scalar_one()  # the second spelling found the first
     assert (cluster.slug, cluster.name) == ("grdshgry-v-myras-frhngy", "گردشگری و میراث فرهنگی")
     assert db.session.execute(select(LifeEvent.slug)).scalar_one() == "mhajrt"
@@ -116,6 +146,7 @@ def test_an_agency_name_typed_in_admin_is_stored_as_the_same_name_imported(app):
     from werkzeug.datastructures import MultiDict
 
     from app.web.admin.forms import AgencyEditForm
+
     typed = " سازمان\u200f تأمين   اجتماعي\u200c "  # Arabic ي, a direction mark, loose spaces and ZWNJ
     with app.test_request_context("/", method="POST"):
         load([card("9000", "درست", agency_name=typed)])
@@ -138,44 +169,56 @@ def test_slugify_is_deterministic_ascii():
 
 # --- all or nothing ----------------------------------------------------------------------------------------
 
+
 def test_any_invalid_row_means_nothing_is_written_and_every_error_is_reported(ctx):
-    rows = [card("9101", "درست"), card("9102", "هزینهٔ بد", fee_rial="رایگان"), card("9103", "", summary="بی‌عنوان"),
-            card("9104", "کد تکراری"), card("9104", "کد تکراری دوم")]
+    rows = [
+        card("9101", "درست"),
+        card("9102", "هزینهٔ بد", fee_rial="رایگان"),
+        card("9103", "", summary="بی‌عنوان"),
+        card("9104", "کد تکراری"),
+        card("9104", "کد تکراری دوم"),
+    ]
     assert errors_of(rows) == [(2, "fee_rial"), (3, "title"), (5, "code")]
     assert count(Service) == 0 and count(Agency) == 0
 
 
-@pytest.mark.parametrize("row,field", [
-    ({"code": "12ab", "title": "x", "agency_code": "9100", "agency_name": "y"}, "code"),
-    ({"title": "x", "agency_code": "9100", "agency_name": "y"}, "code"),
-    ({"code": "1", "title": "x", "agency_code": "8888"}, "agency_name"),
-    ({"code": "1", "title": "x"}, "agency_code"),
-    (card("1", "x", type="B2B"), "type"),
-    (card("1", "x", level="galactic"), "level"),
-    (card("1", "x", nature="x"), "nature"),
-    (card("1", "x", stages={"request": "by pigeon"}), "stage_request"),
-    (card("1", "x", stages={"payment": "electronic"}), "stages"),
-    (card("1", "x", stages=["electronic"]), "stages"),
-    (card("1", "x", provinces=["آتلانتیس"]), "provinces"),
-    (card("1", "x", provinces=7), "provinces"),
-    (card("1", "x", channels=["fax"]), "channels"),
-    (card("1", "x", online_url="javascript:alert(1)"), "online_url"),
-    (card("1", "x", form={"name": "x"}), "form"),
-    (card("1", "x", keywords=[{"a": 1}]), "keywords"),
-    (card("1", "x", duration_days=-3), "duration_days"),
-    (card("1", "x", in_person_visits=1.5), "in_person_visits"),
-    (card("1", "x", yearly_volume=True), "yearly_volume"),
-    (card("1", "x", parent_agency_code="7777"), "parent_agency_code"),
-    (card("1", "x" * 301), "title"),
-    ("not an object", ""),
-])
+@pytest.mark.parametrize(
+    "row,field",
+    [
+        ({"code": "12ab", "title": "x", "agency_code": "9100", "agency_name": "y"}, "code"),
+        ({"title": "x", "agency_code": "9100", "agency_name": "y"}, "code"),
+        ({"code": "1", "title": "x", "agency_code": "8888"}, "agency_name"),
+        ({"code": "1", "title": "x"}, "agency_code"),
+        (card("1", "x", type="B2B"), "type"),
+        (card("1", "x", level="galactic"), "level"),
+        (card("1", "x", nature="x"), "nature"),
+        (card("1", "x", stages={"request": "by pigeon"}), "stage_request"),
+        (card("1", "x", stages={"payment": "electronic"}), "stages"),
+        (card("1", "x", stages=["electronic"]), "stages"),
+        (card("1", "x", provinces=["آتلانتیس"]), "provinces"),
+        (card("1", "x", provinces=7), "provinces"),
+        (card("1", "x", channels=["fax"]), "channels"),
+        (card("1", "x", online_url="javascript:alert(1)"), "online_url"),
+        (card("1", "x", form={"name": "x"}), "form"),
+        (card("1", "x", keywords=[{"a": 1}]), "keywords"),
+        (card("1", "x", duration_days=-3), "duration_days"),
+        (card("1", "x", in_person_visits=1.5), "in_person_visits"),
+        (card("1", "x", yearly_volume=True), "yearly_volume"),
+        (card("1", "x", parent_agency_code="7777"), "parent_agency_code"),
+        (card("1", "x" * 301), "title"),
+        ("not an object", ""),
+    ],
+)
 def test_row_errors_name_the_row_and_field(ctx, row, field):
     assert errors_of([card("9000", "درست"), row]) == [(2, field)]
 
 
 def test_a_form_the_renderer_cannot_use_fails_the_import_naming_the_row_and_nothing_is_written(ctx):
-    rows = [card("9000", "درست", form=FORM), card("9001", "فرم خراب", form=[{"type": "bogus"}]),
-            card("9002", "گزینهٔ بی‌فهرست", form=[{"name": "why", "type": "choice", "label": "چرا"}])]
+    rows = [
+        card("9000", "درست", form=FORM),
+        card("9001", "فرم خراب", form=[{"type": "bogus"}]),
+        card("9002", "گزینهٔ بی‌فهرست", form=[{"name": "why", "type": "choice", "label": "چرا"}]),
+    ]
     with pytest.raises(ImportFailed) as failed:
         import_catalogue(Source.from_data(rows))
     db.session.rollback()
@@ -207,31 +250,66 @@ def test_file_level_errors(ctx, tmp_path):
 
 
 def test_section_errors_are_reported_with_their_section(ctx):
-    data = {"agencies": [{"code": "x y", "name": "z"}, {"code": "9300"}],
-            "clusters": [{"slug": "Bad Slug", "name": "x"}], "synonyms": {"پروانه": 5}, "services": []}
+    data = {
+        "agencies": [{"code": "x y", "name": "z"}, {"code": "9300"}],
+        "clusters": [{"slug": "Bad Slug", "name": "x"}],
+        "synonyms": {"پروانه": 5},
+        "services": [],
+    }
     with pytest.raises(ImportFailed) as failed:
         import_catalogue(Source.from_data(data))
     assert {(e.section, e.row, e.field) for e in failed.value.errors} == {
-        ("agencies", 1, "code"), ("agencies", 2, "name"), ("clusters", 1, "slug"), ("synonyms", 1, "پروانه")}
+        ("agencies", 1, "code"),
+        ("agencies", 2, "name"),
+        ("clusters", 1, "slug"),
+        ("synonyms", 1, "پروانه"),
+    }
 
 
 # --- CSV and round trips -----------------------------------------------------------------------------------
+
 
 def test_csv_lists_stages_escaped_pipes_and_form(ctx, tmp_path):
     path = tmp_path / "cards.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["code", "title", "agency_code", "agency_name", "documents", "stage_request", "provinces",
-                         "form", "fee_rial"])
-        writer.writerow(["۹۲۰۱", "صدور کارت", "9100", "سازمان نمونه", r"کارت ملی|عکس\|رنگی|پوشه \\ زرد",
-                         "electronic", "تهران|فارس", json.dumps(FORM, ensure_ascii=False), "۵۰۰۰۰"])
+        writer.writerow(
+            [
+                "code",
+                "title",
+                "agency_code",
+                "agency_name",
+                "documents",
+                "stage_request",
+                "provinces",
+                "form",
+                "fee_rial",
+            ]
+        )
+        writer.writerow(
+            [
+                "۹۲۰۱",
+                "صدور کارت",
+                "9100",
+                "سازمان نمونه",
+                r"کارت ملی|عکس\|رنگی|پوشه \\ زرد",
+                "electronic",
+                "تهران|فارس",
+                json.dumps(FORM, ensure_ascii=False),
+                "۵۰۰۰۰",
+            ]
+        )
     summary = import_catalogue(read_path(path))
     db.session.commit()
     revision = service_by_code("9201").current_revision
     assert summary.created == 1
     assert revision.documents == ["کارت ملی", "عکس|رنگی", "پوشه \\ زرد"]
     assert (revision.stage_request, revision.province_codes, revision.form_definition, revision.fee_rial) == (
-        "electronic", ["07", "23"], FORM, 50000)
+        "electronic",
+        ["07", "23"],
+        FORM,
+        50000,
+    )
 
 
 def test_list_escaping_round_trips():
@@ -286,6 +364,7 @@ def test_exported_cards_say_what_the_imported_file_said(ctx):
 
 # --- the command line ---------------------------------------------------------------------------------------
 
+
 def test_cli_import_reports_and_commits(runner, app, tmp_path):
     result = runner.invoke(args=["catalogue", "import", str(SEARCH_CATALOGUE)])
     assert result.exit_code == 0, result.output
@@ -298,8 +377,9 @@ def test_cli_import_reports_and_commits(runner, app, tmp_path):
 
 def test_cli_import_of_an_invalid_file_exits_non_zero_and_writes_nothing(runner, app, tmp_path):
     path = tmp_path / "bad.json"
-    path.write_text(json.dumps([card("9001", "درست"), card("x", "بد", fee_rial=-1)], ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps([card("9001", "درست"), card("x", "بد", fee_rial=-1)], ensure_ascii=False), encoding="utf-8"
+    )
     result = runner.invoke(args=["catalogue", "import", str(path)])
     assert result.exit_code == 1
     assert "ردیف 2، code:" in result.output and "ردیف 2، fee_rial:" in result.output
@@ -317,8 +397,9 @@ def test_cli_dry_run_writes_nothing(runner, app):
 
 def test_cli_import_of_many_rows_with_progress(runner, app, tmp_path):
     path = tmp_path / "many.json"
-    path.write_text(json.dumps([card(f"8{n:05d}", f"خدمت شمارهٔ {n}") for n in range(1200)], ensure_ascii=False),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps([card(f"8{n:05d}", f"خدمت شمارهٔ {n}") for n in range(1200)], ensure_ascii=False), encoding="utf-8"
+    )
     result = runner.invoke(args=["catalogue", "import", str(path)])
     assert result.exit_code == 0 and "1200 created" in result.output
 
@@ -354,6 +435,7 @@ def test_seed_demo_goes_through_the_importer(runner, app):
 
 def search_services_total(query):
     from app.catalogue.search.query import search_services
+
     return search_services(query).total
 
 
@@ -362,6 +444,7 @@ def test_seed_demo_on_an_upgraded_database_rebuilds_an_outdated_search_index(run
 
     from app.catalogue.search.query import search_services
     from app.models import Setting
+
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     with app.app_context():  # as after `db upgrade` on a database whose cards predate the index
         db.session.execute(text("DELETE FROM service_search"))

@@ -1,13 +1,14 @@
 """Outsourcing rules: who proposes, the fee cap, who decides, revocation and the filing path, the audit trail."""
+
 import pytest
 
 from app.administration import audit
 from app.administration import outsourcing as rules
 from app.counter import fees
 from app.extensions import db
-from app.requests.filing import FilingError
 from app.models import AuditEvent, OutsourcingDecision, Request, Role
 from app.permissions import service_fileable_at
+from app.requests.filing import FilingError
 from tests import factories as f
 
 TEHRAN, TABRIZ = "23", "03"
@@ -26,7 +27,8 @@ def world(ctx):
         "admin": f.staff(Role.NATIONAL_ADMIN),
         "tehran_admin": f.staff(Role.PROVINCIAL_ADMIN, province=f.province(TEHRAN)),
         "tabriz_admin": f.staff(Role.PROVINCIAL_ADMIN, province=f.province(TABRIZ)),
-        "tehran_office": tehran_office, "tabriz_office": tabriz_office,
+        "tehran_office": tehran_office,
+        "tabriz_office": tabriz_office,
         "clerk": f.staff(Role.CLERK, office=tehran_office),
     }
     db.session.commit()
@@ -34,18 +36,26 @@ def world(ctx):
 
 
 def _propose(w, provinces=(TEHRAN,), fee=100_000, service=None, manager=None):
-    row = rules.propose(service or w["service"], manager or w["manager"], all_provinces=not provinces,
-                        provinces=[f.province(code) for code in provinces], counter_fee_rial=fee, note="")
+    row = rules.propose(
+        service or w["service"],
+        manager or w["manager"],
+        all_provinces=not provinces,
+        provinces=[f.province(code) for code in provinces],
+        counter_fee_rial=fee,
+        note="",
+    )
     db.session.commit()
     return row
 
 
 def _counter_file(w, office=None, clerk=None):
-    return f.filed(w["service"], f.citizen(), channel="counter", office=office or w["tehran_office"],
-                   actor=clerk or w["clerk"])
+    return f.filed(
+        w["service"], f.citizen(), channel="counter", office=office or w["tehran_office"], actor=clerk or w["clerk"]
+    )
 
 
 # --- proposing -----------------------------------------------------------------------------------------
+
 
 def test_agency_manager_proposes_for_their_own_agency(world):
     row = _propose(world)
@@ -93,6 +103,7 @@ def test_an_approved_scope_cannot_be_proposed_again_but_another_province_can(wor
 
 # --- the fee cap ---------------------------------------------------------------------------------------
 
+
 def test_fee_cap_defaults_and_holds_when_proposing(world):
     assert fees.fee_cap() == fees.DEFAULT_FEE_CAP_RIAL
     _propose(world, fee=fees.DEFAULT_FEE_CAP_RIAL)  # exactly the cap is allowed
@@ -138,6 +149,7 @@ def test_approval_rechecks_a_cap_lowered_after_the_proposal(world):
 
 
 # --- deciding ------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("who", ["manager", "officer", "clerk"])
 def test_only_administrators_decide(world, who):
@@ -208,6 +220,7 @@ def test_decisions_follow_the_status(world):
 
 # --- revocation and the filing path --------------------------------------------------------------------
 
+
 def test_revocation_stops_new_counter_filings_and_leaves_filed_requests_untouched(world):
     row = _propose(world)
     rules.approve(row, world["tehran_admin"])
@@ -243,6 +256,7 @@ def test_offices_for_service_are_exactly_where_it_can_be_filed(world):
 
 # --- the audit trail -----------------------------------------------------------------------------------
 
+
 def test_every_decision_writes_a_decision_row_and_an_audit_event(world):
     row = _propose(world)
     rules.approve(row, world["admin"], "")
@@ -250,11 +264,19 @@ def test_every_decision_writes_a_decision_row_and_an_audit_event(world):
     rules.revoke(row, world["admin"], "پایان دوره")
     db.session.commit()
     decisions = db.session.query(OutsourcingDecision).order_by(OutsourcingDecision.id).all()
-    assert [(d.action, d.reason) for d in decisions] == [("propose", ""), ("approve", ""),
-                                                         ("change_fee", "کاهش کارمزد"), ("revoke", "پایان دوره")]
+    assert [(d.action, d.reason) for d in decisions] == [
+        ("propose", ""),
+        ("approve", ""),
+        ("change_fee", "کاهش کارمزد"),
+        ("revoke", "پایان دوره"),
+    ]
     events = db.session.query(AuditEvent).order_by(AuditEvent.id).all()
-    assert [e.action for e in events] == ["outsourcing.propose", "outsourcing.approve", "outsourcing.change_fee",
-                                          "outsourcing.revoke"]
+    assert [e.action for e in events] == [
+        "outsourcing.propose",
+        "outsourcing.approve",
+        "outsourcing.change_fee",
+        "outsourcing.revoke",
+    ]
     assert {e.object_ref for e in events} == {row.public_id}
     fee_change = events[2]
     assert fee_change.before["counter_fee_rial"] == 100_000 and fee_change.after["counter_fee_rial"] == 90_000

@@ -213,8 +213,18 @@ def test_clean_text_examples(raw, expected):
 def test_one_alphabet_sorts_persian_names_the_way_a_reader_expects():
     assert len(PERSIAN_ALPHABET) == 32 and PERSIAN_ALPHABET[:4] == "ابپت" and PERSIAN_ALPHABET[-1] == "ی"
     names = ["یزد", "گیلان", "پیشوا", "آمل", "ارومیه", "چالوس", "بم", "زنجان", "ژیان", "کرج"]
-    assert sorted(names, key=persian_sort_key) == ["آمل", "ارومیه", "بم", "پیشوا", "چالوس", "زنجان", "ژیان", "کرج",
-                                                   "گیلان", "یزد"]
+    assert sorted(names, key=persian_sort_key) == [
+        "آمل",
+        "ارومیه",
+        "بم",
+        "پیشوا",
+        "چالوس",
+        "زنجان",
+        "ژیان",
+        "کرج",
+        "گیلان",
+        "یزد",
+    ]
 
 
 def test_normalize_leaves_other_compatibility_characters_alone():
@@ -297,7 +307,18 @@ def test_parse_jalali_date_knows_leap_years():
 
 @pytest.mark.parametrize(
     "text",
-    [None, "", "abc", "1405/13/01", "1405/00/10", "1405/07/31", "1405/09-04", "1405/09/04/01", "05/09/04", "1405/009/04"],
+    [
+        None,
+        "",
+        "abc",
+        "1405/13/01",
+        "1405/00/10",
+        "1405/07/31",
+        "1405/09-04",
+        "1405/09/04/01",
+        "05/09/04",
+        "1405/009/04",
+    ],
 )
 def test_parse_jalali_date_rejects_nonsense(text):
     with pytest.raises(ValueError):

@@ -2,13 +2,14 @@
 
 The same expectations hold on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm): run with --db postgresql.
 """
+
 import pytest
 from sqlalchemy import delete, select
 
 from app.catalogue.search import index as search_index
+from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
 from app.extensions import db
 from app.models import SearchMiss, SearchTerm, Service
-from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
 from tests.catalogue_data import card, load, search_catalogue
 
 
@@ -22,6 +23,7 @@ def codes(query, **kwargs):
 
 
 # --- normalisation ----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("query", ["ماليات بر ارث", "مالیات بر ارث", "مَالیاتِ بر ارث", "مالیات\u200cبر\u200cارث"])
 def test_arabic_letters_diacritics_and_zwnj_in_the_query(catalogue, query):
@@ -58,6 +60,7 @@ def test_agency_name_finds_its_services(catalogue):
 
 # --- codes, prefixes, typos, synonyms -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("query", ["21005003", "۲۱۰۰۵۰۰۳", "٢١٠٠٥٠٠٣", " ۲۱۰۰-۵۰۰۳ ", "کد ۲۱۰۰۵۰۰۳"])
 def test_service_code_in_any_digit_script_comes_first(catalogue, query):
     assert codes(query)[0] == "21005003"
@@ -77,13 +80,16 @@ def test_prefix_of_a_long_word(catalogue):
     assert codes("ترخی")[0] == "23001001"
 
 
-@pytest.mark.parametrize("query,expected", [
-    ("مالیت بر ارث", "21005001"),      # a letter missing
-    ("بازنشستکی", "25001001"),         # one letter wrong (ک for گ)
-    ("ترخیس خودرو", "23001001"),       # a homophone (س for ص)
-    ("بازرگنای", "27001002"),          # two letters swapped
-    ("معلولیتت", "24001001"),          # one letter too many
-])
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("مالیت بر ارث", "21005001"),  # a letter missing
+        ("بازنشستکی", "25001001"),  # one letter wrong (ک for گ)
+        ("ترخیس خودرو", "23001001"),  # a homophone (س for ص)
+        ("بازرگنای", "27001002"),  # two letters swapped
+        ("معلولیتت", "24001001"),  # one letter too many
+    ],
+)
 def test_one_wrong_letter_in_a_long_word_still_finds_it(catalogue, query, expected):
     results = search_services(query)
     assert results.items and results.items[0].code == expected
@@ -100,8 +106,10 @@ def test_typo_candidates_come_from_the_index(catalogue):
     assert corrections_for("xyzxyz") == []
 
 
-@pytest.mark.parametrize("query,expected", [("جواز ساختمان", "22001001"), ("ترخیص ماشین", "23001001"),
-                                            ("اتومبیل", "23001001"), ("توانخواهان", "24001001")])
+@pytest.mark.parametrize(
+    "query,expected",
+    [("جواز ساختمان", "22001001"), ("ترخیص ماشین", "23001001"), ("اتومبیل", "23001001"), ("توانخواهان", "24001001")],
+)
 def test_synonyms_from_the_imported_table(catalogue, query, expected):
     assert codes(query)[0] == expected
 
@@ -120,23 +128,28 @@ def test_when_no_card_has_every_word_the_closest_are_shown(catalogue):
 
 # --- ranking ---------------------------------------------------------------------------------------------
 
+
 def test_title_ranks_above_keywords_above_body_and_volume_breaks_ties(ctx):
-    load([
-        card("9001", "پرورش زعفران در گلخانه", yearly_volume=10),
-        card("9002", "صادرات محصولات کشاورزی", keywords=["زعفران"], yearly_volume=1000),
-        card("9003", "صدور مجوز بسته‌بندی", summary="برای بسته‌بندی زعفران و پسته.", yearly_volume=100000),
-        card("9004", "خرید تضمینی زعفران", yearly_volume=500),
-        card("9005", "بیمهٔ محصولات زعفرانی", yearly_volume=900),
-    ])
+    load(
+        [
+            card("9001", "پرورش زعفران در گلخانه", yearly_volume=10),
+            card("9002", "صادرات محصولات کشاورزی", keywords=["زعفران"], yearly_volume=1000),
+            card("9003", "صدور مجوز بسته‌بندی", summary="برای بسته‌بندی زعفران و پسته.", yearly_volume=100000),
+            card("9004", "خرید تضمینی زعفران", yearly_volume=500),
+            card("9005", "بیمهٔ محصولات زعفرانی", yearly_volume=900),
+        ]
+    )
     assert codes("زعفران") == ["9004", "9001", "9005", "9002", "9003"]
 
 
 def test_agency_and_cluster_rank_between_keywords_and_body(ctx):
-    load([
-        card("9101", "صدور پروانه", agency_code="9200", agency_name="سازمان شیلات", yearly_volume=5),
-        card("9102", "مجوز صید", keywords=["شیلات"], yearly_volume=1),
-        card("9103", "ثبت قایق", summary="با هماهنگی شیلات.", yearly_volume=100),
-    ])
+    load(
+        [
+            card("9101", "صدور پروانه", agency_code="9200", agency_name="سازمان شیلات", yearly_volume=5),
+            card("9102", "مجوز صید", keywords=["شیلات"], yearly_volume=1),
+            card("9103", "ثبت قایق", summary="با هماهنگی شیلات.", yearly_volume=100),
+        ]
+    )
     assert codes("شیلات") == ["9102", "9101", "9103"]
 
 
@@ -155,6 +168,7 @@ def test_results_are_paginated(ctx):
 
 # --- misses, strange input, keeping the index in step ---------------------------------------------------------
 
+
 def test_queries_without_results_are_logged_normalised_and_counted(catalogue):
     assert search_services("هواپيما").total == 0
     assert search_services("هواپیما ").total == 0
@@ -168,11 +182,32 @@ def test_as_you_type_misses_are_not_logged(catalogue):
     assert db.session.execute(select(SearchMiss)).first() is None
 
 
-@pytest.mark.parametrize("query", [
-    "", " ", "\u202e\u0000\u0007", "ب" * 5000, "%%%___", 'AND OR NOT "*:^', "{title} : x", "NEAR(a b)",
-    "' | & ! <-> :*", "\\", "a:*A & b", "'", '"', "()", "*", "-", "1" * 400, "گذرنامه" * 100,
-    "\ufdfd\ufeff\u200d\u200c", "😀 🇮🇷", "SELECT * FROM service; --",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        " ",
+        "\u202e\u0000\u0007",
+        "ب" * 5000,
+        "%%%___",
+        'AND OR NOT "*:^',
+        "{title} : x",
+        "NEAR(a b)",
+        "' | & ! <-> :*",
+        "\\",
+        "a:*A & b",
+        "'",
+        '"',
+        "()",
+        "*",
+        "-",
+        "1" * 400,
+        "گذرنامه" * 100,
+        "\ufdfd\ufeff\u200d\u200c",
+        "😀 🇮🇷",
+        "SELECT * FROM service; --",
+    ],
+)
 def test_strange_input_is_a_normal_search(catalogue, query):
     results = search_services(clean_query(query))
     assert results.total >= 0
@@ -216,19 +251,33 @@ def test_rebuild_indexes_every_published_card_again(catalogue):
     assert codes("بازنشستکی")[0] == "25001001"  # the vocabulary is back too
 
 
-@pytest.mark.parametrize("a,b,expected", [
-    ("گذرنامه", "گذرنامه", True), ("گذرنامه", "گزرنامه", True), ("گذرنامه", "گذنامه", True),
-    ("گذرنامه", "گذرنامهه", True), ("گذرنامه", "گذرناهم", True), ("گذرنامه", "گزرنانه", False),
-    ("abc", "acb", True), ("abcd", "badc", False), ("", "a", True), ("ab", "", False),
-])
+@pytest.mark.parametrize(
+    "a,b,expected",
+    [
+        ("گذرنامه", "گذرنامه", True),
+        ("گذرنامه", "گزرنامه", True),
+        ("گذرنامه", "گذنامه", True),
+        ("گذرنامه", "گذرنامهه", True),
+        ("گذرنامه", "گذرناهم", True),
+        ("گذرنامه", "گزرنانه", False),
+        ("abc", "acb", True),
+        ("abcd", "badc", False),
+        ("", "a", True),
+        ("ab", "", False),
+    ],
+)
 def test_within_one_edit(a, b, expected):
     assert within_one_edit(a, b) is expected
     assert within_one_edit(b, a) is expected
 
 
 def test_a_province_narrows_to_cards_offered_only_there(ctx):
-    load([card("9801", "صدور مجوز صید", provinces=["گیلان"], yearly_volume=1),
-          card("9802", "صدور مجوز صید تفریحی", yearly_volume=1000)])
+    load(
+        [
+            card("9801", "صدور مجوز صید", provinces=["گیلان"], yearly_volume=1),
+            card("9802", "صدور مجوز صید تفریحی", yearly_volume=1000),
+        ]
+    )
     assert codes("مجوز صید گیلان") == ["9801", "9802"]  # the second follows as a near miss
 
 

@@ -1,14 +1,15 @@
 """The administration area, the agency manager's outsourcing pages and the public office finder, through the
 test client: scopes answer 404, bad input answers 400 with the message by the field, every change is audited."""
+
 import re
 
 import pytest
 from werkzeug.security import check_password_hash
 
 from app.administration import audit
+from app.administration.outsourcing import propose
 from app.extensions import db
 from app.models import Agency, AuditEvent, Office, Outsourcing, Role, Setting, User
-from app.administration.outsourcing import propose
 from tests import factories as f
 from tests.web.helpers import sign_in_staff
 
@@ -33,8 +34,9 @@ def world(app):
         f.staff(Role.PROVINCIAL_ADMIN, username="tabriz-admin", province=f.province(TABRIZ))
         f.staff(Role.CLERK, username="clerk", office=tehran_office)
         f.staff(Role.CLERK, username="tabriz-clerk", office=tabriz_office)
-        tehran = propose(service, manager, all_provinces=False, provinces=[f.province(TEHRAN)],
-                         counter_fee_rial=100_000)
+        tehran = propose(
+            service, manager, all_provinces=False, provinces=[f.province(TEHRAN)], counter_fee_rial=100_000
+        )
         everywhere = propose(wide, manager, all_provinces=True, counter_fee_rial=50_000)
         db.session.commit()
         return {"tehran": tehran.public_id, "everywhere": everywhere.public_id}
@@ -60,6 +62,7 @@ def _events(app, action=None):
 
 # --- access --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("username", ["admin", "tehran-admin"])
 def test_administrators_land_on_the_admin_home(client, world, username):
     response = sign_in_staff(client, username)
@@ -80,6 +83,7 @@ def test_signed_out_visitors_are_sent_to_staff_sign_in(client, world):
 
 
 # --- the queue and decisions ---------------------------------------------------------------------------
+
 
 def test_queue_is_scoped_to_the_provincial_admins_province(client, world):
     sign_in_staff(client, "tehran-admin")
@@ -102,8 +106,9 @@ def test_national_admin_sees_every_proposal_and_approves(client, app, world):
     sign_in_staff(client, "admin")
     page = _html(client.get("/admin/outsourcing"))
     assert world["tehran"] in page and world["everywhere"] in page
-    response = client.post(f"/admin/outsourcing/{world['everywhere']}/decide",
-                           data={"action": "approve", "reason": "همهٔ استان‌ها آماده‌اند"})
+    response = client.post(
+        f"/admin/outsourcing/{world['everywhere']}/decide", data={"action": "approve", "reason": "همهٔ استان‌ها آماده‌اند"}
+    )
     assert response.status_code == 302
     status, _fee, decisions = _outsourcing(app, world["everywhere"])
     assert status == "approved" and decisions[-1] == ("approve", "همهٔ استان‌ها آماده‌اند")
@@ -130,15 +135,17 @@ def test_revoking_is_confirmed_and_the_fee_change_respects_the_cap_when_posted_d
     url = f"/admin/outsourcing/{world['tehran']}/decide"
     assert client.post(url, data={"action": "approve"}).status_code == 302
 
-    response = client.post(url, data={"action": "change_fee", "fee-counter_fee_rial": "۶۰۰٬۰۰۰",
-                                      "fee-reason": "افزایش هزینه"})
+    response = client.post(
+        url, data={"action": "change_fee", "fee-counter_fee_rial": "۶۰۰٬۰۰۰", "fee-reason": "افزایش هزینه"}
+    )
     assert response.status_code == 400
     page = _html(response)
     assert "سقف" in page and 'value="۶۰۰٬۰۰۰"' in page  # the message by the field, the input kept
     response = client.post(url, data={"action": "change_fee", "fee-counter_fee_rial": "abc", "fee-reason": "x"})
     assert response.status_code == 400 and "فقط با رقم" in _html(response)
-    response = client.post(url, data={"action": "change_fee", "fee-counter_fee_rial": "۱۲۰,۰۰۰",
-                                      "fee-reason": "افزایش هزینهٔ چاپ"})
+    response = client.post(
+        url, data={"action": "change_fee", "fee-counter_fee_rial": "۱۲۰,۰۰۰", "fee-reason": "افزایش هزینهٔ چاپ"}
+    )
     assert response.status_code == 302 and _outsourcing(app, world["tehran"])[1] == 120_000
 
     response = client.post(url, data={"action": "revoke", "revoke-reason": "شکایت‌های زیاد"})
@@ -174,24 +181,37 @@ def test_fee_cap_page_is_the_national_admins(client, app, world):
 
 # --- the agency manager's side -------------------------------------------------------------------------
 
+
 def test_agency_manager_lists_services_and_proposes_for_their_agency_only(client, app, world):
     sign_in_staff(client, "manager")
     page = _html(client.get("/desk/outsourcing"))
     assert "نقل‌وانتقال خودرو" in page and "خدمت دستگاه دیگر" not in page
     assert client.get("/desk/outsourcing/propose/70030001").status_code == 404
-    assert client.post("/desk/outsourcing/propose/70030001",
-                       data={"scope": "all", "counter_fee_rial": "1000"}).status_code == 404
+    assert (
+        client.post("/desk/outsourcing/propose/70030001", data={"scope": "all", "counter_fee_rial": "1000"}).status_code
+        == 404
+    )
     with app.app_context():
-        service = f.service(db.session.execute(db.select(Agency).filter_by(code="7002")).scalar_one(),
-                            code="70020003", title="صدور کارت خودرو")
+        service = f.service(
+            db.session.execute(db.select(Agency).filter_by(code="7002")).scalar_one(),
+            code="70020003",
+            title="صدور کارت خودرو",
+        )
         db.session.commit()
-    response = client.post("/desk/outsourcing/propose/70020003",
-                           data={"scope": "listed", "provinces": [TEHRAN, TABRIZ], "counter_fee_rial": "۸۰٬۰۰۰",
-                                 "note": "برای شهرهای بزرگ"})
+    response = client.post(
+        "/desk/outsourcing/propose/70020003",
+        data={
+            "scope": "listed",
+            "provinces": [TEHRAN, TABRIZ],
+            "counter_fee_rial": "۸۰٬۰۰۰",
+            "note": "برای شهرهای بزرگ",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
-        row = db.session.execute(db.select(Outsourcing).join(Outsourcing.service)
-                                 .filter_by(code="70020003")).scalar_one()
+        row = db.session.execute(
+            db.select(Outsourcing).join(Outsourcing.service).filter_by(code="70020003")
+        ).scalar_one()
         assert row.status == "pending" and row.counter_fee_rial == 80_000 and not row.all_provinces
         assert sorted(p.code for p in row.provinces) == [TABRIZ, TEHRAN]
     assert "برای شهرهای بزرگ" in _html(client.get(response.headers["Location"]))
@@ -221,6 +241,7 @@ def test_other_agencies_manager_cannot_open_the_proposal(client, world):
 
 # --- staff accounts ------------------------------------------------------------------------------------
 
+
 def _user(app, username):
     with app.app_context():
         return db.session.execute(db.select(User).filter_by(username=username)).scalar_one()
@@ -228,8 +249,10 @@ def _user(app, username):
 
 def test_admin_creates_an_account_whose_password_is_shown_once_and_works(client, app, world):
     sign_in_staff(client, "tehran-admin")
-    response = client.post("/admin/staff/new", data={"username": "New.Clerk", "full_name": "کارمند تازه",
-                                                     "role": "clerk", "office": "23001"})
+    response = client.post(
+        "/admin/staff/new",
+        data={"username": "New.Clerk", "full_name": "کارمند تازه", "role": "clerk", "office": "23001"},
+    )
     assert response.status_code == 200
     password = re.search(r'<code class="code-box" dir="ltr">([a-z0-9-]+)</code>', _html(response)).group(1)
     user = _user(app, "new.clerk")
@@ -244,11 +267,14 @@ def test_admin_creates_an_account_whose_password_is_shown_once_and_works(client,
 
 def test_provincial_admin_is_held_to_their_province_and_roles(client, app, world):
     sign_in_staff(client, "tehran-admin")
-    response = client.post("/admin/staff/new", data={"username": "x-clerk", "full_name": "الف", "role": "clerk",
-                                                     "office": "03001"})  # Tabriz: not in the choices, posted anyway
+    response = client.post(
+        "/admin/staff/new", data={"username": "x-clerk", "full_name": "الف", "role": "clerk", "office": "03001"}
+    )  # Tabriz: not in the choices, posted anyway
     assert response.status_code == 400 and "دفتر پیشخوان را انتخاب کنید" in _html(response)
-    response = client.post("/admin/staff/new", data={"username": "x-admin", "full_name": "الف",
-                                                     "role": "provincial_admin", "province": TEHRAN})
+    response = client.post(
+        "/admin/staff/new",
+        data={"username": "x-admin", "full_name": "الف", "role": "provincial_admin", "province": TEHRAN},
+    )
     assert response.status_code == 400 and "نمی‌توانید این نقش را بدهید" in _html(response)
     assert client.get(f"/admin/staff/{_user(app, 'tabriz-clerk').public_id}").status_code == 404
     assert client.get(f"/admin/staff/{_user(app, 'admin').public_id}").status_code == 404
@@ -261,8 +287,9 @@ def test_bad_account_input_is_kept_with_messages(client, world):
     assert response.status_code == 400
     page = _html(response)
     assert "نام کاربری ۳ تا ۶۴ نویسه" in page and "نام کارمند را وارد کنید" in page and 'value="ب"' in page
-    response = client.post("/admin/staff/new", data={"username": "clerk", "full_name": "دوم", "role": "clerk",
-                                                     "office": "23001"})
+    response = client.post(
+        "/admin/staff/new", data={"username": "clerk", "full_name": "دوم", "role": "clerk", "office": "23001"}
+    )
     assert response.status_code == 400 and "از قبل گرفته شده" in _html(response)
 
 
@@ -319,9 +346,16 @@ def test_an_admin_cannot_change_their_own_account(client, app, world):
 
 # --- offices and agencies ------------------------------------------------------------------------------
 
-OFFICE = {"code": "23002", "name": "دفتر پیشخوان تجریش", "province": TEHRAN, "address": "تهران، تجریش",
-          "phone": "۰۲۱-۲۲۳۳۴۴۵۵", "opening_hours": "شنبه تا چهارشنبه ۸ تا ۱۶", "latitude": "۳۵٫۸۰",
-          "longitude": "51.43"}
+OFFICE = {
+    "code": "23002",
+    "name": "دفتر پیشخوان تجریش",
+    "province": TEHRAN,
+    "address": "تهران، تجریش",
+    "phone": "۰۲۱-۲۲۳۳۴۴۵۵",
+    "opening_hours": "شنبه تا چهارشنبه ۸ تا ۱۶",
+    "latitude": "۳۵٫۸۰",
+    "longitude": "51.43",
+}
 
 
 def test_provincial_admin_manages_offices_in_their_province_only(client, app, world):
@@ -364,16 +398,30 @@ def test_suspending_an_office_is_confirmed_and_hides_it_from_the_public(client, 
 
 def test_agencies_are_created_and_edited_with_audit(client, app, world):
     sign_in_staff(client, "admin")
-    response = client.post("/admin/agencies/new", data={"code": "۸۰۰۱", "name": "سازمان نمونه", "level": "national",
-                                                        "connection_status": "redirect",
-                                                        "website_url": "https://example.ir"})
+    response = client.post(
+        "/admin/agencies/new",
+        data={
+            "code": "۸۰۰۱",
+            "name": "سازمان نمونه",
+            "level": "national",
+            "connection_status": "redirect",
+            "website_url": "https://example.ir",
+        },
+    )
     assert response.status_code == 302
-    response = client.post("/admin/agencies/8001", data={"name": "سازمان نمونه", "connection_status": "connected",
-                                                         "website_url": "example.ir"})
+    response = client.post(
+        "/admin/agencies/8001",
+        data={"name": "سازمان نمونه", "connection_status": "connected", "website_url": "example.ir"},
+    )
     assert response.status_code == 400 and "https://" in _html(response)
-    assert client.post("/admin/agencies/8001", data={"name": "سازمان نمونه", "connection_status": "connected",
-                                                     "website_url": "https://example.ir/new"}).status_code == 302
-    (_a, ref, before, after), = _events(app, "agency.update")
+    assert (
+        client.post(
+            "/admin/agencies/8001",
+            data={"name": "سازمان نمونه", "connection_status": "connected", "website_url": "https://example.ir/new"},
+        ).status_code
+        == 302
+    )
+    ((_a, ref, before, after),) = _events(app, "agency.update")
     assert ref == "8001" and before["connection_status"] == "redirect" and after["connection_status"] == "connected"
     client.post("/account/sign-out")
     sign_in_staff(client, "tehran-admin")
@@ -383,6 +431,7 @@ def test_agencies_are_created_and_edited_with_audit(client, app, world):
 
 
 # --- the audit log browser -----------------------------------------------------------------------------
+
 
 def test_audit_log_filters_and_scope(client, app, world):
     sign_in_staff(client, "admin")
@@ -417,6 +466,7 @@ def test_audit_log_paginates(client, app, world):
 
 
 # --- the public office finder --------------------------------------------------------------------------
+
 
 def test_public_office_finder_filters_and_orders_by_distance(client, app, world):
     with app.app_context():

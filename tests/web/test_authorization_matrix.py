@@ -373,8 +373,15 @@ PUBLIC = {
 # Tables whose rows a refused request may add as a side effect that changes nothing of substance, and the
 # reference data no request writes.
 # (job: the outbox rows of those SMS; worker_heartbeat: a worker's beat.)
-UNTRACKED_TABLES = {"sms_message", "job", "worker_heartbeat", "otp_challenge", "sign_in_throttle", "search_miss",
-                    "search_term"} | {
+UNTRACKED_TABLES = {
+    "sms_message",
+    "job",
+    "worker_heartbeat",
+    "otp_challenge",
+    "sign_in_throttle",
+    "search_miss",
+    "search_term",
+} | {
     "province",
     "county",
     "alembic_version",

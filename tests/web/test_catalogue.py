@@ -1,4 +1,5 @@
 """Catalogue pages through the test client: card, history, agencies, clusters, life events, location, search."""
+
 import gzip
 import re
 
@@ -30,30 +31,57 @@ def main(response):
 
 # --- the card ----------------------------------------------------------------------------------------------
 
+
 def test_card_shows_what_a_person_needs_to_act(client, catalogue):
     page = main(client.get("/services/22001001"))
     assert "صدور پروانهٔ ساختمانی" in page and "شهرداری تبریز" in page
-    assert "۳۵٬۰۰۰٬۰۰۰ ریال" in page and "۳٬۵۰۰٬۰۰۰ تومان" in page        # fee in rials and tomans
-    assert "حدود ۴۵ روز" in page and "۲ بار" in page                     # duration and visits
-    assert "نقشهٔ معماری مهندس ناظر" in page                               # a document
-    for label in ("اطلاع‌رسانی", "درخواست", "پردازش و صدور", "تحویل"):       # the four stages
+    assert "۳۵٬۰۰۰٬۰۰۰ ریال" in page and "۳٬۵۰۰٬۰۰۰ تومان" in page  # fee in rials and tomans
+    assert "حدود ۴۵ روز" in page and "۲ بار" in page  # duration and visits
+    assert "نقشهٔ معماری مهندس ناظر" in page  # a document
+    for label in ("اطلاع‌رسانی", "درخواست", "پردازش و صدور", "تحویل"):  # the four stages
         assert label in page
     assert "آذربایجان شرقی" in page and 'href="/clusters/urban"' in page
     assert "کد خدمت ۲۲۰۰۱۰۰۱" in page
     assert 'href="/services/22001001/history"' in page
-    assert 'href="/services/22001002"' in page                           # a related service (same cluster)
+    assert 'href="/services/22001002"' in page  # a related service (same cluster)
 
 
 def test_card_names_the_parent_agency_and_audience(client, app):
     with app.app_context():
-        load({"agencies": [{"code": "9100", "name": "وزارت نمونه"},
-                           {"code": "9101", "name": "ادارهٔ کل نمونه", "parent_code": "9100"}],
-              "services": [card("9001", "صدور مجوز نمونه", agency_code="9101", audience="اشخاص حقیقی",
-                                type="G2B", level="county", nature="operational", channels=["web", "ivr"],
-                                procedure=["ثبت درخواست", "بازدید کارشناس"], conditions=["داشتن ۱۸ سال سن"])]})
+        load(
+            {
+                "agencies": [
+                    {"code": "9100", "name": "وزارت نمونه"},
+                    {"code": "9101", "name": "ادارهٔ کل نمونه", "parent_code": "9100"},
+                ],
+                "services": [
+                    card(
+                        "9001",
+                        "صدور مجوز نمونه",
+                        agency_code="9101",
+                        audience="اشخاص حقیقی",
+                        type="G2B",
+                        level="county",
+                        nature="operational",
+                        channels=["web", "ivr"],
+                        procedure=["ثبت درخواست", "بازدید کارشناس"],
+                        conditions=["داشتن ۱۸ سال سن"],
+                    )
+                ],
+            }
+        )
     page = main(client.get("/services/9001"))
-    for text in ("ادارهٔ کل نمونه", "وزارت نمونه", "اشخاص حقیقی", "دولت به کسب‌وکار", "شهرستانی", "تصدی‌گری",
-                 "وبگاه، تلفن گویا", "بازدید کارشناس", "داشتن ۱۸ سال سن"):
+    for text in (
+        "ادارهٔ کل نمونه",
+        "وزارت نمونه",
+        "اشخاص حقیقی",
+        "دولت به کسب‌وکار",
+        "شهرستانی",
+        "تصدی‌گری",
+        "وبگاه، تلفن گویا",
+        "بازدید کارشناس",
+        "داشتن ۱۸ سال سن",
+    ):
         assert text in page, text
 
 
@@ -97,8 +125,17 @@ def test_card_warns_when_the_service_is_not_offered_in_the_visitors_province(cli
     assert "ارائه نمی‌شود" not in html(client.get("/services/22001001"))
 
 
-@pytest.mark.parametrize("path", ["/services/99999999", "/services/abc", "/services/99999999/history",
-                                  "/agencies/nope", "/clusters/nope", "/life-events/nope"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/services/99999999",
+        "/services/abc",
+        "/services/99999999/history",
+        "/agencies/nope",
+        "/clusters/nope",
+        "/life-events/nope",
+    ],
+)
 def test_unknown_codes_and_slugs_are_persian_404(client, catalogue, path):
     response = client.get(path)
     assert response.status_code == 404 and "صفحه پیدا نشد" in html(response)
@@ -113,6 +150,7 @@ def test_card_page_fits_the_byte_budget(client, catalogue):
 
 
 # --- history -----------------------------------------------------------------------------------------------
+
 
 def test_history_lists_approved_revisions_with_a_field_by_field_difference(client, app, catalogue):
     data = search_catalogue()
@@ -135,6 +173,7 @@ def test_history_lists_approved_revisions_with_a_field_by_field_difference(clien
 
 # --- agencies, clusters, life events ----------------------------------------------------------------------
 
+
 def test_agencies_page_shows_connection_status_and_counts(client, catalogue):
     page = main(client.get("/agencies"))
     assert "۵ دستگاه از ۸ دستگاه به پنجره متصل شده‌اند" in page
@@ -155,10 +194,22 @@ def test_agency_page_lists_its_services_and_child_agencies(client, catalogue):
 
 def test_cluster_and_life_event_pages_list_busiest_first_with_pages(client, app):
     with app.app_context():
-        load({"clusters": [{"slug": "farming", "name": "کشاورزی"}],
-              "life_events": [{"slug": "harvest", "name": "برداشت"}],
-              "services": [card(f"95{n:02d}", f"خدمت کشاورزی {n}", clusters=["farming"], life_events=["برداشت"],
-                                yearly_volume=n * 10) for n in range(25)]})
+        load(
+            {
+                "clusters": [{"slug": "farming", "name": "کشاورزی"}],
+                "life_events": [{"slug": "harvest", "name": "برداشت"}],
+                "services": [
+                    card(
+                        f"95{n:02d}",
+                        f"خدمت کشاورزی {n}",
+                        clusters=["farming"],
+                        life_events=["برداشت"],
+                        yearly_volume=n * 10,
+                    )
+                    for n in range(25)
+                ],
+            }
+        )
     first = main(client.get("/clusters/farming"))
     assert "۲۵ خدمت" in first and "صفحهٔ ۱ از ۲" in first
     assert first.index("/services/9524") < first.index("/services/9523")
@@ -170,6 +221,7 @@ def test_cluster_and_life_event_pages_list_busiest_first_with_pages(client, app)
 
 
 # --- home and the visitor's place --------------------------------------------------------------------------
+
 
 def test_home_links_clusters_life_events_and_popular_services(client, catalogue):
     page = main(client.get("/"))
@@ -193,12 +245,18 @@ def test_home_fits_the_byte_budget_with_a_place_chosen(client, catalogue):
 
 def test_every_province_has_its_counties_after_upgrade(app):
     with app.app_context():
-        counted = dict(db.session.execute(select(Province.code, func.count(County.id))
-                                          .join(County, County.province_id == Province.id)
-                                          .group_by(Province.code)).all())
+        counted = dict(
+            db.session.execute(
+                select(Province.code, func.count(County.id))
+                .join(County, County.province_id == Province.id)
+                .group_by(Province.code)
+            ).all()
+        )
         assert len(counted) == 31 and min(counted.values()) >= 1
-        assert db.session.execute(select(func.count()).select_from(County)
-                                  .where(County.latitude.is_(None))).scalar_one() == 0
+        assert (
+            db.session.execute(select(func.count()).select_from(County).where(County.latitude.is_(None))).scalar_one()
+            == 0
+        )
 
 
 def test_location_picking_without_javascript(client):
@@ -251,6 +309,7 @@ def test_forgetting_the_place(client):
 
 # --- search pages ------------------------------------------------------------------------------------------
 
+
 def test_search_page_lists_results_with_agency_and_online_status(client, catalogue):
     page = main(client.get("/search", query_string={"q": "مالیات"}))
     assert "خدمت برای «مالیات»" in page
@@ -260,8 +319,9 @@ def test_search_page_lists_results_with_agency_and_online_status(client, catalog
 
 def test_search_with_htmx_returns_the_results_block_of_the_same_page(client, catalogue):
     full = client.get("/search", query_string={"q": "کارت"})
-    part = client.get("/search", query_string={"q": "کارت"},
-                      headers={"HX-Request": "true", "HX-Target": "search-results"})
+    part = client.get(
+        "/search", query_string={"q": "کارت"}, headers={"HX-Request": "true", "HX-Target": "search-results"}
+    )
     fragment = html(part)
     assert "<html" not in fragment and "<header" not in fragment
     assert fragment.strip() and fragment.strip() in html(full)
@@ -271,14 +331,16 @@ def test_search_with_htmx_returns_the_results_block_of_the_same_page(client, cat
 def test_suggestions_under_the_header_box_are_compact(client, app):
     with app.app_context():
         load([card(f"96{n:02d}", f"مجوز نمونهٔ {n}") for n in range(12)])
-    fragment = html(client.get("/search", query_string={"q": "مجوز"},
-                               headers={"HX-Request": "true", "HX-Target": "site-results"}))
+    fragment = html(
+        client.get("/search", query_string={"q": "مجوز"}, headers={"HX-Request": "true", "HX-Target": "site-results"})
+    )
     assert fragment.count('class="service-item"') == 5 and "همهٔ ۱۲ نتیجه" in fragment
 
 
 def test_history_restore_gets_the_whole_page(client, catalogue):
-    response = client.get("/search", query_string={"q": "کارت"},
-                          headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    response = client.get(
+        "/search", query_string={"q": "کارت"}, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in html(response)
 
 
@@ -312,6 +374,7 @@ def test_page_number_typed_in_persian_digits_works_and_a_superscript_one_is_page
 
 
 def test_an_emptied_box_clears_its_suggestions(client, catalogue):
-    response = client.get("/search", query_string={"q": "  "},
-                          headers={"HX-Request": "true", "HX-Target": "site-results"})
+    response = client.get(
+        "/search", query_string={"q": "  "}, headers={"HX-Request": "true", "HX-Target": "site-results"}
+    )
     assert response.status_code == 200 and response.get_data(as_text=True) == ""

@@ -1,4 +1,5 @@
 """The Foundation's pages and guarantees, driven through the test client."""
+
 import gzip
 import re
 
@@ -13,6 +14,7 @@ HOME_HTML_BUDGET = 14 * 1024
 def test_home_is_persian_right_to_left_with_search_and_skip_link(client, app, seeded):
     from app.extensions import db
     from app.models import Service
+
     response = client.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -55,8 +57,9 @@ def test_healthz_reports_database(client):
 
 
 def test_healthz_is_503_when_database_is_unreachable(tmp_path):
-    broken = create_app({"TESTING": True, "SECRET_KEY": "x",
-                         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    broken = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"}
+    )
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["database"] != "ok"
@@ -108,14 +111,15 @@ def test_font_swaps_and_falls_back_to_system_fonts(client):
     css_url = re.search(r'href="(/static/css/[^"]+)"', html).group(1)
     css = client.get(css_url).get_data(as_text=True)
     assert css.count("font-display: swap") >= 1
-    assert re.search(r'font-family: "Vazirmatn", [^;]*sans-serif', css) or "--font: \"Vazirmatn\"" in css
+    assert re.search(r'font-family: "Vazirmatn", [^;]*sans-serif', css) or '--font: "Vazirmatn"' in css
 
 
 # Error pages: a small app of its own, so the test routes exist before its first request.
 @pytest.fixture
 def error_client(database_url):
-    application = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                              "PROPAGATE_EXCEPTIONS": False})
+    application = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url, "PROPAGATE_EXCEPTIONS": False}
+    )
 
     @application.route("/_test/abort/<int:code>")
     def _abort(code):
@@ -132,9 +136,17 @@ def error_client(database_url):
     return application.test_client()
 
 
-@pytest.mark.parametrize("code,title", [(400, "درخواست نامعتبر"), (403, "دسترسی ممکن نیست"),
-                                        (404, "صفحه پیدا نشد"), (405, "این کار مجاز نیست"),
-                                        (429, "درخواست‌ها بیش از حد مجاز"), (500, "خطای سامانه")])
+@pytest.mark.parametrize(
+    "code,title",
+    [
+        (400, "درخواست نامعتبر"),
+        (403, "دسترسی ممکن نیست"),
+        (404, "صفحه پیدا نشد"),
+        (405, "این کار مجاز نیست"),
+        (429, "درخواست‌ها بیش از حد مجاز"),
+        (500, "خطای سامانه"),
+    ],
+)
 def test_error_pages_are_persian_and_in_the_layout(error_client, code, title):
     response = error_client.get(f"/_test/abort/{code}")
     html = response.get_data(as_text=True)
@@ -168,6 +180,7 @@ def test_post_without_csrf_token_is_rejected(error_client):
 def test_seed_demo_is_idempotent_and_creates_every_role(runner, app):
     from app.extensions import db
     from app.models import Role, Service, User
+
     assert "new rows" in runner.invoke(args=["seed-demo"]).output
     with app.app_context():
         counts = (db.session.query(Service).count(), db.session.query(User).count())
@@ -180,8 +193,8 @@ def test_seed_demo_is_idempotent_and_creates_every_role(runner, app):
 def test_service_card_shows_what_a_person_needs(client, seeded):
     html = client.get("/services/10030001").get_data(as_text=True)
     assert "پلیس مهاجرت و گذرنامه" in html
-    assert "۲۰٬۰۰۰٬۰۰۰ ریال" in html          # the government fee, Persian digits and separators
-    assert "عکس ۴×۶ با زمینهٔ سفید" in html    # a required document
+    assert "۲۰٬۰۰۰٬۰۰۰ ریال" in html  # the government fee, Persian digits and separators
+    assert "عکس ۴×۶ با زمینهٔ سفید" in html  # a required document
 
 
 def test_unknown_service_code_is_404(client, seeded):

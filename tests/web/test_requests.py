@@ -1,4 +1,5 @@
 """Applying online, drafts, double submit, the request page, the desk and public tracking."""
+
 import io
 import re
 
@@ -15,10 +16,21 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = [
     {"name": "plate", "type": "text", "label": "شمارهٔ پلاک", "required": True, "max_length": 20},
     {"name": "count", "type": "number", "label": "تعداد نسخه", "required": True, "min": 1, "max": 5},
-    {"name": "reason", "type": "choice", "label": "دلیل", "required": True,
-     "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]]},
-    {"name": "scan", "type": "file", "label": "تصویر سند", "required": True, "accept": ["pdf", "jpeg", "png"],
-     "max_size_mb": 1},
+    {
+        "name": "reason",
+        "type": "choice",
+        "label": "دلیل",
+        "required": True,
+        "choices": [["lost", "گم شدن"], ["worn", "فرسودگی"]],
+    },
+    {
+        "name": "scan",
+        "type": "file",
+        "label": "تصویر سند",
+        "required": True,
+        "accept": ["pdf", "jpeg", "png"],
+        "max_size_mb": 1,
+    },
 ]
 
 
@@ -45,8 +57,14 @@ def _apply_page(client, code):
 
 
 def _submit(client, code, key, **overrides):
-    data = {"idempotency_key": key, "action": "submit", "plate": "۱۲ب۳۴۵-۶۶", "count": "۲", "reason": "lost",
-            "scan": (io.BytesIO(PDF), "سند.pdf")}
+    data = {
+        "idempotency_key": key,
+        "action": "submit",
+        "plate": "۱۲ب۳۴۵-۶۶",
+        "count": "۲",
+        "reason": "lost",
+        "scan": (io.BytesIO(PDF), "سند.pdf"),
+    }
     data.update(overrides)
     return client.post(f"/services/{code}/apply", data=data, content_type="multipart/form-data")
 
@@ -76,15 +94,19 @@ def test_invalid_answers_are_explained_and_kept(client, app, world):
     assert 'href="#count"' in html  # the error summary links to the field
 
 
-@pytest.mark.parametrize("content,name,message", [
-    (b"<html><script>alert(1)</script></html>", "fake.pdf", "نوع این پرونده پذیرفته نیست"),
-    (b"", "empty.pdf", "این پرونده خالی است"),
-    (b"%PDF-" + b"0" * (1024 * 1024 + 1), "big.pdf", "بیش از"),
-])
+@pytest.mark.parametrize(
+    "content,name,message",
+    [
+        (b"<html><script>alert(1)</script></html>", "fake.pdf", "نوع این پرونده پذیرفته نیست"),
+        (b"", "empty.pdf", "این پرونده خالی است"),
+        (b"%PDF-" + b"0" * (1024 * 1024 + 1), "big.pdf", "بیش از"),
+    ],
+)
 def test_attachments_are_checked_by_content_and_size(client, app, world, content, name, message):
     sign_in_citizen(client, app, *world["alice"])
-    response = _submit(client, world["service"], _apply_page(client, world["service"]),
-                       scan=(io.BytesIO(content), name))
+    response = _submit(
+        client, world["service"], _apply_page(client, world["service"]), scan=(io.BytesIO(content), name)
+    )
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.query(Request).count() == 0 and db.session.query(Attachment).count() == 0
@@ -103,11 +125,13 @@ def test_double_submit_creates_one_request(client, app, world):
 def test_draft_is_saved_kept_as_typed_and_private(client, app, world):
     sign_in_citizen(client, app, *world["alice"])
     key = _apply_page(client, world["service"])
-    response = client.post(f"/services/{world['service']}/apply", data={
-        "idempotency_key": key, "action": "draft", "plate": "نیمه‌کاره", "count": "هفت"})
+    response = client.post(
+        f"/services/{world['service']}/apply",
+        data={"idempotency_key": key, "action": "draft", "plate": "نیمه‌کاره", "count": "هفت"},
+    )
     assert response.status_code == 302
     draft_url = response.headers["Location"]
-    assert "value=\"نیمه‌کاره\"" in client.get(draft_url).get_data(as_text=True)
+    assert 'value="نیمه‌کاره"' in client.get(draft_url).get_data(as_text=True)
     assert "پیش‌نویس" in client.get("/account/requests").get_data(as_text=True)
     other = app.test_client()
     sign_in_citizen(other, app, *world["bob"])
@@ -156,14 +180,19 @@ def test_whole_path_from_filing_to_delivery(client, app, world):
     officer.post(f"/desk/requests/{code}/act", data={"action": "ask_info", "message": "تصویر کارت ملی را بفرستید."})
     page = client.get(f"/requests/{code}").get_data(as_text=True)
     assert "تصویر کارت ملی را بفرستید." in page and "پلیس راهور" in page and "کارمند آزمایشی" not in page
-    response = client.post(f"/requests/{code}/act", data={"action": "answer", "message": "پیوست شد.",
-                                                         "document": (io.BytesIO(PDF), "id.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/requests/{code}/act",
+        data={"action": "answer", "message": "پیوست شد.", "document": (io.BytesIO(PDF), "id.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     officer.post(f"/desk/requests/{code}/act", data={"action": "take"})
     officer.post(f"/desk/requests/{code}/act", data={"action": "approve"})
-    officer.post(f"/desk/requests/{code}/act", data={"action": "deliver", "document": (io.BytesIO(PDF), "result.pdf")},
-                 content_type="multipart/form-data")
+    officer.post(
+        f"/desk/requests/{code}/act",
+        data={"action": "deliver", "document": (io.BytesIO(PDF), "result.pdf")},
+        content_type="multipart/form-data",
+    )
     page = client.get(f"/requests/{code}").get_data(as_text=True)
     assert "تحویل شده" in page and "result.pdf" in page
 
@@ -177,8 +206,9 @@ def test_rejection_is_confirmed_before_it_happens(client, app, world):
     assert ask.status_code == 200 and "بله، رد شود" in ask.get_data(as_text=True)
     with app.app_context():
         assert db.session.execute(db.select(Request)).scalar_one().status == "in_review"
-    officer.post(f"/desk/requests/{code}/act", data={"action": "reject", "message": "مدارک ناقص است.",
-                                                    "confirm": "yes"})
+    officer.post(
+        f"/desk/requests/{code}/act", data={"action": "reject", "message": "مدارک ناقص است.", "confirm": "yes"}
+    )
     with app.app_context():
         assert db.session.execute(db.select(Request)).scalar_one().status == "rejected"
 
@@ -211,14 +241,15 @@ def test_tracking_code_typo_is_told_before_any_lookup(client, app, world):
 def test_wrong_pair_gets_one_neutral_message(client, app, world):
     code = _filed_by_alice(client, app, world)
     response = app.test_client().post("/track", data={"code": code, "national_code": world["bob"][0]})
-    assert response.status_code == 400 and "درخواستی با این کد رهگیری و کد ملی پیدا نشد" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "درخواستی با این کد رهگیری و کد ملی پیدا نشد" in response.get_data(
+        as_text=True
+    )
 
 
 def test_tracking_is_rate_limited_per_ip(client):
     # Loose (carrier NAT): 120 per 10 minutes; each lookup a different code, so no one code's guesses are counted.
     codes = [f"8{n:010d}" + damm_digit(f"8{n:010d}") for n in range(121)]
-    statuses = [client.post("/track", data={"code": code, "national_code": "0499370899"}).status_code
-                for code in codes]
+    statuses = [client.post("/track", data={"code": code, "national_code": "0499370899"}).status_code for code in codes]
     assert statuses[:120] == [400] * 120 and statuses[-1] == 429
     assert "درخواست‌ها بیش از حد مجاز" in client.post("/track", data={}).get_data(as_text=True)
 
