@@ -195,22 +195,27 @@ def offices_fileable_for(service: Service) -> Select:
     return db.select(Office).where(Office.status == "active", _approved_cover(service, Office.province_id).exists())
 
 
+def _in_administered_province(user: User | None, model: type[Office] | type[Agency]) -> Select:
+    """Rows with a province_id an administrator manages: the national administrator all of them, a provincial one
+    their province's; nobody else any."""
+    query = db.select(model)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    if user.role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if user.role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return query.where(model.province_id == user.province_id)
+    return query.where(false())
+
+
 # --- counter offices -----------------------------------------------------------------------------------
 
 
 def offices_managed_by(user: User | None) -> Select:
     """Counter offices an administrator manages: the national administrator all, a provincial one their
     province's; nobody else manages offices."""
-    query = db.select(Office)
-    user = _signed_in(user)
-    if user is None:
-        return query.where(false())
-    role = user.role
-    if role == Role.NATIONAL_ADMIN:
-        return query.where(true())
-    if role == Role.PROVINCIAL_ADMIN and user.province_id:
-        return query.where(Office.province_id == user.province_id)
-    return query.where(false())
+    return _in_administered_province(user, Office)
 
 
 def office_for(user: User | None, code: str) -> Office:
@@ -234,16 +239,7 @@ def offices_visible_to(user: User | None) -> Select:
 def agencies_visible_to(user: User | None) -> Select:
     """Agencies an administrator manages: the national administrator all, a provincial one their province's
     provincial agencies (national agencies are the national administrator's)."""
-    query = db.select(Agency)
-    user = _signed_in(user)
-    if user is None:
-        return query.where(false())
-    role = user.role
-    if role == Role.NATIONAL_ADMIN:
-        return query.where(true())
-    if role == Role.PROVINCIAL_ADMIN and user.province_id:
-        return query.where(Agency.province_id == user.province_id)
-    return query.where(false())
+    return _in_administered_province(user, Agency)
 
 
 def agency_for(user: User | None, code: str) -> Agency:
