@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Delete, delete, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
@@ -72,7 +73,11 @@ def expired_drafts() -> int:
     the rows' removal is committed, so a rollback leaves nothing pointing at a missing file)."""
     cutoff = utcnow() - _days("JOBS_DRAFT_RETENTION_DAYS")
     drafts = (
-        db.session.execute(select(Request).where(Request.status == "draft", Request.updated_at < cutoff))
+        db.session.execute(
+            select(Request)
+            .where(Request.status == "draft", Request.updated_at < cutoff)
+            .options(selectinload(Request.attachments))  # one query for every draft's files, not one per draft
+        )
         .scalars()
         .all()
     )
