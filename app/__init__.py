@@ -12,7 +12,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, jobs, permissions
-from app.core import assets, errors, i18n, persian, security
+from app.catalogue import version as catalogue_version
+from app.core import assets, errors, i18n, page_cache, persian, security
 from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 from app.people import auth
 from app.requests import workflow
@@ -50,6 +51,8 @@ def create_app(overrides=None):
     permissions.init_app(app)
     workflow.register_template_helpers(app)
     jobs.init_app(app)
+    # Last: its after_request hook then runs first and keeps the page as the view made it, before compression.
+    page_cache.init_app(app, version=catalogue_version.current)
     app.jinja_env.globals["simulators_in_use"] = lambda: config.simulators_in_use(app.config)
 
     from app import models  # noqa: F401  (registers the tables on the metadata)

@@ -158,4 +158,12 @@ def settings(instance_path):
         "JOBS_DONE_RETENTION_DAYS": _int("JOBS_DONE_RETENTION_DAYS", 30),
         "JOBS_DRAFT_RETENTION_DAYS": _int("JOBS_DRAFT_RETENTION_DAYS", 180),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        # Public pages for anonymous visitors (app.core.page_cache): "simple" keeps them in each process (the embedded
+        # default; processes share nothing, and each checks the catalogue version in the database), "redis" in
+        # REDIS_URL's server (the default when REDIS_URL is set), "filesystem" under PAGE_CACHE_DIR, "null" not at all.
+        "PAGE_CACHE": os.environ.get("PAGE_CACHE") or ("redis" if os.environ.get("REDIS_URL") else "simple"),
+        "PAGE_CACHE_DIR": os.environ.get("PAGE_CACHE_DIR", str(Path(instance_path) / "page-cache")),
+        # A page is kept at most this long (seconds) even when nothing changed, and at most this many per process.
+        "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
+        "PAGE_CACHE_SIZE": _int("PAGE_CACHE_SIZE", 1000),
     }

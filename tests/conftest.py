@@ -12,7 +12,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.extensions import db, limiter
+from app.extensions import db, limiter, page_cache
 from tests.postgres import TemporaryPostgres
 from tests.redis import TemporaryRedis
 
@@ -93,6 +93,7 @@ def app(session_app):
     yield session_app
     with session_app.app_context():
         _empty_database()
+        page_cache.clear()  # no page kept from one test's data (or settings) into the next
     limiter.reset()
 
 

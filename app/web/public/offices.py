@@ -4,10 +4,12 @@ it is (static/js/offices.js fills two hidden fields; without JavaScript the filt
 from flask import render_template, request
 
 from app.catalogue import places
+from app.core.page_cache import cached_page
 from app.web.public import bp
 
 
 @bp.get("/offices")
+@cached_page
 def offices_page():
     province = places.province_by_code(request.args.get("province", ""))
     county = places.county_by_code(request.args.get("county", ""))

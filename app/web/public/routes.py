@@ -8,6 +8,7 @@ from app.catalogue import queries as catalogue
 from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
 from app.core.i18n import COOKIE
+from app.core.page_cache import cached_page, do_not_store
 from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
 from app.web.public import bp
@@ -28,6 +29,7 @@ def visitor_place():
 
 
 @bp.get("/")
+@cached_page
 def home():
     place = visitor_place()
     return render_template(
@@ -41,14 +43,18 @@ def home():
 
 
 @bp.get("/search")
+@cached_page
 def search():
     query = clean_query(request.args.get("q", ""))
     # As-you-type requests are not logged as misses: every half-typed word would be one.
     results = search_services(query, page=_page_number(), record_miss=not is_htmx())
+    if query and not results.total:
+        do_not_store()  # every visit to a search that finds nothing is counted as a miss
     return render_page("public/search.html", "results", query=query, results=results)
 
 
 @bp.get("/services/<code>")
+@cached_page
 def service(code):
     found = catalogue.service_by_code(fold_digits(code))
     if found is None:
@@ -80,6 +86,7 @@ def service(code):
 
 
 @bp.get("/services/<code>/history")
+@cached_page
 def service_history(code):
     found = catalogue.service_by_code(fold_digits(code))
     if found is None:
@@ -97,6 +104,7 @@ def service_history(code):
 
 
 @bp.get("/agencies")
+@cached_page
 def agencies():
     summaries = catalogue.agencies_with_counts()
     connected = sum(1 for s in summaries if s.agency.connection_status == "connected")
@@ -104,6 +112,7 @@ def agencies():
 
 
 @bp.get("/agencies/<code>")
+@cached_page
 def agency(code):
     found = catalogue.agency_by_code(code)
     if found is None:
@@ -121,6 +130,7 @@ def agency(code):
 
 
 @bp.get("/clusters/<slug>")
+@cached_page
 def cluster(slug):
     found = catalogue.cluster_by_slug(slug)
     if found is None:
@@ -131,6 +141,7 @@ def cluster(slug):
 
 
 @bp.get("/life-events/<slug>")
+@cached_page
 def life_event(slug):
     found = catalogue.life_event_by_slug(slug)
     if found is None:

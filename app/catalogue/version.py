@@ -1,0 +1,82 @@
+"""The catalogue version: one Setting row that changes in the same transaction as anything a public page shows
+(cards and their revisions, agencies, clusters, life events, places, offices, outsourcings, synonyms, settings), so
+that a cache keyed by it never serves a page from before a published revision or an import."""
+
+import secrets
+
+from sqlalchemy import Connection, event, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, UOWTransaction
+
+from app.extensions import db
+from app.models import (
+    Agency,
+    Cluster,
+    County,
+    LifeEvent,
+    Office,
+    Outsourcing,
+    OutsourcingDecision,
+    Province,
+    Service,
+    ServiceRevision,
+    Setting,
+    Synonym,
+)
+
+KEY = "catalogue_version"
+# Rows that some public page draws. A new model a public page reads joins this list.
+WATCHED = (
+    Agency,
+    Cluster,
+    County,
+    LifeEvent,
+    Office,
+    Outsourcing,
+    OutsourcingDecision,
+    Province,
+    Service,
+    ServiceRevision,
+    Setting,
+    Synonym,
+)
+
+
+def current() -> str:
+    """The version in force ("" before the first change): one primary-key read."""
+    return db.session.execute(select(Setting.value).where(Setting.key == KEY)).scalar_one_or_none() or ""
+
+
+def bump() -> None:
+    """A new version, written in the session's transaction: for changes made with bulk SQL, which the ORM never sees
+    (every ORM change to a WATCHED row bumps it by itself)."""
+    _write(db.session.connection())
+
+
+def _write(connection: Connection) -> None:
+    # A random token, not a counter: two transactions bumping at once both end on a value no cached page carries.
+    token = secrets.token_hex(8)
+    insert = postgresql.insert(Setting) if connection.dialect.name == "postgresql" else sqlite.insert(Setting)
+    connection.execute(
+        insert.values(key=KEY, value=token).on_conflict_do_update(index_elements=["key"], set_={"value": token})
+    )
+
+
+def _touches_catalogue(session: Session) -> bool:
+    for row in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(row, WATCHED) and not (isinstance(row, Setting) and row.key == KEY):
+            return True
+    return False
+
+
+@event.listens_for(Session, "before_flush")
+def _note_catalogue_change(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    if _touches_catalogue(session):
+        session.info["catalogue_changed"] = True
+
+
+@event.listens_for(Session, "after_flush")
+def _bump_on_catalogue_change(session: Session, _flush: UOWTransaction) -> None:
+    # After the flush, in its transaction: the new version commits (or rolls back) with the change itself.
+    if session.info.pop("catalogue_changed", False):
+        _write(session.connection())
