@@ -1,5 +1,5 @@
 """The catalogue version: one Setting row that changes in the same transaction as anything a public page shows
-(cards and their revisions, agencies, clusters, life events, places, offices, outsourcings, synonyms, settings), so
+(cards and their revisions, agencies, clusters, life events, places, offices, outsourcings, synonyms), so
 that a cache keyed by it never serves a page from before a published revision or an import."""
 
 import secrets
@@ -37,7 +37,6 @@ WATCHED = (
     Province,
     Service,
     ServiceRevision,
-    Setting,
     Synonym,
 )
 
@@ -63,10 +62,7 @@ def _write(connection: Connection) -> None:
 
 
 def _touches_catalogue(session: Session) -> bool:
-    for row in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(row, WATCHED) and not (isinstance(row, Setting) and row.key == KEY):
-            return True
-    return False
+    return any(isinstance(row, WATCHED) for row in (*session.new, *session.dirty, *session.deleted))
 
 
 @event.listens_for(Session, "before_flush")
