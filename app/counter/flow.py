@@ -31,7 +31,7 @@ from app.people import citizens
 from app.permissions import service_fileable_at, services_fileable_at
 from app.requests import attachments
 from app.requests.filing import Filing, FilingError, existing_for_key, file_request
-from app.requests.formdefs import definition_for, file_fields
+from app.requests.formdefs import Applicant, definition_for, file_fields
 
 # Where a refused step sends the filing back to.
 HOME, IDENTIFY, CONSENT, FORM, FEES = "home", "identify", "consent", "form", "fees"
@@ -260,6 +260,12 @@ def give_consent(filing: CounterFiling, code: str) -> None:
 
 
 # --- step 3: the service's form and its scans -----------------------------------------------------------
+
+
+def applicant(filing: CounterFiling) -> Applicant:
+    """The identified citizen as the form's fields that are the applicant's own see them (formdefs.build_form):
+    the national code, name and mobile the clerk identified, never typed a second time."""
+    return Applicant.of(filing.state["citizen"] or {}, source="counter")
 
 
 def _require_consent(filing: CounterFiling) -> None:

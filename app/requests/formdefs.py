@@ -7,11 +7,14 @@ Types: text, textarea, number, amount, national_code, mobile, postal_code, date,
 address (province + county + text) and file. Answers are stored as JSON with canonical values (digits folded,
 identifiers cleaned, dates as ISO Gregorian) and shown back through display_answers(). check_definition() says
 what is wrong with a definition; the importer refuses such a card, and a stored one is never rendered.
+A field may be the applicant's own ("prefill": "applicant.national_code", "applicant.mobile" or
+"applicant.full_name"): build_form(..., applicant=...) fills it from who is applying and shows it read-only.
 """
 
 import logging
 import re
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -53,6 +56,36 @@ TYPES = (
 )
 YES_NO = [("yes", _l("بله")), ("no", _l("خیر"))]
 FILE_KINDS = ("pdf", "jpeg", "png")
+# A field may say it is the applicant's own ("prefill": one of these): it is filled from who is applying and shown
+# read-only, and the value posted for it is never read. Each names the Applicant attribute and the field types that
+# can hold it.
+PREFILLS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "applicant.national_code": ("national_code", ("national_code", "text")),
+    "applicant.mobile": ("mobile", ("mobile", "text")),
+    "applicant.full_name": ("full_name", ("text",)),
+}
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who is applying, as a form needs them: the signed-in citizen online (source "account"), the citizen the clerk
+    identified at the counter (source "counter"). A value left empty is asked for as usual."""
+
+    national_code: str = ""
+    mobile: str = ""
+    full_name: str = ""
+    source: str = "account"
+
+    @classmethod
+    def of(cls, person: Any, source: str = "account") -> "Applicant":
+        """From a signed-in user, or from the counter's identified citizen (a dict of the same three keys)."""
+        keys = ("national_code", "mobile", "full_name")
+        values = [person.get(key) if isinstance(person, Mapping) else getattr(person, key, None) for key in keys]
+        national_code, mobile, full_name = (str(value or "").strip() for value in values)
+        return cls(national_code, mobile, full_name, source)
+
+    def value(self, prefill: str) -> str:
+        return getattr(self, PREFILLS[prefill][0]) if prefill in PREFILLS else ""
 
 
 class _PersianChoice:
@@ -228,15 +261,34 @@ def build_form(
     answers: Mapping[str, Any] | None = None,
     raw: bool = False,
     base: type[Form] = Form,
+    applicant: Applicant | None = None,
 ) -> Form:
     """The form bound to posted data, or prefilled from answers: canonical ones, or a draft's raw ones.
 
-    The base is a plain Form: the page's own FlaskForm carries the CSRF token once for the whole page.
+    The base is a plain Form: the page's own FlaskForm carries the CSRF token once for the whole page. With an
+    applicant, the fields marked as theirs ("prefill") hold the applicant's own values whatever was posted or saved.
     """
     cls = build_form_class(definition, base)
     if formdata is None and answers:
-        return cls(formdata=None, data=answers if raw else _form_data(definition, answers))
-    return cls(formdata=formdata)
+        form = cls(formdata=None, data=answers if raw else _form_data(definition, answers))
+    else:
+        form = cls(formdata=formdata)
+    if applicant is not None:
+        _fill_from_applicant(form, definition, applicant)
+    return form
+
+
+def _fill_from_applicant(form: Form, definition: Sequence[FieldSpec], applicant: Applicant) -> None:
+    """The applicant's own values into the fields marked as theirs, read-only; `prefilled` tells the field macro
+    where the value came from. A value the applicant lacks (an account without a name) stays an ordinary input."""
+    for spec in definition:
+        value = applicant.value(spec.get("prefill") or "")
+        if not value or spec["name"] not in form:
+            continue
+        field = form[spec["name"]]
+        field.data, field.raw_data = value, [value]  # what is validated, filed and shown: never the posted value
+        field.render_kw = {**(field.render_kw or {}), "readonly": True}
+        field.prefilled = applicant.source
 
 
 def raw_answers(form: Form, definition: Sequence[FieldSpec]) -> dict[str, Any]:
@@ -468,6 +520,21 @@ def _field_problems(spec: dict, where: str) -> list[str]:
             )
         elif len({str(c[0]) for c in choices}) != len(choices):
             problems.append(_("%(where)s: مقدار گزینه‌ها تکراری است.", where=where))
+    if "prefill" in spec:
+        prefill = spec["prefill"]
+        if not isinstance(prefill, str) or prefill not in PREFILLS:
+            problems.append(
+                _("%(where)s: «prefill» فقط یکی از این‌هاست: %(names)s.", where=where, names="، ".join(PREFILLS))
+            )
+        elif kind not in PREFILLS[prefill][1]:
+            problems.append(
+                _(
+                    "%(where)s: «prefill» «%(prefill)s» برای فیلدی از این نوع‌هاست: %(kinds)s.",
+                    where=where,
+                    prefill=prefill,
+                    kinds="، ".join(PREFILLS[prefill][1]),
+                )
+            )
     if kind == "file":
         accept = spec.get("accept")
         if accept is not None and (

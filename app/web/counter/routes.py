@@ -233,7 +233,7 @@ def _sms_to(filing):
 
 def _autofocus(form):
     """Focus lands on the first field in error, else on the first field: the clerk types at once (no JS needed)."""
-    fields = [f for f in form if f.type not in ("CSRFTokenField", "HiddenField")]
+    fields = [f for f in form if f.type not in ("CSRFTokenField", "HiddenField") and not getattr(f, "prefilled", "")]
     target = next((f for f in fields if f.errors), fields[0] if fields else None)
     if target is not None and target.type != "RadioField":
         target.render_kw = {**(target.render_kw or {}), "autofocus": True}
@@ -306,10 +306,12 @@ def consent(code):
 
 
 def _prefilled_form(filing):
-    """The form as last sent (canonical answers), else as last typed before going back, else empty."""
+    """The form as last sent (canonical answers), else as last typed before going back, else empty; the fields that
+    are the applicant's own hold the identified citizen's details."""
+    who = flow.applicant(filing)
     if filing.state["answers"]:
-        return build_form(filing.definition, answers=filing.state["answers"])
-    return build_form(filing.definition, answers=filing.state.get("typed") or None, raw=True)
+        return build_form(filing.definition, answers=filing.state["answers"], applicant=who)
+    return build_form(filing.definition, answers=filing.state.get("typed") or None, raw=True, applicant=who)
 
 
 @bp.post("/file/<code>/form")
@@ -321,7 +323,9 @@ def fill(code):
     if request.form.get("nav") == "show":
         return _form_page(filing, _prefilled_form(filing))
     definition = filing.definition
-    dform = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
+    dform = build_form(
+        definition, formdata=CombinedMultiDict((request.files, request.form)), applicant=flow.applicant(filing)
+    )
     fields_ok = dform.validate()  # every check runs, so all problems show at once
     if not (_files_ok(filing, dform) and fields_ok):
         return _form_page(filing, dform, 400)
