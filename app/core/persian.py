@@ -198,6 +198,14 @@ def jalali_datetime(value: date, *, persian: bool = True) -> str:
     return _digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}", persian)
 
 
+def machine_datetime(value: datetime) -> str:
+    """A stored moment (naive is UTC) for a <time datetime> attribute: '2026-12-02T07:39:01Z', whole seconds (the
+    HTML grammar allows at most three fraction digits; isoformat() writes six)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
 def jalali_today() -> jdatetime.date:
     return jdatetime.date.fromgregorian(date=datetime.now(TEHRAN).date())
 
@@ -233,3 +241,4 @@ def register_filters(app: Flask) -> None:
     }
     for name, fn in filters.items():
         app.add_template_filter(localized(fn), name)
+    app.add_template_filter(lambda value: "" if value is None else machine_datetime(value), "iso_datetime")

@@ -19,6 +19,7 @@ from app.core.persian import (
     jalali_date,
     jalali_datetime,
     jalali_today,
+    machine_datetime,
     normalize,
     normalize_for_search,
     parse_jalali_date,
@@ -362,3 +363,15 @@ def test_filters_in_other_locales_keep_ascii_digits_and_jalali_dates(app):
 
 def test_persian_digits_are_the_default_outside_a_request():
     assert persian_digits_enabled()
+
+
+def test_time_element_datetimes_are_utc_in_whole_seconds(app):
+    """<time datetime> takes at most three fraction digits (the Nu checker refuses isoformat()'s six)."""
+    assert machine_datetime(datetime(2026, 12, 2, 7, 39, 1, 102374)) == "2026-12-02T07:39:01Z"
+    tehran = datetime(2026, 12, 2, 11, 9, 1, 5, tzinfo=TEHRAN)
+    assert machine_datetime(tehran) == "2026-12-02T07:39:01Z"
+    with app.test_request_context():
+        rendered = render_template_string(
+            "{{ moment|iso_datetime }}|{{ none|iso_datetime }}", moment=datetime(2026, 1, 2)
+        )
+    assert rendered == "2026-01-02T00:00:00Z|"
