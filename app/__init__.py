@@ -51,8 +51,11 @@ def create_app(overrides=None):
     permissions.init_app(app)
     workflow.register_template_helpers(app)
     jobs.init_app(app)
-    # Last: its after_request hook then runs first and keeps the page as the view made it, before compression.
-    page_cache.init_app(app, version=catalogue_version.current)
+    # Last: its after_request hook then runs first and keeps the page as the view made it, before compression. What
+    # cached pages show: the catalogue, and the site-wide demo notice's simulators.
+    page_cache.init_app(
+        app, version=lambda: catalogue_version.current() + "/" + ",".join(config.simulators_in_use(app.config))
+    )
     app.jinja_env.globals["simulators_in_use"] = lambda: config.simulators_in_use(app.config)
 
     from app import models  # noqa: F401  (registers the tables on the metadata)

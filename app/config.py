@@ -166,4 +166,7 @@ def settings(instance_path):
         # A page is kept at most this long (seconds) even when nothing changed, and at most this many per process.
         "PAGE_CACHE_SECONDS": _int("PAGE_CACHE_SECONDS", 600),
         "PAGE_CACHE_SIZE": _int("PAGE_CACHE_SIZE", 1000),
+        # How stale (seconds) a process's idea of the catalogue version may be: another process's published revision
+        # shows on this one's cached pages at most this late (its own at once).
+        "CATALOGUE_VERSION_MAX_AGE": _float("CATALOGUE_VERSION_MAX_AGE", 1.0),
     }

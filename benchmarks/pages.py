@@ -244,6 +244,8 @@ def run_size(args, size, wrk):
         servers = [hello, cached, uncached]
         targets = [("hello", hello, "/")]
         for name, path in PAGES:
+            if args.only and name not in args.only:
+                continue
             for mode, server in (("cached", cached), ("uncached", uncached)):
                 check_page(server, path)
                 targets.append((f"{name} {mode}" if name in CACHEABLE else name, server, path))
@@ -302,7 +304,7 @@ def profile(args):
         for _ in range(300):
             client.get(args.profile, headers=headers)
         profiler.disable()
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -315,6 +317,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=3, help="length of one wrk slice")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per server")
+    parser.add_argument("--only", nargs="+", metavar="PAGE", help="only these pages (names as printed: home, card …)")
     parser.add_argument("--profile", metavar="PATH", help="profile this page in-process instead of loading it")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--kind", default="app", help=argparse.SUPPRESS)

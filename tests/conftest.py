@@ -12,6 +12,7 @@ from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.catalogue import version as catalogue_version
 from app.extensions import db, limiter, page_cache
 from tests.postgres import TemporaryPostgres
 from tests.redis import TemporaryRedis
@@ -94,6 +95,7 @@ def app(session_app):
     with session_app.app_context():
         _empty_database()
         page_cache.clear()  # no page kept from one test's data (or settings) into the next
+        catalogue_version.read_again()
     limiter.reset()
 
 

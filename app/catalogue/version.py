@@ -3,7 +3,9 @@
 that a cache keyed by it never serves a page from before a published revision or an import."""
 
 import secrets
+import time
 
+from flask import current_app
 from sqlalchemy import Connection, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, UOWTransaction
@@ -41,15 +43,29 @@ WATCHED = (
 )
 
 
+# The version each database had when this process last read it: (value, time read). A process reads it again at
+# most every CATALOGUE_VERSION_MAX_AGE seconds (another process's change shows that late), and at once after a change
+# of its own commits.
+_seen: dict[int, tuple[str, float]] = {}
+
+
 def current() -> str:
-    """The version in force ("" before the first change): one primary-key read."""
-    return db.session.execute(select(Setting.value).where(Setting.key == KEY)).scalar_one_or_none() or ""
+    """The version in force ("" before the first change)."""
+    engine = id(db.engine)
+    seen = _seen.get(engine)
+    now = time.monotonic()
+    if seen is not None and now - seen[1] < current_app.config["CATALOGUE_VERSION_MAX_AGE"]:
+        return seen[0]
+    value = db.session.execute(select(Setting.value).where(Setting.key == KEY)).scalar_one_or_none() or ""
+    _seen[engine] = (value, now)
+    return value
 
 
 def bump() -> None:
     """A new version, written in the session's transaction: for changes made with bulk SQL, which the ORM never sees
     (every ORM change to a WATCHED row bumps it by itself)."""
     _write(db.session.connection())
+    db.session.info["catalogue_bumped"] = True
 
 
 def _write(connection: Connection) -> None:
@@ -76,3 +92,20 @@ def _bump_on_catalogue_change(session: Session, _flush: UOWTransaction) -> None:
     # After the flush, in its transaction: the new version commits (or rolls back) with the change itself.
     if session.info.pop("catalogue_changed", False):
         _write(session.connection())
+        session.info["catalogue_bumped"] = True
+
+
+def read_again() -> None:
+    """The next current() reads the database: after a change no session made (a database restored from a copy)."""
+    _seen.clear()
+
+
+@event.listens_for(Session, "after_commit")
+def _read_again_after_own_change(session: Session) -> None:
+    if session.info.pop("catalogue_bumped", False):
+        read_again()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_change(session: Session) -> None:
+    session.info.pop("catalogue_bumped", None)
