@@ -75,6 +75,11 @@ def government_fee(service: Service) -> int:
     return int(revision.fee_rial or 0) if revision else 0
 
 
+def online_fee(service: Service) -> int:
+    """What a citizen pays applying online: the government fee alone (no counter, so no counter fee)."""
+    return government_fee(service)
+
+
 def counter_fees(service_ids: Iterable[int], office: Office) -> dict[int, int]:
     """{service id: counter fee} for a list of services at one office, in one query (0 when none is in force)."""
     ids = list(service_ids)

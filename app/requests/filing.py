@@ -12,7 +12,7 @@ from app.core.errors import RuleError
 from app.core.identifiers import format_tracking_code, new_tracking_code
 from app.core.persian import local_digits
 from app.extensions import db
-from app.models import Attachment, Office, Payment, Request, Service, User, new_public_id
+from app.models import Attachment, Office, Payment, Request, Service, User, new_public_id, utcnow
 from app.permissions import service_fileable_at
 from app.requests import workflow
 from app.requests.attachments import discard
@@ -172,11 +172,18 @@ def _check_fileable(filing):
 
 
 def save_draft(
-    service: Service, applicant: User, answers: dict, draft: Request | None = None, files: Sequence[Attachment] = ()
+    service: Service,
+    applicant: User,
+    answers: dict,
+    draft: Request | None = None,
+    files: Sequence[Attachment] = (),
+    key: str | None = None,
 ) -> Request:
     """Create or update the applicant's draft; drafts have no tracking code and only their owner sees them.
 
-    A draft keeps what was typed as typed (raw form values); only submission turns answers canonical."""
+    A draft keeps what was typed as typed (raw form values); only submission turns answers canonical. A new draft
+    keeps the form page's idempotency key, so the same form sent twice (draft_for_key) updates one draft; filing
+    gives the request the check page's own key."""
     if draft is None:
         revision = service.current_revision
         if revision is None:
@@ -189,17 +196,57 @@ def save_draft(
             agency_id=service.agency_id,
             applicant=applicant,
             form_version=revision.form_version,
+            idempotency_key=key or None,
         )
         db.session.add(draft)
     elif draft.status != "draft":
         raise FilingError(_("این درخواست دیگر پیش‌نویس نیست."))
+    # A file chosen again for a field replaces the one the draft kept for it (one file per field). Read before the
+    # draft changes: loading its files must not flush the change outside the commit below that catches a clash.
+    replaced_fields = {a.field_name for a in files if a.field_name}
+    replaced = [a for a in draft.attachments if a.field_name in replaced_fields] if draft.id is not None else []
     draft.answers = answers
+    for attachment in replaced:
+        draft.attachments.remove(attachment)
+        db.session.delete(attachment)
     for attachment in files:
         attachment.request = draft
         db.session.add(attachment)
     try:
         db.session.commit()
-    except StaleDataError:  # submitted or saved from another tab meanwhile: do not overwrite what it wrote
+    except (StaleDataError, IntegrityError):  # submitted or saved from another tab meanwhile, or the same form
+        # created its draft at the same moment: do not overwrite what it wrote
         db.session.rollback()
         raise FilingError(str(workflow.CHANGED)) from None
+    discard(replaced)  # their rows are gone for good: now the files may go too
     return draft
+
+
+def draft_for_key(key: str | None, applicant: User, service: Service) -> Request | None:
+    """The applicant's draft of this service that a form with this idempotency key already created, if any."""
+    found = filed_before(key, applicant)
+    return found if found is not None and found.status == "draft" and found.service_id == service.id else None
+
+
+def remove_draft_file(draft: Request, public_id: str) -> Attachment | None:
+    """Take one file off the applicant's draft (row, then stored file); None when the draft has no such file."""
+    if draft.status != "draft":
+        raise FilingError(_("این درخواست دیگر پیش‌نویس نیست."))
+    attachment = next((a for a in draft.attachments if a.public_id == public_id), None)
+    if attachment is None:
+        return None
+    draft.attachments.remove(attachment)
+    db.session.delete(attachment)
+    draft.updated_at = utcnow()  # versions the draft row, so a send from another tab meanwhile wins cleanly
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise FilingError(str(workflow.CHANGED)) from None
+    discard([attachment])
+    return attachment
+
+
+def draft_bytes(draft: Request) -> int:
+    """What the draft's files weigh together (the request's total limit counts them)."""
+    return sum(a.size for a in draft.attachments)

@@ -368,8 +368,23 @@ def validate_answers(definition: Sequence[FieldSpec], answers: Mapping[str, Any]
     return form.errors
 
 
+def raw_formdata(raw: Mapping[str, Any] | None) -> MultiDict:
+    """A draft's raw answers (raw_answers) as posted form data again, so the same form validates them."""
+    data: MultiDict[str, Any] = MultiDict()
+    for key, value in (raw or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            data.add(key, item if isinstance(item, str) else str(item))
+    return data
+
+
 def display_answers(definition: object, answers: Mapping[str, Any]) -> list[tuple[object, object]]:
     """(label, text) pairs for showing what was filed, in the definition's order."""
+    return [(label, text) for _name, label, text in answer_rows(definition, answers)]
+
+
+def answer_rows(definition: object, answers: Mapping[str, Any]) -> list[tuple[str, object, object]]:
+    """(field id, label, text) for each answer, in the definition's order: display_answers with the id of the form
+    field each answer came from (the first part of an address), for «تغییر» links back to it."""
     from app.core.persian import format_number, persian_digits_enabled, to_persian_digits
 
     rows = []
@@ -405,7 +420,8 @@ def display_answers(definition: object, answers: Mapping[str, Any]) -> list[tupl
             )
         if persian_digits_enabled():
             text = to_persian_digits(text)
-        rows.append((spec.get("label", spec["name"]), text))
+        anchor = f"{spec['name']}__province" if spec.get("type") == "address" else spec["name"]
+        rows.append((anchor, spec.get("label", spec["name"]), text))
     return rows
 
 

@@ -43,3 +43,20 @@ def sign_in_staff(client, username, password=f.PASSWORD):
     response = client.post("/staff/sign-in", data={"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response
+
+
+def send_checked(client, check_url):
+    """On the check-your-answers page the continued form led to, press «فرستادن» (with the page's own key)."""
+    assert "/apply/check" in check_url, check_url
+    html = client.get(check_url).get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+    draft = check_url.rsplit("draft=", 1)[1].split("&")[0]
+    return client.post(check_url.split("?")[0], data={"idempotency_key": key, "draft": draft})
+
+
+def apply_online(client, code, data, **post):
+    """Fill the apply form, «ادامه», and send from the check page; a form refused answers as it is (400)."""
+    response = client.post(f"/services/{code}/apply", data=data, content_type="multipart/form-data", **post)
+    if response.status_code != 302 or "/apply/check" not in response.headers["Location"]:
+        return response
+    return send_checked(client, response.headers["Location"])

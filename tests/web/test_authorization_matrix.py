@@ -177,6 +177,7 @@ KINDS = {
     "public.service": "service",
     "public.service_history": "service",
     "account.apply": "apply",
+    "account.apply_check": "apply",
     "counter.start": "service",
     "counter.identify": "service",
     "counter.consent": "service",
@@ -247,6 +248,15 @@ MATRIX = {
         "POST A":     "L 400 400 - - - - - - - -",
         "POST B":     "L 400 400 - - - - - - - -",
         "POST draft": "L 400 - - - - - - - - -",
+    },
+    # Check your answers: of a draft only (without one, back to the form); its owner's alone.
+    "account.apply_check": {
+        "GET A":      "L 302 302 - - - - - - - -",
+        "GET B":      "L 302 302 - - - - - - - -",
+        "GET draft":  "L 200 - - - - - - - - -",
+        "POST A":     "L 302 302 - - - - - - - -",
+        "POST B":     "L 302 302 - - - - - - - -",
+        "POST draft": "L 400 - - - - - - - - -",  # sent without the page's key: the page again, nothing filed
     },
     # The request page is for everyone signed in who may see the request: its citizen and the staff in scope.
     "account.request_page": {

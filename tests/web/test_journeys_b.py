@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Request, SmsMessage
 from app.requests.formdefs import build_form
 from tests import factories as f
-from tests.web.helpers import sign_in_citizen, sign_in_staff
+from tests.web.helpers import apply_online, sign_in_citizen, sign_in_staff
 from tests.web.test_counter import file_one, tracking_codes, world  # noqa: F401  (the counter's world fixture)
 
 
@@ -72,9 +72,7 @@ def _file_online(client, app, duration_days=5):
     sign_in_citizen(client, app, *identity)
     html = client.get(f"/services/{code}/apply").get_data(as_text=True)
     key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
-    response = client.post(
-        f"/services/{code}/apply", data={"idempotency_key": key, "action": "submit", "description": "لطفاً صادر شود"}
-    )
+    response = apply_online(client, code, {"idempotency_key": key, "description": "لطفاً صادر شود"})
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"]
 

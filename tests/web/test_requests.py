@@ -10,7 +10,7 @@ from app.core.persian import to_persian_digits
 from app.extensions import db
 from app.models import Attachment, Request, Role
 from tests import factories as f
-from tests.web.helpers import last_sms, sign_in_citizen, sign_in_staff
+from tests.web.helpers import apply_online, last_sms, sign_in_citizen, sign_in_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 FORM = [
@@ -66,7 +66,7 @@ def _submit(client, code, key, **overrides):
         "scan": (io.BytesIO(PDF), "سند.pdf"),
     }
     data.update(overrides)
-    return client.post(f"/services/{code}/apply", data=data, content_type="multipart/form-data")
+    return apply_online(client, code, data)  # the form, «ادامه», then «فرستادن» on the check page
 
 
 def test_citizen_applies_and_sees_the_tracking_code_at_once_and_by_sms(client, app, world):
@@ -108,18 +108,29 @@ def test_attachments_are_checked_by_content_and_size(client, app, world, content
         client, world["service"], _apply_page(client, world["service"]), scan=(io.BytesIO(content), name)
     )
     assert response.status_code == 400 and message in response.get_data(as_text=True)
-    with app.app_context():
-        assert db.session.query(Request).count() == 0 and db.session.query(Attachment).count() == 0
+    with app.app_context():  # the answers wait in a draft; nothing is filed and the refused file is not kept
+        assert db.session.query(Request).filter(Request.status != "draft").count() == 0
+        assert db.session.query(Attachment).count() == 0
 
 
 def test_double_submit_creates_one_request(client, app, world):
     sign_in_citizen(client, app, *world["alice"])
     key = _apply_page(client, world["service"])
-    first = _submit(client, world["service"], key)
-    second = _submit(client, world["service"], key)
-    assert first.headers["Location"] == second.headers["Location"]
+    data = {"idempotency_key": key, "plate": "۱۲ب۳۴۵-۶۶", "count": "۲", "reason": "lost"}
+    url = f"/services/{world['service']}/apply"
+    first = client.post(url, data={**data, "scan": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data")
+    again = client.post(url, data={**data, "scan": (io.BytesIO(PDF), "a.pdf")}, content_type="multipart/form-data")
+    assert first.headers["Location"] == again.headers["Location"]  # the same form twice: one draft, one file
+    check = first.headers["Location"]
+    html = client.get(check).get_data(as_text=True)
+    send = {"idempotency_key": re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)}
+    send["draft"] = check.rsplit("draft=", 1)[1]
+    sent, resent = client.post(check.split("?")[0], data=send), client.post(check.split("?")[0], data=send)
+    assert sent.status_code == resent.status_code == 302
+    assert sent.headers["Location"] == resent.headers["Location"]
     with app.app_context():
         assert db.session.query(Request).count() == 1
+        assert db.session.query(Attachment).count() == 1
 
 
 def test_draft_is_saved_kept_as_typed_and_private(client, app, world):

@@ -4,7 +4,7 @@ sign-in; the SMS simulator's outbox."""
 import ipaddress
 import secrets
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import CombinedMultiDict
@@ -15,6 +15,7 @@ from app.core.errors import attach, refuse, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.persian import persian_digits_enabled, to_persian_digits
 from app.core.security import safe_next
+from app.counter.fees import online_fee
 from app.extensions import db, limiter
 from app.jobs import cleanup
 from app.models import OtpChallenge, Request, Role, SmsMessage
@@ -25,8 +26,18 @@ from app.people.auth import sign_in as start_session
 from app.people.sign_in import resend_sign_in_code, sign_in_challenge, start_sign_in, verify_sign_in
 from app.permissions import request_for, requests_visible_to
 from app.requests import attachments, workflow
-from app.requests.filing import Filing, FilingError, file_request, filed_before, save_draft
+from app.requests.filing import (
+    Filing,
+    FilingError,
+    draft_bytes,
+    draft_for_key,
+    file_request,
+    filed_before,
+    remove_draft_file,
+    save_draft,
+)
 from app.requests.formdefs import (
+    answer_rows,
     answers_from,
     build_form,
     check_files,
@@ -34,6 +45,7 @@ from app.requests.formdefs import (
     display_answers,
     file_fields,
     raw_answers,
+    raw_formdata,
     stored_definition,
 )
 from app.web.account import bp
@@ -261,67 +273,164 @@ def staff_sign_in():
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
 @role_required(Role.CITIZEN)
 def apply(code):
-    service = catalogue.service_by_code(code)
-    if service is None:
-        abort(404)
+    """The form page. «ادامه» validates every field and keeps what passed (typed answers and the files that passed
+    their checks) in the citizen's draft, so nothing chosen is lost to another field's error; once all is valid,
+    the check-your-answers page. Nothing is filed here: apply_check sends."""
+    service = _service_or_404(code)
     draft = _own_draft(service, request.values.get("draft"))
-    if request.method == "POST":
-        # Asked after the draft is read, so a draft read as submitted is always found here.
-        replay = filed_before(request.form.get("idempotency_key"), current_user)
-        if replay is not None:
-            return redirect(url_for(".request_page", code=replay.tracking_code))
     if draft is not None and draft.status != "draft":
         abort(404)
     definition = definition_for(service.current_revision)
     controls = ApplyControls()
     if request.method == "GET":
         controls.idempotency_key.data = secrets.token_urlsafe(24)
-        form = build_form(definition, answers=draft.answers if draft else None, raw=True)
-        return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft)
+        form = _apply_form(definition, answers=draft.answers if draft else None, raw=True)
+        return _apply_page(service, form, controls, draft)
 
-    form = build_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
-    if request.form.get("action") == "draft":
-        stored = _store_files(form, definition, skip_invalid=True)
+    form = _apply_form(definition, formdata=CombinedMultiDict((request.files, request.form)))
+    action = request.form.get("action", "continue")
+    key = controls.idempotency_key.data if controls.validate() else None  # a key that is not one is not kept
+    if draft is None:  # the same form sent again (a double click, a retry) goes on with the draft it created
+        draft = draft_for_key(key, current_user, service)
+    if action == "draft" or action.startswith("remove:"):
+        stored = _store_files(form, definition, report=True)
         try:
-            draft = save_draft(service, current_user, raw_answers(form, definition), draft, files=stored)
+            draft = save_draft(service, current_user, raw_answers(form, definition), draft, files=stored, key=key)
         except FilingError as error:  # submitted or saved from another tab meanwhile
             attach(None, error)
             attachments.discard(stored)
-            return render_template(
-                "account/apply.html", service=service, form=form, controls=controls, draft=draft
-            ), 409
-        flash(_("پیش‌نویس ذخیره شد. هر وقت خواستید از «درخواست‌های من» ادامه دهید."))
-        return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
-    existing = {a.field_name for a in draft.attachments} if draft else set()
+            return _apply_page(service, form, controls, draft, 409)
+        if action == "draft":
+            flash(_("پیش‌نویس ذخیره شد. هر وقت خواستید از «درخواست‌های من» ادامه دهید."))
+            return redirect(url_for(".apply", code=service.code, draft=draft.public_id))
+        removed = remove_draft_file(draft, action.removeprefix("remove:"))
+        if removed is not None:
+            flash(_("«%(name)s» برداشته شد.", name=removed.original_name))
+        anchor = removed.field_name if removed is not None else None
+        return redirect(url_for(".apply", code=service.code, draft=draft.public_id, _anchor=anchor))
+
     fields_ok = form.validate()  # every check runs, so all problems are shown at once
-    files_ok, total_error = check_files(form, definition, attached=existing)
+    kept = list(draft.attachments) if draft else []
+    chosen = {spec["name"] for spec in file_fields(definition) if _chosen(form[spec["name"]])}
+    files_ok, total_error = check_files(
+        form,
+        definition,
+        attached={a.field_name for a in kept},
+        attached_bytes=sum(a.size for a in kept if a.field_name not in chosen),  # a file chosen again replaces it
+    )
+    stored = [] if total_error else _store_files(form, definition, only_valid=True)
+    files_ok = files_ok and not any(form[spec["name"]].errors for spec in file_fields(definition))
+    try:
+        draft = save_draft(service, current_user, raw_answers(form, definition), draft, files=stored, key=key)
+    except FilingError as error:
+        attach(None, error)
+        attachments.discard(stored)
+        return _apply_page(service, form, controls, draft, 409)
     if total_error:
         flash(total_error, "error")
-    if controls.validate() and fields_ok and files_ok:
-        stored = []
+    if fields_ok and files_ok:
+        return redirect(url_for(".apply_check", code=service.code, draft=draft.public_id))
+    return _apply_page(service, form, controls, draft, 400)
+
+
+@bp.route("/services/<code>/apply/check", methods=["GET", "POST"])
+@role_required(Role.CITIZEN)
+def apply_check(code):
+    """Check your answers: what the draft holds, its files and the fee, a «تغییر» link per answer; POST sends it.
+
+    Reachable by GET with just ?draft= (a payment that failed or was cancelled comes back here, nothing lost)."""
+    service = _service_or_404(code)
+    draft = _own_draft(service, request.values.get("draft"))
+    if draft is None:
+        return redirect(url_for(".apply", code=service.code))
+    if request.method == "POST":
+        # Asked after the draft is read, so a draft read as submitted is always found here.
+        replay = filed_before(request.form.get("idempotency_key"), current_user)
+        if replay is not None and replay.status != "draft":
+            return redirect(url_for(".request_page", code=replay.tracking_code))
+    if draft.status != "draft":
+        abort(404)
+    definition = definition_for(service.current_revision)
+    controls = ApplyControls()
+    form = _apply_form(definition, formdata=raw_formdata(draft.answers))
+    fields_ok = form.validate()
+    files_ok, total_error = check_files(
+        form, definition, attached={a.field_name for a in draft.attachments}, attached_bytes=draft_bytes(draft)
+    )
+    if total_error:
+        flash(total_error, "error")
+    if not (fields_ok and files_ok):
+        # Not complete (the card changed meanwhile, the page opened by hand): the form, each problem marked.
+        controls.idempotency_key.data = secrets.token_urlsafe(24)
+        return _apply_page(service, form, controls, draft, 400 if request.method == "POST" else 200)
+    answers = answers_from(form, definition)
+    # The check page's key is its own: the draft's (the form page's) would find the draft itself as "filed".
+    if request.method == "POST" and controls.validate() and controls.idempotency_key.data != draft.idempotency_key:
         try:
-            stored = _store_files(form, definition)
             filed = file_request(
                 Filing(
                     service=service,
                     applicant=current_user,
-                    answers=answers_from(form, definition),
+                    answers=answers,
                     actor=current_user,
                     idempotency_key=controls.idempotency_key.data,
-                    attachments=stored + (list(draft.attachments) if draft else []),
+                    attachments=list(draft.attachments),
                     draft=draft,
                 )
             )
-        except (FilingError, attachments.UploadError) as error:
+        except FilingError as error:
             attach(None, error)  # the reason on top; the answers at fault, if any, next to their fields
-            attachments.discard(stored)
-            for name, messages in getattr(error, "field_errors", {}).items():
+            for name, messages in error.field_errors.items():
                 if name in form:
                     form[name].errors = list(messages)
-        else:
-            session["just_filed"] = filed.tracking_code  # the request page confirms the filing once, then is itself
-            return redirect(url_for(".request_page", code=filed.tracking_code))
-    return render_template("account/apply.html", service=service, form=form, controls=controls, draft=draft), 400
+            if error.field_errors:
+                return _apply_page(service, form, controls, draft, 400)
+            return _check_page(service, draft, definition, answers, controls, 409)
+        session["just_filed"] = filed.tracking_code  # the request page confirms the filing once, then is itself
+        return redirect(url_for(".request_page", code=filed.tracking_code))
+    if request.method == "GET":
+        controls.idempotency_key.data = secrets.token_urlsafe(24)
+    return _check_page(service, draft, definition, answers, controls, 400 if request.method == "POST" else 200)
+
+
+def _apply_form(definition, **kwargs):
+    """The service's form as the citizen applying sees it (one place for what every apply page passes)."""
+    return build_form(definition, **kwargs)
+
+
+def _service_or_404(code):
+    service = catalogue.service_by_code(code)
+    if service is None:
+        abort(404)
+    return service
+
+
+def _apply_page(service, form, controls, draft, status=200):
+    return render_template(
+        "account/apply.html",
+        service=service,
+        form=form,
+        controls=controls,
+        draft=draft,
+        attached={a.field_name: a for a in draft.attachments} if draft else {},
+        fee=online_fee(service),
+    ), status
+
+
+def _check_page(service, draft, definition, answers, controls, status=200):
+    labels = {spec["name"]: spec.get("label", spec["name"]) for spec in file_fields(definition)}
+    fee = online_fee(service)
+    return render_template(
+        "account/apply_check.html",
+        service=service,
+        draft=draft,
+        rows=answer_rows(definition, answers),
+        files=[(labels.get(a.field_name, a.field_name), a) for a in draft.attachments],
+        controls=controls,
+        fee=fee,
+        # The payment step (account.pay_start) takes over the send button once it exists and there is a fee.
+        pay_endpoint="account.pay_start" if fee > 0 and "account.pay_start" in current_app.view_functions else None,
+    ), status
 
 
 def _own_draft(service, public_id):
@@ -333,22 +442,28 @@ def _own_draft(service, public_id):
     return draft
 
 
-def _store_files(form, definition, skip_invalid=False):
-    """Store the chosen files; for a draft, a file that fails its checks is left out with a message."""
+def _chosen(field):
+    return bool(field.data and getattr(field.data, "filename", ""))
+
+
+def _store_files(form, definition, report=False, only_valid=False):
+    """Store the chosen files. A file that fails its checks is left out: with `report` (saving a draft) with a
+    message on top; with `only_valid` (continuing) its field already carries the reason."""
     stored = []
     for spec in file_fields(definition):
-        upload = form[spec["name"]].data
-        if not (upload and getattr(upload, "filename", "")):
+        field = form[spec["name"]]
+        if not _chosen(field) or (only_valid and field.errors):
             continue
         try:
-            stored.append(attachments.store(upload, spec, field_name=spec["name"], uploaded_by=current_user))
+            stored.append(attachments.store(field.data, spec, field_name=spec["name"], uploaded_by=current_user))
         except attachments.UploadError as error:
-            if not skip_invalid:
-                raise
-            flash(
-                _("«%(label)s» ذخیره نشد: %(reason)s", label=spec.get("label", spec["name"]), reason=error.message),
-                "error",
-            )
+            if report:
+                flash(
+                    _("«%(label)s» ذخیره نشد: %(reason)s", label=spec.get("label", spec["name"]), reason=error.message),
+                    "error",
+                )
+            else:
+                field.errors = list(field.errors) + [error.message]
     return stored
 
 
