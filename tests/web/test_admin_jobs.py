@@ -97,7 +97,7 @@ def test_the_page_counts_pending_jobs_per_kind_with_the_oldest_age(app, admin, m
         db.session.execute(db.update(Job).values(created_at=utcnow() - timedelta(minutes=42)))
         db.session.commit()
     html = admin.get("/admin/jobs").get_data(as_text=True)
-    row = re.search(r"<td>پیامک</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", html)
+    row = re.search(r"<td[^>]*>پیامک</td>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>\s*<td[^>]*>(.*?)</td>", html)
     assert row is not None and row.groups() == ("۲", "۰", "۴۲ دقیقه")
 
 
