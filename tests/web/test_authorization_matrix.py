@@ -529,8 +529,8 @@ LISTS = [
     ("padm_a", "/admin/agencies", ["/admin/agencies/{agency_a}"], ["/admin/agencies/{agency_b}"]),
     ("padm_a", "/admin/offices", ["/admin/offices/{office_a}"], ["/admin/offices/{office_b}"]),
     ("padm_a", "/admin/staff", ["/admin/staff/{staff_a}"], ["/admin/staff/{staff_b}"]),
-    ("padm_a", "/admin/audit", [">{office_a}</span>"], [">{office_b}</span>"]),
-    ("nadm", "/admin/audit", [">{office_a}</span>", ">{office_b}</span>"], []),
+    ("padm_a", "/admin/audit", ['/admin/offices/{office_a}"'], ['/admin/offices/{office_b}"']),
+    ("nadm", "/admin/audit", ['/admin/offices/{office_a}"', '/admin/offices/{office_b}"'], []),
 ]
 
 

@@ -1,11 +1,12 @@
-"""The audit log browser: filters by actor, action, object type and Jalali date range, newest first, paginated."""
+"""The audit log browser: filters by actor, action, object type and Jalali date range, newest first, paginated;
+shown in words (audit_display): labels for fields and values, names for codes."""
 
 from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.administration import audit
+from app.administration import audit, audit_display
 from app.core.pagination import page_number
 from app.core.persian import tehran_day_end, tehran_day_start
 from app.extensions import db
@@ -56,10 +57,8 @@ def audit_log():
     return render_template(
         "admin/audit.html",
         form=form,
-        rows=rows,
+        lines=audit_display.readable(rows),
         has_more=has_more,
         page=page,
         filters=filters,
-        actions=audit.ACTIONS,
-        object_types=audit.OBJECT_TYPES,
     ), status
