@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import Request, Role
 from app.requests.formdefs import Applicant, answers_from, build_form, check_definition
 from tests import factories as f
-from tests.web.helpers import last_sms, register_mobile, sign_in_staff
+from tests.web.helpers import last_sms, register_mobile, sign_in_citizen, sign_in_staff
 
 FORM = [
     {
@@ -184,3 +184,50 @@ def test_counter_files_the_identified_national_code_whatever_the_form_posts(clie
             "plate": "۱۲ب۳۴۵-۶۶",
         }
         assert request.consent_method == "paper"
+
+
+# --- item 4 online ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def online(app):
+    with app.app_context():
+        service = f.service(form=FORM, title="اعتراض به دهک‌بندی آزمایشی")
+        person = f.citizen(7301, mobile="09120007301", name="سارا آنلاین")
+        db.session.commit()
+        return {"service": service.code, "national_code": person.national_code, "mobile": person.mobile}
+
+
+def test_signed_in_citizen_sees_national_code_mobile_and_name_from_the_account_read_only(client, app, online):
+    sign_in_citizen(client, app, online["national_code"], online["mobile"])
+    html = client.get(f"/services/{online['service']}/apply").get_data(as_text=True)
+    assert f'value="{online["national_code"]}"' in _input(html, "national_code")
+    assert "readonly" in _input(html, "national_code") and "readonly" in _input(html, "mobile")
+    assert 'value="09120007301"' in _input(html, "mobile")
+    assert 'value="سارا آنلاین"' in _input(html, "full_name")
+    assert html.count("از حساب شما") == 3
+    assert "readonly" not in _input(html, "plate")
+
+
+def test_online_the_account_s_national_code_and_mobile_are_filed_whatever_is_posted(client, app, online):
+    sign_in_citizen(client, app, online["national_code"], online["mobile"])
+    apply = f"/services/{online['service']}/apply"
+    html = client.get(apply).get_data(as_text=True)
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+    posted = {"national_code": STRANGER, "mobile": "09129999999", "full_name": "کسی دیگر", "plate": "۱۲"}
+    check = client.post(apply, data={"idempotency_key": key, "action": "continue", **posted})
+    assert check.status_code == 302, check.get_data(as_text=True)
+    page = client.get(check.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert STRANGER not in html and "کسی دیگر" not in html and "سارا آنلاین" in html
+    key = re.search(r'name="idempotency_key" type="hidden" value="([^"]+)"', html).group(1)
+    done = client.post(check.headers["Location"], data={"idempotency_key": key})
+    assert done.status_code == 302 and "/requests/" in done.headers["Location"], done.get_data(as_text=True)
+    with app.app_context():
+        request = db.session.execute(db.select(Request)).scalar_one()
+        assert request.answers == {
+            "national_code": online["national_code"],
+            "mobile": "09120007301",
+            "full_name": "سارا آنلاین",
+            "plate": "۱۲",
+        }

@@ -37,6 +37,7 @@ from app.requests.filing import (
     save_draft,
 )
 from app.requests.formdefs import (
+    Applicant,
     answer_rows,
     answers_from,
     build_form,
@@ -394,8 +395,9 @@ def apply_check(code):
 
 
 def _apply_form(definition, **kwargs):
-    """The service's form as the citizen applying sees it (one place for what every apply page passes)."""
-    return build_form(definition, **kwargs)
+    """The service's form as the citizen applying sees it (one place for what every apply page passes): the fields
+    that are the applicant's own hold the account's national code, mobile and name, whatever was posted or saved."""
+    return build_form(definition, applicant=Applicant.of(current_user), **kwargs)
 
 
 def _service_or_404(code):
