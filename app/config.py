@@ -60,6 +60,7 @@ def _float(name, default):
 SIMULATORS = [
     ("SMS_BACKEND", "local"),
     ("MOBILE_OWNERSHIP_BACKEND", "simulator"),
+    ("PAYMENT_BACKEND", "simulator"),
 ]
 
 
@@ -75,6 +76,7 @@ def check(config) -> None:
         raise RuntimeError(f"MOBILE_OWNERSHIP_BACKEND must be 'simulator' or 'http', not {ownership!r}")
     if ownership == "http" and not config.get("MOBILE_OWNERSHIP_URL"):
         raise RuntimeError("MOBILE_OWNERSHIP_BACKEND=http needs MOBILE_OWNERSHIP_URL")
+    _check_payments(config)
     simulated = simulators_in_use(config)
     if config.get("PREFER_HTTPS") and simulated and not config.get("ALLOW_SIMULATORS"):
         raise RuntimeError(
@@ -82,6 +84,18 @@ def check(config) -> None:
             + ", ".join(f"{setting}={config[setting]}" for setting in simulated)
             + ". Configure the real backends, or set ALLOW_SIMULATORS=1 for a public demo."
         )
+
+
+def _check_payments(config) -> None:
+    payments = config.get("PAYMENT_BACKEND")
+    if payments not in ("simulator", "http"):
+        raise RuntimeError(f"PAYMENT_BACKEND must be 'simulator' or 'http', not {payments!r}")
+    url = config.get("PAYMENT_GATEWAY_URL") or ""
+    if payments == "http" and not url:
+        raise RuntimeError("PAYMENT_BACKEND=http needs PAYMENT_GATEWAY_URL")
+    # The gateway's token and every verification travel to it: never in the clear on a public site.
+    if payments == "http" and config.get("PREFER_HTTPS") and not url.startswith("https://"):
+        raise RuntimeError("PAYMENT_GATEWAY_URL must be an https:// address when PREFER_HTTPS is on")
 
 
 def settings(instance_path):
@@ -126,6 +140,12 @@ def settings(instance_path):
         "MOBILE_OWNERSHIP_URL": os.environ.get("MOBILE_OWNERSHIP_URL", ""),
         "MOBILE_OWNERSHIP_TOKEN": os.environ.get("MOBILE_OWNERSHIP_TOKEN", ""),
         "MOBILE_OWNERSHIP_TIMEOUT": _float("MOBILE_OWNERSHIP_TIMEOUT", 5.0),
+        "PAYMENT_BACKEND": os.environ.get("PAYMENT_BACKEND", "simulator"),
+        "PAYMENT_GATEWAY_URL": os.environ.get("PAYMENT_GATEWAY_URL", ""),
+        "PAYMENT_GATEWAY_TOKEN": os.environ.get("PAYMENT_GATEWAY_TOKEN", ""),
+        "PAYMENT_GATEWAY_TIMEOUT": _float("PAYMENT_GATEWAY_TIMEOUT", 10.0),
+        # A payment session not finished at the gateway within this many minutes is over (started again if need be).
+        "PAYMENT_SESSION_MINUTES": _int("PAYMENT_SESSION_MINUTES", 15),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

@@ -44,6 +44,7 @@ ACTIONS = {
     "user.activate": _l("فعال‌سازی دوبارهٔ حساب"),
     "user.password_reset": _l("بازنشانی گذرواژه"),
     "user.mobile_change": _l("تغییر شمارهٔ همراه شهروند"),
+    "payment.refund": _l("ثبت بازپرداخت هزینهٔ درخواست"),
 }
 OBJECT_TYPES = {
     "outsourcing": _l("واگذاری"),
@@ -52,6 +53,7 @@ OBJECT_TYPES = {
     "office": _l("دفتر پیشخوان"),
     "user": _l("حساب کاربری"),
     "job": _l("کار پس‌زمینه"),
+    "request": _l("درخواست"),
 }
 
 

@@ -1,6 +1,7 @@
 """Security headers on every response, no-store on personal pages, the refusal of unreadable input (NUL, invalid
 UTF-8) before any view runs, and the one check of a `next` address a page may redirect to."""
 
+import ipaddress
 import unicodedata
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
@@ -43,6 +44,18 @@ def safe_next(value: str | None, default: str) -> str:
 
 # Blueprints whose every page is personal, and the check for the others (the public pages of a signed-in person).
 PERSONAL_BLUEPRINTS = {"account", "desk", "counter", "admin"}
+
+
+def client_is_loopback() -> bool:
+    """The request comes from this machine (simulator-only pages answer nobody else). Behind TRUSTED_PROXIES,
+    ProxyFix has already put the forwarded client's address in remote_addr."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def _signed_in() -> bool:

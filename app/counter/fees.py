@@ -18,7 +18,7 @@ FEE_CAP_KEY = "counter_fee_cap_rial"
 # Used until the national administrator sets a cap; a low default keeps an unset installation cheap for citizens.
 DEFAULT_FEE_CAP_RIAL = 500_000
 MAX_FEE_RIAL = 10**12  # far above any real fee; keeps the value inside a BIGINT and the display sane
-COUNTER_METHODS = Payment.METHODS  # cash or the office's card terminal: every method a payment can have
+COUNTER_METHODS = ("cash", "card")  # the office's cash drawer or its card terminal; "online" is the gateway's
 
 
 class FeeError(RuleError):

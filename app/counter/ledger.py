@@ -523,7 +523,9 @@ def month_csv(office: Office, first: date, last: date) -> str:
 
 def method_label(method: str) -> str:
     """How a Payment.METHODS value reads on receipts and in the ledger."""
-    return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)")}.get(method, method)
+    return {"cash": _("نقد"), "card": _("کارت (پایانهٔ فروش)"), "online": _("پرداخت اینترنتی (درگاه بانکی)")}.get(
+        method, method
+    )
 
 
 def kind_label(kind: str) -> str:

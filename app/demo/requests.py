@@ -1,8 +1,10 @@
 """Demo requests for the demo citizen, in the states an officer meets every day, filed through the real path."""
 
+from collections.abc import Callable
+
 from app.counter import fees
 from app.extensions import db
-from app.models import Office, Request, Service, User
+from app.models import Office, OnlinePayment, Payment, Request, Service, User, utcnow
 from app.requests import workflow
 from app.requests.filing import Filing, file_request
 
@@ -33,6 +35,9 @@ def load(citizen_national_code: str, officer_username: str, clerk_username: str 
         service = _service(code)
         if service is None:
             continue
+        # A fee is paid online before an online request is filed: each demo request has its (simulated) payment, so
+        # the rejected one shows the refund its agency owes.
+        fee, reference = fees.online_fee(service), f"{700000000000 + index:012d}"
         request = file_request(
             Filing(
                 service=service,
@@ -40,6 +45,10 @@ def load(citizen_national_code: str, officer_username: str, clerk_username: str 
                 actor=citizen,
                 answers=dict(ANSWERS),
                 idempotency_key=f"demo-request-{index}",
+                payments=[Payment(kind="government_fee", amount_rial=fee, method="online", reference=reference)]
+                if fee
+                else [],
+                also=_paid_online(citizen, fee, reference) if fee else None,
             )
         )
         for action in actions:
@@ -56,6 +65,29 @@ def load(citizen_national_code: str, officer_username: str, clerk_username: str 
     clerk = db.session.execute(db.select(User).filter_by(username=clerk_username)).scalar_one_or_none()
     created += _counter_filing(citizen, clerk) if clerk is not None else 0
     return created
+
+
+def _paid_online(citizen: User, fee: int, reference: str) -> Callable[[Request], None]:
+    """The verified gateway payment behind a demo request's online fee (the simulator's, as seed-demo runs it)."""
+
+    def record(request: Request) -> None:
+        now = utcnow()
+        db.session.add(
+            OnlinePayment(
+                token=f"demo-payment-{reference}",
+                request=request,
+                applicant=citizen,
+                amount_rial=fee,
+                backend="simulator",
+                authority=f"demo-{reference}",
+                gateway_reference=reference,
+                state="verified",
+                expires_at=now,
+                finished_at=now,
+            )
+        )
+
+    return record
 
 
 def _service(code: str) -> Service | None:

@@ -18,6 +18,7 @@ from app.models.jobs import Job, WorkerHeartbeat
 from app.models.ledger import DayClose
 from app.models.messaging import OtpChallenge, SmsMessage
 from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
+from app.models.payments import OnlinePayment, SimulatedGatewayPayment
 from app.models.people import MobileOwnership, Role, SignInThrottle, User
 from app.models.requests import Attachment, Payment, Request, RequestEvent
 from app.models.search import SearchMiss, SearchTerm, Synonym
@@ -33,6 +34,7 @@ __all__ = [
     "LifeEvent",
     "MobileOwnership",
     "Office",
+    "OnlinePayment",
     "OtpChallenge",
     "Outsourcing",
     "OutsourcingDecision",
@@ -47,6 +49,7 @@ __all__ = [
     "ServiceRevision",
     "Setting",
     "SignInThrottle",
+    "SimulatedGatewayPayment",
     "SmsMessage",
     "Synonym",
     "User",

@@ -159,9 +159,9 @@ class Payment(Model):
     """One fee taken for a request: government fee or counter fee, with how it was paid."""
 
     KINDS = ("government_fee", "counter_fee")
-    # How a counter clerk takes the money: cash or the office's card terminal. (Online payment does not exist yet;
-    # it arrives with a payment adapter and a migration that widens this list.)
-    METHODS = ("cash", "card")
+    # How the money was taken: a counter clerk's cash or the office's card terminal, or the citizen online through
+    # the bank gateway (app/adapters/payments.py; the gateway's reference is kept in `reference`).
+    METHODS = ("cash", "card", "online")
     __table_args__ = (
         UniqueConstraint("request_id", "kind"),
         Index("ix_payment_office_created", "office_id", "created_at"),

@@ -1,6 +1,6 @@
 """The one filing path: every request, online, at a counter or through the API, is created here."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -43,6 +43,9 @@ class Filing:
     consent_method: str = ""
     consent_reference: str = ""
     draft: Request | None = None
+    # More rows of the same transaction, written with the request (and again if a clash makes filing retry): the
+    # online payment whose verification this filing records.
+    also: Callable[[Request], None] | None = None
 
 
 def existing_for_key(key: str | None) -> Request | None:
@@ -143,6 +146,8 @@ def _write(filing, revision):
     for payment in filing.payments:
         payment.request = request
         db.session.add(payment)
+    if filing.also is not None:
+        filing.also(request)
     if filing.applicant.mobile:
         sms.send(
             filing.applicant.mobile,

@@ -63,8 +63,9 @@ def test_the_databases_check_constraints_are_the_models(app):
         "ck_job_attempts_not_negative",
     } <= names
     # agency 2, service_revision 12, user 1, office 1, outsourcing 2, outsourcing_decision 2, request 3,
-    # request_event 4, attachment 2, payment 3, sms_message 2, otp_challenge 2, day_close 3, job 2
-    assert len(names) == 41
+    # request_event 4, attachment 2, payment 3, sms_message 2, otp_challenge 2, day_close 3, job 2,
+    # online_payment 2, simulated_gateway_payment 2
+    assert len(names) == 45
 
 
 def _request_values():
@@ -113,9 +114,9 @@ def test_database_refuses_a_negative_payment(ctx):
 
 
 def test_database_refuses_an_unknown_payment_method(ctx):
-    db.session.execute(insert(Payment).values(**{**_payment_values(), "method": "card"}))
+    db.session.execute(insert(Payment).values(**{**_payment_values(), "method": "online"}))
     with pytest.raises(IntegrityError, match="ck_payment_method"):
-        db.session.execute(insert(Payment).values(**{**_payment_values(), "method": "online"}))
+        db.session.execute(insert(Payment).values(**{**_payment_values(), "method": "cheque"}))
     db.session.rollback()
 
 
@@ -155,8 +156,10 @@ def test_every_enumerated_value_has_its_label(app):
         assert {method: ledger.method_label(method) for method in Payment.METHODS} == {
             "cash": "نقد",
             "card": "کارت (پایانهٔ فروش)",
+            "online": "پرداخت اینترنتی (درگاه بانکی)",
         }
-    assert fees.COUNTER_METHODS == Payment.METHODS == ("cash", "card")
+    assert fees.COUNTER_METHODS == ("cash", "card")  # a counter never takes a fee "online"
+    assert Payment.METHODS == ("cash", "card", "online")
     assert set(Role.ALL) == {
         "citizen",
         "clerk",

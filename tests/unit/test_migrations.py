@@ -35,6 +35,7 @@ LANDED = {
     "0005_security.py": "5c37361a86153d4c7fedb718ed465e88e6bf3c93180def52d33fbc885e652684",
     "0006_constraints.py": "bae077df3455ddf6e8e9f4cc8b10010129624c5383a2e4cbcc5635170e0aad3a",
     "0007_jobs.py": "6e554a57a712f25285faae3f87534bcbaa34a50fd192fa6ac9b12274208ea4b1",
+    "0008_online_payments.py": "becbc999161d5bf90ccd33e8a7a9451f36e3e8e487fa230d9db0f38836285f9d",
 }
 
 

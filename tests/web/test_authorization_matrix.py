@@ -14,6 +14,7 @@ A new route joins automatically: test_every_rule_has_a_row fails until the table
 """
 
 import io
+from datetime import timedelta
 
 import pytest
 from flask_login import login_required
@@ -23,7 +24,7 @@ from app.adapters import ownership
 from app.administration import audit
 from app.core.assets import asset_url
 from app.extensions import db, limiter
-from app.models import Cluster, LifeEvent, OtpChallenge, Role
+from app.models import Cluster, LifeEvent, OnlinePayment, OtpChallenge, Role, SimulatedGatewayPayment, utcnow
 from app.requests import attachments
 from app.requests.filing import save_draft
 from tests import factories as f
@@ -73,7 +74,31 @@ def _build():
             }
         )
         if side == "a":
-            ids["draft_a"] = save_draft(service, citizen, {"description": "پیش‌نویس"}).public_id
+            draft = save_draft(service, citizen, {"description": "پیش‌نویس"})
+            ids["draft_a"] = draft.public_id
+            # A payment of that draft that failed at the gateway, and a session open at the gateway simulator.
+            ids["payment_a"] = "matrix-payment-a"
+            db.session.add(
+                OnlinePayment(
+                    token=ids["payment_a"],
+                    request=draft,
+                    applicant=citizen,
+                    amount_rial=150_000,
+                    backend="simulator",
+                    state="failed",
+                    expires_at=utcnow(),
+                )
+            )
+            ids["gateway_session"] = "matrix-gateway-session"
+            db.session.add(
+                SimulatedGatewayPayment(
+                    authority=ids["gateway_session"],
+                    order_id=ids["payment_a"],
+                    amount_rial=150_000,
+                    callback_url="http://localhost/pay/callback/matrix-payment-a",
+                    expires_at=utcnow() + timedelta(days=1),
+                )
+            )
             ids["om_a"] = f.staff(Role.OFFICE_MANAGER, username="om-a", office=office).username
             ids["am_a"] = f.staff(Role.AGENCY_MANAGER, username="am-a", agency=agency).username
             ids["padm_a"] = f.staff(Role.PROVINCIAL_ADMIN, username="padm-a", province=f.province(A)).username
@@ -153,6 +178,8 @@ def _objects(ids):
     objects["life_event"] = {"-": {"slug": "matrix-event"}}
     objects["language"] = {"-": {"code": "en"}}
     objects["static"] = {"-": {"filename": ids["stylesheet"]}}
+    objects["payment"] = {"A": {"token": ids["payment_a"]}}
+    objects["gateway_session"] = {"-": {"authority": ids["gateway_session"]}}
     objects["none"] = {"-": {}}
     return objects
 
@@ -194,6 +221,10 @@ KINDS = {
     "public.life_event": "life_event",
     "public.language": "language",
     "static": "static",
+    "account.pay_start": "apply",
+    "account.pay_callback": "payment",
+    "account.simulator_page": "gateway_session",
+    "desk.refund": "request",
 }
 
 
@@ -269,6 +300,17 @@ MATRIX = {
         "GET B":       "L - 200 - 200 - - 200 - - 200",
         "GET A+fileB": "L - - - - - - - - - -",
     },
+    # Paying online: the draft named in the form (or the query) must be one's own; a service without a fee has
+    # nothing to pay (303 back to the check page). The callback of one's own payment that failed goes back there too.
+    "account.pay_start": {
+        "POST A":     "L - - - - - - - - - -",
+        "POST B":     "L - - - - - - - - - -",
+        "POST draft": "L 303 - - - - - - - - -",
+    },
+    "account.pay_callback":     {"GET A": "L 303 - - - - - - - - -"},
+    # The bank-gateway simulator's page: loopback clients only, like the SMS outbox; a POST without a button is
+    # refused by the "bank".
+    "account.simulator_page":   {"GET -": everyone("200"), "POST -": everyone("400")},
     "account.act": {
         "POST A":     "L 400 - - - - - - - - -",
         "POST B":     "L - 400 - - - - - - - -",
@@ -284,6 +326,12 @@ MATRIX = {
     "desk.act": {
         "POST A":     "S - - - - - 400 - 400 - -",
         "POST B":     "S - - - - - - 400 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
+    # Recording a refund: none is due on these requests, so the desk in scope goes back to the request (303).
+    "desk.refund": {
+        "POST A":     "S - - - - - 303 - 303 - -",
+        "POST B":     "S - - - - - - 303 - - -",
         "POST draft": "S - - - - - - - - - -",
     },
     "desk.outsourcing_list":    {"GET -": "S - - - - - - - 200 - -"},
@@ -379,6 +427,7 @@ PUBLIC = {
     "account.sign_out",
     "account.sign_out_everywhere",
     "account.dev_sms",  # guarded by the simulator backend and a loopback client instead of a role
+    "account.simulator_page",  # the same: the payment simulator's bank page
 }
 # Tables whose rows a refused request may add as a side effect that changes nothing of substance, and the
 # reference data no request writes.
@@ -406,6 +455,8 @@ def _cases(app, endpoint):
 
 
 _VARIANTS = {
+    "payment": ("A",),
+    "gateway_session": ("-",),
     "agency": ("A", "B"),
     "office": ("A", "B"),
     "outsourcing": ("A", "B"),
