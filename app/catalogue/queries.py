@@ -60,15 +60,36 @@ AGENCY_LEVELS = {"national": _l("ملی"), "provincial": _l("استانی")}
 
 
 def _published():
-    return (
-        select(Service)
-        .options(joinedload(Service.agency), joinedload(Service.current_revision))
-        .where(Service.is_active, Service.current_revision_id.is_not(None))
-    )
+    # Ids only: lists pick and order their page on this narrow row, then load the few services shown (_load), so the
+    # database never sorts thousands of joined card rows to keep twenty.
+    return select(Service.id).where(Service.is_active, Service.current_revision_id.is_not(None))
 
 
 def _by_volume(query):
     return query.order_by(Service.yearly_volume.desc(), Service.code)
+
+
+def _load(ids: Sequence[int]) -> list[Service]:
+    """The services with these ids, with their agency and card, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    query = (
+        select(Service)
+        .options(joinedload(Service.agency), joinedload(Service.current_revision))
+        .where(Service.id.in_(list(ids)))
+    )
+    found = {service.id: service for service in db.session.execute(query).unique().scalars()}
+    return [found[i] for i in ids if i in found]
+
+
+def _first(query, limit: int) -> list[Service]:
+    return _load(db.session.execute(_by_volume(query).limit(limit)).scalars().all())
+
+
+def _page(query, page: int) -> Page:
+    found = paginate(_by_volume(query), page)
+    found.items = _load(found.items)
+    return found
 
 
 # --- lists ---------------------------------------------------------------------------------------------
@@ -83,7 +104,7 @@ def life_events() -> Sequence[LifeEvent]:
 
 
 def high_volume_services(limit: int = 8) -> Sequence[Service]:
-    return db.session.execute(_by_volume(_published()).limit(limit)).unique().scalars().all()
+    return _first(_published(), limit)
 
 
 def local_services(province: Province | None, limit: int = 8) -> Sequence[Service]:
@@ -92,8 +113,7 @@ def local_services(province: Province | None, limit: int = 8) -> Sequence[Servic
         return []
     in_province = select(service_province.c.service_id).where(service_province.c.province_id == province.id)
     local_agencies = select(Agency.id).where(Agency.province_id == province.id)
-    query = _published().where(or_(Service.id.in_(in_province), Service.agency_id.in_(local_agencies)))
-    return db.session.execute(_by_volume(query).limit(limit)).unique().scalars().all()
+    return _first(_published().where(or_(Service.id.in_(in_province), Service.agency_id.in_(local_agencies))), limit)
 
 
 def cluster_by_slug(slug: str) -> Cluster | None:
@@ -106,12 +126,12 @@ def life_event_by_slug(slug: str) -> LifeEvent | None:
 
 def cluster_services(cluster: Cluster, page: int = 1) -> Page:
     linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
-    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
+    return _page(_published().where(Service.id.in_(linked)), page)
 
 
 def life_event_services(event: LifeEvent, page: int = 1) -> Page:
     linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
-    return paginate(_by_volume(_published().where(Service.id.in_(linked))), page)
+    return _page(_published().where(Service.id.in_(linked)), page)
 
 
 # --- agencies ------------------------------------------------------------------------------------------
@@ -156,7 +176,7 @@ def child_agencies(agency: Agency) -> list[Agency]:
 
 
 def agency_services(agency: Agency, page: int = 1) -> Page:
-    return paginate(_by_volume(_published().where(Service.agency_id == agency.id)), page)
+    return _page(_published().where(Service.agency_id == agency.id), page)
 
 
 def agency_counts(agency: Agency) -> tuple[int, int]:
@@ -188,21 +208,22 @@ def service_by_code(code: str) -> Service | None:
 
 
 def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
-    """Services sharing a life event or cluster with this one, those sharing a life event first."""
+    """Services sharing a life event or cluster with this one, those sharing a life event first, each group by
+    yearly volume. Two narrow id queries (a life event's, then a cluster's, never one ordering both groups across
+    the catalogue) and one load of the few shown."""
     event_ids = [e.id for e in service.life_events]
     cluster_ids = [c.id for c in service.clusters]
-    if not event_ids and not cluster_ids:
-        return []
-    by_event = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id.in_(event_ids))
-    by_cluster = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id.in_(cluster_ids))
-    shares_event = Service.id.in_(by_event)
-    query = (
-        _published()
-        .where(Service.id != service.id, or_(shares_event, Service.id.in_(by_cluster)))
-        .order_by(case((shares_event, 0), else_=1), Service.yearly_volume.desc(), Service.code)
-        .limit(limit)
-    )
-    return db.session.execute(query).unique().scalars().all()
+    chosen: list[int] = []
+    for table, column, ids in (
+        (service_life_event, service_life_event.c.life_event_id, event_ids),
+        (service_cluster, service_cluster.c.cluster_id, cluster_ids),
+    ):
+        if not ids or len(chosen) >= limit:
+            continue
+        linked = select(table.c.service_id).where(column.in_(ids))
+        query = _published().where(Service.id.in_(linked), Service.id.not_in([service.id, *chosen]))
+        chosen += db.session.execute(_by_volume(query).limit(limit - len(chosen))).scalars().all()
+    return _load(chosen)
 
 
 def counter_offer(service: Service, province: Province | None) -> Outsourcing | None:
