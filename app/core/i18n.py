@@ -57,7 +57,7 @@ def text_direction() -> str:
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel's own template callables, with the translations looked up once per request instead of per string.
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  (added by jinja2.ext.i18n)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]  # jinja2.ext.i18n adds it
         gettext=lambda s: fast_translations().ugettext(s),
         ngettext=lambda s, p, n: fast_translations().ungettext(s, p, n),
         pgettext=lambda c, s: fast_translations().upgettext(c, s),
