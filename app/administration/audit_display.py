@@ -59,9 +59,13 @@ FIELD_LABELS = {
     "attempts": _l("تلاش‌ها"),
     "last_error": _l("آخرین خطا"),
     "kind": _l("نوع"),
+    "refund": _l("بازپرداخت"),
+    "amount_rial": _l("مبلغ"),
+    "gateway_reference": _l("شمارهٔ مرجع پرداخت"),
 }
 JOB_STATES = {"pending": _l("در انتظار"), "done": _l("انجام شده"), "failed": _l("ناموفق")}
 PASSWORDS = {"old": _l("گذرواژهٔ پیشین"), "new": _l("گذرواژهٔ تازه")}
+REFUNDS = {"due": _l("در انتظار"), "done": _l("انجام شده")}  # payment.refund (app/requests/payments.py)
 # (object type, field) -> the rule package's labels for its values; "" as the type: any object.
 VALUE_LABELS: dict[tuple[str, str], Mapping[str, object]] = {
     ("office", "status"): offices.STATUS_LABELS,
@@ -75,6 +79,7 @@ VALUE_LABELS: dict[tuple[str, str], Mapping[str, object]] = {
     ("", "connection_status"): catalogue.CONNECTION_STATUSES,
     ("", "kind"): outbox.LABELS,
     ("", "password"): PASSWORDS,
+    ("request", "refund"): REFUNDS,
 }
 # Fields whose value is a code of another row, shown by that row's name: field -> the kind of row.
 NAMED_FIELDS = {
@@ -96,8 +101,13 @@ NAMED_OBJECTS = {
     "request": "request",
 }
 # Codes, numbers and Latin text: isolated left-to-right so that neither they nor the arrow beside them turn around.
-LTR_FIELDS = {"code", "username", "name_en", "website_url", "phone", "mobile", "last_error"}
-DIGIT_FIELDS = {"code", "phone", "mobile"}  # shown with the page's digits; the other LTR fields as typed
+LTR_FIELDS = {"code", "username", "name_en", "website_url", "phone", "mobile", "last_error", "gateway_reference"}
+DIGIT_FIELDS = {
+    "code",
+    "phone",
+    "mobile",
+    "gateway_reference",
+}  # shown with the page's digits; the other LTR fields as typed
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 
@@ -262,7 +272,8 @@ def _named(kind: str, code: str, names: _Names) -> Shown:
     if row is None:  # a row removed since, or a code from before a rename: the code is all there is, as stored
         return Shown(code, ltr=True)
     code_shown = row.code if kind in ("user", "request") else local_digits(row.code)
-    code_shown = code_shown if row.code != row.name else ""
+    if row.code == row.name or kind in ("province", "county"):  # a province's number means nothing to a reader
+        code_shown = ""
     locale = get_locale()
     if locale is None or locale.language == "fa":
         return Shown(row.name, code_shown)
