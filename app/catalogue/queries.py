@@ -256,6 +256,7 @@ def publish_revision(
     """
     service.current_revision = revision
     service.title = revision.title
+    service.title_en = revision.title_en
     service.yearly_volume = revision.yearly_volume
     service.fully_electronic = revision.fully_electronic
     service.offered_everywhere = revision.offered_everywhere
@@ -283,6 +284,9 @@ def approved_revisions(service: Service) -> Sequence[ServiceRevision]:
 CARD_FIELDS = (
     ("title", _l("عنوان"), "text"),
     ("summary", _l("شرح"), "text"),
+    ("title_en", _l("عنوان انگلیسی"), "english"),
+    ("summary_en", _l("شرح انگلیسی"), "english"),
+    ("keywords_en", _l("کلیدواژه‌های انگلیسی"), "english_list"),
     ("service_type", _l("نوع خدمت"), "choice"),
     ("level", _l("سطح"), "choice"),
     ("nature", _l("ماهیت"), "choice"),

@@ -35,6 +35,8 @@ SERVICE_FIELDS = (
     "code",
     "title",
     "summary",
+    "title_en",
+    "summary_en",
     "agency_code",
     "agency_name",
     "parent_agency_code",
@@ -45,6 +47,7 @@ SERVICE_FIELDS = (
     "clusters",
     "life_events",
     "keywords",
+    "keywords_en",
     "conditions",
     "documents",
     "procedure",
@@ -60,8 +63,8 @@ SERVICE_FIELDS = (
 )
 STAGE_COLUMNS = tuple("stage_" + stage for stage in catalogue.STAGES)
 CSV_COLUMNS = tuple(c for f in SERVICE_FIELDS for c in (STAGE_COLUMNS if f == "stages" else (f,)))
-LIST_FIELDS = ("clusters", "life_events", "keywords", "conditions", "documents", "procedure", "channels")
-TEXT_LISTS = ("keywords", "conditions", "documents", "procedure")
+LIST_FIELDS = ("clusters", "life_events", "keywords", "keywords_en", "conditions", "documents", "procedure", "channels")
+TEXT_LISTS = ("keywords", "keywords_en", "conditions", "documents", "procedure")
 COUNTS = {"fee_rial": 2**63 - 1, "yearly_volume": 2**63 - 1, "duration_days": 2**31 - 1, "in_person_visits": 2**31 - 1}
 ALL_PROVINCES = {"all", "همه", "همهاستانها", "سراسرکشور", "*"}
 URL = re.compile(r"https?://[^\s/$.?#][^\s]*", re.IGNORECASE)
@@ -620,6 +623,11 @@ class _Checker:
             self.error(number, "title", _("عنوان خدمت نباید بیش از ۳۰۰ نویسه باشد."))
         card["title"] = title
         card["summary"] = clean_text(row.get("summary"))
+        # Optional English of the card: English pages show it, English search finds it.
+        card["title_en"] = clean_text(row.get("title_en"))
+        if len(card["title_en"]) > 300:
+            self.error(number, "title_en", _("عنوان انگلیسی نباید بیش از ۳۰۰ نویسه باشد."))
+        card["summary_en"] = clean_text(row.get("summary_en"))
         agency = fold_digits(clean_text(row.get("agency_code")))
         if not agency:
             self.error(number, "agency_code", _("کد دستگاه لازم است."))
@@ -754,6 +762,9 @@ class _Checker:
 REVISION_FIELDS = (
     "title",
     "summary",
+    "title_en",
+    "summary_en",
+    "keywords_en",
     "service_type",
     "level",
     "nature",
@@ -983,6 +994,8 @@ def service_row(service: Service, province_names: dict[str, str] | None = None) 
         "code": service.code,
         "title": card.title,
         "summary": card.summary,
+        "title_en": card.title_en,
+        "summary_en": card.summary_en,
         "agency_code": service.agency.code,
         "agency_name": service.agency.name,
         "parent_agency_code": service.agency.parent.code if service.agency.parent else "",
@@ -993,6 +1006,7 @@ def service_row(service: Service, province_names: dict[str, str] | None = None) 
         "clusters": list(card.cluster_slugs),
         "life_events": list(card.life_event_slugs),
         "keywords": list(card.keywords),
+        "keywords_en": list(card.keywords_en),
         "conditions": list(card.conditions),
         "documents": list(card.documents),
         "procedure": list(card.procedure),

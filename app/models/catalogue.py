@@ -107,6 +107,7 @@ class Service(Model):
     )
     # Denormalised from the current revision for ordering and listing without a join.
     title: Mapped[str] = mapped_column(String(300), default="")
+    title_en: Mapped[str] = mapped_column(String(300), default="")
     yearly_volume: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
     fully_electronic: Mapped[bool] = mapped_column(Boolean, default=False)
     offered_everywhere: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -154,6 +155,10 @@ class ServiceRevision(Model):
     status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
     title: Mapped[str] = mapped_column(String(300))
     summary: Mapped[str] = mapped_column(Text, default="")
+    # Optional English of the card (empty: English pages show the Persian, marked as Persian).
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    summary_en: Mapped[str] = mapped_column(Text, default="")
+    keywords_en: Mapped[list] = mapped_column(JSONDocument, default=list)
     service_type: Mapped[str] = mapped_column(String(4), default="G2C")
     level: Mapped[str] = mapped_column(String(12), default="national")
     nature: Mapped[str] = mapped_column(String(12), default="sovereign")

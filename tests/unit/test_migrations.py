@@ -36,6 +36,7 @@ LANDED = {
     "0006_constraints.py": "bae077df3455ddf6e8e9f4cc8b10010129624c5383a2e4cbcc5635170e0aad3a",
     "0007_jobs.py": "6e554a57a712f25285faae3f87534bcbaa34a50fd192fa6ac9b12274208ea4b1",
     "0008_online_payments.py": "becbc999161d5bf90ccd33e8a7a9451f36e3e8e487fa230d9db0f38836285f9d",
+    "0009_english_cards.py": "b952793d455b99a6760fbcafd31bd7caa2d4ab9769b8c88a533ebdcda926bccd",
 }
 
 

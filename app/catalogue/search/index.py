@@ -3,24 +3,27 @@ terms, and keeping the index (FTS5 on SQLite, tsvector on PostgreSQL) and its vo
 
 Every card is indexed in four fields, from strongest to weakest: title, keywords, meta (agency, parent
 agency, clusters, life events, the provinces when not offered everywhere, code) and body (summary, audience,
-conditions, documents, procedure).
+conditions, documents, procedure). The English of each (title, keywords, summary, names) goes into the same
+field as the Persian: a Persian query never matches an English term, so Persian search runs as before, and an
+English word also stands as its Snowball stem ("passports" and "passport" meet at "passport").
 Query and index go through the same words() so that they always agree.
 """
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
+import snowballstemmer
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.core.db import is_postgresql, upsert
 from app.core.persian import PERSIAN_ALPHABET, normalize_for_search
 from app.extensions import db
-from app.models import Agency, SearchTerm, Service, Setting
+from app.models import Agency, Cluster, LifeEvent, Province, SearchTerm, Service, Setting
 
 # Raise when words() or the fields change: `flask catalogue reindex` (and seed-demo) rebuild an index
 # whose recorded version differs.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 VERSION_KEY = "search_index_version"
 FIELDS = ("title", "keywords", "meta", "body")
 MAX_TERM = 64
@@ -57,10 +60,29 @@ def joined(parts: Sequence[str]) -> list[str]:
     return extra
 
 
-def field_terms(texts: Iterable[object]) -> list[str]:
-    """Terms of one field: the words in order, then the (marked) solid forms of neighbouring words.
+_ENGLISH = snowballstemmer.stemmer("english")
 
-    The solid forms come after all the words so that phrase positions of the real words stay intact.
+
+@lru_cache(maxsize=50_000)
+def english_stem(word: str) -> str | None:
+    """The Snowball (Porter 2) stem of an English word when it differs from the word ("passports" -> "passport",
+    "renewal" -> "renew"); None for any other word, Persian ones included, so they cost nothing here."""
+    if not (word.isascii() and word.isalpha() and len(word) > 2):
+        return None
+    stem = _ENGLISH.stemWord(word)
+    return stem if stem != word else None
+
+
+def stems(parts: Sequence[str]) -> list[str]:
+    """The stems of the English words among these terms (an indexed word also stands as its stem)."""
+    return [stem for stem in map(english_stem, parts) if stem]
+
+
+def field_terms(texts: Iterable[object]) -> list[str]:
+    """Terms of one field: the words in order, then the (marked) solid forms of neighbouring words and the stems
+    of English words.
+
+    The extra forms come after all the words so that phrase positions of the real words stay intact.
     """
     plain: list[str] = []
     solid: list[str] = []
@@ -68,6 +90,7 @@ def field_terms(texts: Iterable[object]) -> list[str]:
         parts = words(item)
         plain.extend(parts)
         solid.extend(joined(parts))
+        solid.extend(stems(parts))
     return plain + solid
 
 
@@ -77,18 +100,18 @@ def document(service: Service) -> dict[str, list[str]]:
     if card is None:
         raise ValueError(f"service {service.code} has no published card to index")
     agency = service.agency
-    meta = [agency.name] if agency else []
-    if agency is not None and agency.parent is not None:
-        meta.append(agency.parent.name)
-    meta += [cluster.name for cluster in service.clusters] + [event.name for event in service.life_events]
+    # Each named row in both languages: a Persian and an English query both find the agency's or topic's cards.
+    named: list[Agency | Cluster | LifeEvent | Province | None] = [agency, agency.parent] if agency is not None else []
+    named += [*service.clusters, *service.life_events]
     if not service.offered_everywhere:
         # "پروانه ساختمانی تبریز": a place narrows the search only for the cards offered in some provinces.
-        meta += [province.name for province in service.provinces]
+        named += service.provinces
+    meta = [name for row in named if row is not None for name in (row.name, row.name_en) if name]
     meta.append(service.code)
-    body = [card.summary, card.audience, *card.conditions, *card.documents, *card.procedure]
+    body = [card.summary, card.summary_en, card.audience, *card.conditions, *card.documents, *card.procedure]
     return {
-        "title": field_terms([card.title]),
-        "keywords": field_terms(card.keywords or []),
+        "title": field_terms([card.title, card.title_en]),
+        "keywords": field_terms([*(card.keywords or []), *(card.keywords_en or [])]),
         "meta": field_terms(meta),
         "body": field_terms(body),
     }

@@ -7,6 +7,7 @@ How a query is read (search_index.words() folds query and cards the same way):
 - a word of five letters or more that no card contains is replaced by the indexed words one edit away;
   a word no card contains even then is left out and shown as such; question words ("چطور") are left out;
 - a service code in any digit script puts that service first;
+- an English word also matches its stem, as the index holds English words and their stems too ("passports");
 - ranking: all words in the title (whole words, then prefixes) > in title and keywords > with the agency,
   cluster or life event > anywhere; yearly volume breaks ties;
 - when few cards have every word, cards with all but one of them follow (rarer words and stronger fields
@@ -24,7 +25,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
-from app.catalogue.search.index import JOINED, trigram_key, words
+from app.catalogue.search.index import JOINED, english_stem, trigram_key, words
 from app.core.db import is_postgresql, upsert
 from app.core.persian import PERSIAN_ALPHABET, normalize
 from app.extensions import db
@@ -41,6 +42,7 @@ PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a s
 # Little words that carry no subject; a short one is kept only as the word being typed (the last).
 STOPWORDS = frozenset(
     ["و", "در", "به", "از", "با", "برای", "که", "را", "یا", "تا", "این", "آن", "ها", "های", "ی", "بر", "هم"]
+    + ["of", "the", "an", "and", "or", "to", "for", "in", "on", "my", "your", "with", "by", "at", "from"]
 )
 # How people phrase a question around the service they want ("چطور گواهینامه بگیرم"): never a subject.
 FILLERS = frozenset(
@@ -72,6 +74,18 @@ FILLERS = frozenset(
         "دادن",
         "بدهم",
         "لطفا",
+        # English pages: "how do i get a passport".
+        "how",
+        "what",
+        "where",
+        "do",
+        "does",
+        "can",
+        "want",
+        "need",
+        "get",
+        "apply",
+        "please",
     ]
 )
 _LATIN_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -200,6 +214,9 @@ def plan(query: str) -> tuple[list[Clause], list[str], list[str]]:
         # A number is a prefix only as the last word (a code being typed); inside a query it is exact.
         prefix = is_last or (len(word) >= PREFIX_MIN_LENGTH and not word.isdigit())
         alternatives = _spellings([word], prefix, is_last)
+        stem = english_stem(word)
+        if stem:
+            alternatives.append(Alternative((stem,), prefix and len(stem) >= PREFIX_MIN_LENGTH))
         # The card may write solid what the query spaced: "گواهی نامه" -> "گواهینامه".
         for size in (2, 3):
             for start in range(max(0, i - size + 1), min(i, len(query_words) - size) + 1):
@@ -533,7 +550,7 @@ def _load(ids):
     query = (
         select(Service)
         .options(
-            joinedload(Service.agency).load_only(Agency.code, Agency.name),
+            joinedload(Service.agency).load_only(Agency.code, Agency.name, Agency.name_en),
             joinedload(Service.current_revision).load_only(ServiceRevision.stage_request),
         )
         .where(Service.id.in_(ids))
@@ -641,11 +658,13 @@ def _by_initial(letter, page):
     index this would expand to most of its terms; a scan of the titles is cheaper and finds the same."""
     initials = {letter, "آ"} if letter == "ا" else {letter}
     patterns = [p for ch in sorted(initials) for p in (f"{ch}%", f"% {ch}%", f"%\u200c{ch}%")]
+    titles = [Service.title.like(p) for p in patterns]
+    if letter.isascii():
+        # English titles; a Persian letter never looks at them, so a Persian query's statement stays as it was.
+        titles += [func.lower(Service.title_en).like(p) for p in (f"{letter}%", f"% {letter}%")]
     query = (
         select(Service.id, func.count().over().label("total"))
-        .where(
-            Service.is_active, Service.current_revision_id.is_not(None), or_(*[Service.title.like(p) for p in patterns])
-        )
+        .where(Service.is_active, Service.current_revision_id.is_not(None), or_(*titles))
         .order_by(Service.yearly_volume.desc(), Service.code)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
