@@ -1,13 +1,17 @@
-"""Locale choice (Persian by default, English second) and the language switch."""
+"""Locale choice (Persian by default, English second), the language switch, and content in two languages: a
+row's English (its `<attribute>_en`) on English pages where it has one, the Persian otherwise, marked as Persian
+(lang="fa" dir="rtl") so that it renders right inside an English page."""
 
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
+from markupsafe import Markup, escape
 
 from app.extensions import babel
 
 COOKIE = "lang"
+DIRECTIONS = {"fa": "rtl", "en": "ltr"}
 
 
 def select_locale() -> str:
@@ -54,6 +58,56 @@ def text_direction() -> str:
     return "rtl" if locale is None or locale.language == "fa" else "ltr"
 
 
+def page_language() -> str:
+    locale = fast_locale()
+    return "fa" if locale is None else locale.language
+
+
+def text_language(row: object, attribute: str = "name") -> str:
+    """The language localized() answers in for this row: "en" when the page is English and the row has its
+    English, else "fa" (Persian is always there)."""
+    if page_language() != "fa" and getattr(row, attribute + "_en", None):
+        return "en"
+    return "fa"
+
+
+def localized(row: object, attribute: str = "name") -> str:
+    """row.<attribute> in the page's language: the English (row.<attribute>_en) on English pages when it is not
+    empty, the Persian otherwise. Plain text, for <title>, attributes and sorting; templates mostly want local."""
+    if row is None:
+        return ""
+    if text_language(row, attribute) == "en":
+        return str(getattr(row, attribute + "_en"))
+    return str(getattr(row, attribute, "") or "")
+
+
+def lang_attrs(language: str) -> Markup:
+    """' lang="fa" dir="rtl"' for an element whose text is in another language than the page's, else nothing."""
+    if language == page_language():
+        return Markup("")
+    return Markup(' lang="%s" dir="%s"') % (language, DIRECTIONS.get(language, "auto"))
+
+
+def written_in(text: object, language: str = "fa") -> Markup:
+    """Text known to be in this language, escaped; inside a <span lang dir> when the page speaks another one."""
+    if text is None or text == "":
+        return Markup("")
+    attributes = lang_attrs(language)
+    if not attributes:
+        return escape(text)
+    return Markup("<span%s>%s</span>") % (attributes, text)
+
+
+def local(row: object, attribute: str = "name") -> Markup:
+    """Template filter: localized(row, attribute) escaped, marked as Persian when an English page falls back."""
+    return written_in(localized(row, attribute), text_language(row, attribute))
+
+
+def comma() -> str:
+    """Between the items of an inline list: the Persian comma on Persian pages."""
+    return "، " if page_language() == "fa" else ", "
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # Flask-Babel's own template callables, with the translations looked up once per request instead of per string.
@@ -64,4 +118,13 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: fast_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
-    app.jinja_env.globals.update(text_direction=text_direction, current_locale=lambda: str(get_locale() or "fa"))
+    app.jinja_env.globals.update(
+        text_direction=text_direction,
+        current_locale=lambda: str(get_locale() or "fa"),
+        localized=localized,
+        text_language=text_language,
+        lang_attrs=lang_attrs,
+        comma=comma,
+    )
+    app.add_template_filter(local, "local")
+    app.add_template_filter(written_in, "written_in")

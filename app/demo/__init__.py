@@ -1,6 +1,6 @@
-"""Demo data for a fresh installation: the demo catalogue, two counter offices, one account per role, demo requests
-in several states (online and one at the counter), and the demo citizen's mobile in the ownership simulator's
-registry.
+"""Demo data for a fresh installation: the demo catalogue (with English for its most visible cards), two counter
+offices, one account per role, demo requests in several states (online and one at the counter), and the demo
+citizen's mobile in the ownership simulator's registry.
 
 Idempotent: the importer leaves unchanged cards alone and every other row is looked up by its public code
 first, so a second run adds nothing.
@@ -20,6 +20,9 @@ from app.models import Agency, Office, Province, Role, User, new_public_id
 DATA = Path(__file__).with_name("demo.json")
 # The demo catalogue in the import format; demo.json's small catalogue stands in until it exists.
 CATALOGUE = Path(__file__).with_name("catalogue.json")
+# English titles, summaries and keywords of the most visible demo cards (code -> fields of the import format),
+# merged into the catalogue's rows: English pages and English search have something real to show.
+CATALOGUE_EN = Path(__file__).with_name("catalogue_en.json")
 # Shown in the README for the demo only; a real installation creates its own accounts.
 DEMO_PASSWORD = "panjereh-demo"
 DEMO_CITIZEN = {"national_code": "0499370899", "mobile": "09121234567", "full_name": "مریم احمدی"}
@@ -43,6 +46,9 @@ def load():
     """Load the demo catalogue through the importer (so the importer runs every day), then offices and accounts."""
     data = json.loads(DATA.read_text(encoding="utf-8"))
     catalogue = json.loads(CATALOGUE.read_text(encoding="utf-8")) if CATALOGUE.exists() else data
+    english = json.loads(CATALOGUE_EN.read_text(encoding="utf-8"))
+    for row in catalogue.get("services", []):
+        row.update(english.get(row.get("code"), {}))
     summary = import_catalogue(Source.from_data(catalogue))
     loader = _Loader()
     loader.created = summary.rows_created

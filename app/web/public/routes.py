@@ -7,7 +7,7 @@ from app.catalogue import places
 from app.catalogue import queries as catalogue
 from app.catalogue.search.query import clean_query, search_services
 from app.core.fragments import is_htmx, render_page
-from app.core.i18n import COOKIE
+from app.core.i18n import COOKIE, localized, page_language, text_language
 from app.core.page_cache import cached_page, do_not_store
 from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
@@ -91,15 +91,15 @@ def service_history(code):
     found = catalogue.service_by_code(fold_digits(code))
     if found is None:
         abort(404)
-    provinces = {p.code: p.name for p in places.provinces()}
+    # Rows, not names: the page shows each in its language (English pages: the English name where there is one).
     return render_template(
         "public/history.html",
         service=found,
         history=catalogue.history(found),
-        provinces=provinces,
+        provinces={p.code: p for p in places.provinces()},
         labels=catalogue,
-        cluster_names={c.slug: c.name for c in catalogue.clusters()},
-        event_names={e.slug: e.name for e in catalogue.life_events()},
+        cluster_names={c.slug: c for c in catalogue.clusters()},
+        event_names={e.slug: e for e in catalogue.life_events()},
     )
 
 
@@ -107,6 +107,9 @@ def service_history(code):
 @cached_page
 def agencies():
     summaries = catalogue.agencies_with_counts()
+    if page_language() != "fa":
+        # Alphabetical in the language shown: English names A to Z, agencies with only a Persian name after them.
+        summaries.sort(key=lambda s: (text_language(s.agency) != "en", localized(s.agency).casefold()))
     connected = sum(1 for s in summaries if s.agency.connection_status == "connected")
     return render_template("public/agencies.html", summaries=summaries, connected=connected, labels=catalogue)
 
@@ -156,7 +159,7 @@ def location():
     """Step one picks a province (a GET form); step two a county of it and saves both in a cookie."""
     place = visitor_place()
     form = PlaceForm()
-    form.province.choices = [("", "")] + [(p.code, p.name) for p in places.provinces()]
+    form.province.choices = [("", "")] + [(p.code, localized(p)) for p in places.provinces()]
     latitude = places.parse_coordinate(request.args.get("lat"), 90)
     longitude = places.parse_coordinate(request.args.get("lon"), 180)
     nearest = places.nearest_county(latitude, longitude) if latitude is not None and longitude is not None else None
@@ -164,7 +167,7 @@ def location():
     if nearest is not None and request.method == "GET":
         chosen = nearest.province
     chosen = chosen or place.province
-    form.county.choices = [("", "—")] + [(c.code, c.name) for c in places.counties_of(chosen)]
+    form.county.choices = [("", "—")] + [(c.code, localized(c)) for c in places.counties_of(chosen)]
     if request.method == "GET":
         form.province.data = chosen.code if chosen else ""
         form.county.data = (
