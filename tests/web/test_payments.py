@@ -323,3 +323,19 @@ def test_the_demos_rejected_request_shows_the_refund_its_agency_owes(client, app
     assert paid.method == "online" and paid.amount_rial == 12_500_000
     page = client.get(f"/desk/requests/{code}").get_data(as_text=True)
     assert f"بازپرداخت ۱۲٬۵۰۰٬۰۰۰ ریال بر عهدهٔ {agency}" in page
+
+
+def test_the_audit_log_tells_the_refund_in_words(citizen, app, world):
+    code = _paid_and_rejected(citizen, app, world)
+    desk = app.test_client()
+    sign_in_staff(desk, world["officer"])
+    desk.post(f"/desk/requests/{code}/refund", data={"confirm": "yes"})
+    with app.app_context():
+        f.staff(Role.NATIONAL_ADMIN, username="nadm-pay")
+        db.session.commit()
+    admin = app.test_client()
+    sign_in_staff(admin, "nadm-pay")
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    for words in ("ثبت بازپرداخت هزینهٔ درخواست", "صدور المثنی آزمایشی", "در انتظار", "انجام شده", FEE_SHOWN):
+        assert words in page, words
+    assert "gateway_reference" not in page and "amount_rial" not in page
