@@ -73,11 +73,9 @@ def _load(ids: Sequence[int]) -> list[Service]:
     """The services with these ids, with their agency and card, in the order of `ids` (one query)."""
     if not ids:
         return []
-    query = (
-        select(Service)
-        .options(joinedload(Service.agency), joinedload(Service.current_revision))
-        .where(Service.id.in_(list(ids)))
-    )
+    # A list row shows the card's request stage only: not its documents, conditions and form (JSON to decode).
+    card = joinedload(Service.current_revision).load_only(ServiceRevision.stage_request)
+    query = select(Service).options(joinedload(Service.agency), card).where(Service.id.in_(list(ids)))
     found = {service.id: service for service in db.session.execute(query).unique().scalars()}
     return [found[i] for i in ids if i in found]
 
