@@ -102,12 +102,8 @@ NAMED_OBJECTS = {
 }
 # Codes, numbers and Latin text: isolated left-to-right so that neither they nor the arrow beside them turn around.
 LTR_FIELDS = {"code", "username", "name_en", "website_url", "phone", "mobile", "last_error", "gateway_reference"}
-DIGIT_FIELDS = {
-    "code",
-    "phone",
-    "mobile",
-    "gateway_reference",
-}  # shown with the page's digits; the other LTR fields as typed
+# Shown with the page's digits; the other LTR fields as typed.
+DIGIT_FIELDS = {"code", "phone", "mobile", "gateway_reference"}
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?")
 
 

@@ -165,3 +165,35 @@ def test_the_audit_log_at_a_desk_reads_each_change_in_the_pages_direction(new_co
     page.set_viewport_size(PHONE)
     assert_no_sideways_scroll(page, f"the audit log ({language}) at 360 px")
     page.screenshot(path=str(SHOTS / f"audit-{language}-360.png"), full_page=True)
+
+
+WIDTHS = (320, 360, 480, 641, 700, 800, 1024)
+BOXES = """() => [...document.querySelectorAll(".table-scroll")].map((box) => ({
+  scrolls: box.scrollWidth > box.clientWidth + 1,
+  hint: getComputedStyle(box).backgroundAttachment,
+}))"""
+
+
+@pytest.mark.parametrize("language", ["fa", "en"])
+def test_between_phone_and_desk_a_wide_table_scrolls_in_its_own_box_never_the_page(
+    new_context, live_server, demo, language
+):
+    """Just above the phone layout an eight-column table is wider than the window: its box scrolls, with the edge
+    shadows as the hint, and the page does not (a hidden caption positioned absolutely used to widen it)."""
+    seen_scrolling = False
+    for username, path in (("clerk", "/counter/requests"), ("admin", "/admin/audit")):
+        context = new_context(viewport=DESKTOP, java_script_enabled=False, locale="fa-IR")
+        page = context.new_page()
+        staff_signs_in(page, live_server.url, username, DEMO_PASSWORD)
+        if language == "en":
+            context.add_cookies([{"name": "lang", "value": "en", "url": live_server.url}])
+        page.goto(live_server.url + path)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            assert_no_sideways_scroll(page, f"{path} ({language})")
+            for box in page.evaluate(BOXES):
+                if box["scrolls"]:
+                    seen_scrolling = True
+                    assert "local" in box["hint"], f"{path} at {width}px scrolls in its box without the edge shadows"
+        context.close()
+    assert seen_scrolling  # the case this test is about did happen
