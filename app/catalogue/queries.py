@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalogue.search import index as search_index
 from app.core.pagination import Page, paginate
@@ -193,16 +194,27 @@ def service_by_code(code: str) -> Service | None:
     """The active service with this public code and a published card, or None."""
     query = (
         select(Service)
-        .options(
-            joinedload(Service.agency).joinedload(Agency.parent),
-            joinedload(Service.current_revision),
-            selectinload(Service.clusters),
-            selectinload(Service.life_events),
-            selectinload(Service.provinces),
-        )
+        .options(joinedload(Service.agency).joinedload(Agency.parent), joinedload(Service.current_revision))
         .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
     )
-    return db.session.execute(query).unique().scalar_one_or_none()
+    service = db.session.execute(query).unique().scalar_one_or_none()
+    if service is None:
+        return None
+    # Its clusters and life events in two plain queries (selectinload's machinery costs more than the queries do);
+    # the provinces load when asked for, which a card offered everywhere never is.
+    clusters = select(Cluster).join(service_cluster, service_cluster.c.cluster_id == Cluster.id)
+    events = select(LifeEvent).join(service_life_event, service_life_event.c.life_event_id == LifeEvent.id)
+    set_committed_value(
+        service,
+        "clusters",
+        db.session.execute(clusters.where(service_cluster.c.service_id == service.id)).scalars().all(),
+    )
+    set_committed_value(
+        service,
+        "life_events",
+        db.session.execute(events.where(service_life_event.c.service_id == service.id)).scalars().all(),
+    )
+    return service
 
 
 def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
