@@ -244,3 +244,21 @@ def test_every_cell_of_a_staff_table_names_its_column_for_the_phone(client, app,
         assert cells, path
         # Only a cell with a single link or button (its own name) may go without a column name.
         assert all(re.fullmatch(r"\s*(\{%.*)?<(a|form)\b.*", cell, re.S) for cell in unnamed), (path, unnamed)
+
+
+def test_an_event_about_a_request_names_it_by_service_and_tracking_code(client, app):
+    with app.app_context():
+        f.staff(Role.NATIONAL_ADMIN, username="admin")
+        officer = f.staff(Role.AGENCY_OFFICER, username="officer")
+        filed = f.filed(f.service(title="صدور گذرنامه"), f.citizen(7304))
+        code = filed.tracking_code
+        audit.record(
+            officer, "payment.refund", "request", code, {"refund": "due"}, {"refund": "done", "amount_rial": 150_000}
+        )
+        db.session.commit()
+    sign_in_staff(client, "admin")
+    table = _table(_html(client.get("/admin/audit")))
+    grouped = f"{code[:4]} {code[4:8]} {code[8:]}".translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert "<bdi>صدور گذرنامه</bdi>" in table and f'<span dir="ltr" class="muted">{grouped}</span>' in table
+    assert "<del><bdi>در انتظار</bdi></del>" in table and "<ins><bdi>انجام شده</bdi></ins>" in table
+    assert "<bdi>۱۵۰٬۰۰۰ ریال</bdi>" in table and ">مبلغ</dt>" in table
