@@ -132,7 +132,10 @@ def settings(instance_path):
         "COUNTER_CONSENT_SMS_PER_CLERK": os.environ.get("COUNTER_CONSENT_SMS_PER_CLERK", ""),
         "COUNTER_CONSENT_SMS_PER_OFFICE": os.environ.get("COUNTER_CONSENT_SMS_PER_OFFICE", ""),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
-        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 20) * 1024 * 1024,
+        # The whole request body: well above every file field's own limit and the total of one request's files, so a
+        # file too large for its field is that field's error on the re-rendered form (everything typed kept); only
+        # a body past this cap is refused before it is read, with the Persian 413 page (core.errors).
+        "MAX_CONTENT_LENGTH": _int("MAX_UPLOAD_MB", 4 * _int("REQUEST_ATTACHMENTS_MAX_MB", 15)) * 1024 * 1024,
         "SMS_BACKEND": os.environ.get("SMS_BACKEND", "local"),
         "SMS_HTTP_URL": os.environ.get("SMS_HTTP_URL", ""),
         "SMS_HTTP_TOKEN": os.environ.get("SMS_HTTP_TOKEN", ""),
@@ -149,6 +152,12 @@ def settings(instance_path):
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        # What a person typed into a form whose token or session had run out (core.kept_forms): kept here, one file
+        # per form, until it is shown again or this many minutes have passed. Like uploads, shared by every process.
+        "KEPT_FORMS_FOLDER": os.environ.get("KEPT_FORMS_FOLDER", str(Path(instance_path) / "kept-forms")),
+        "KEPT_FORMS_MINUTES": _int("KEPT_FORMS_MINUTES", 30),
+        # Form pages warn this long before an idle session ends (js/session.js), with a button that renews it.
+        "SESSION_WARNING_SECONDS": _int("SESSION_WARNING_SECONDS", 5 * 60),
         # Wrong staff passwords per (account name, client address): this many go unhindered, then the next try
         # waits the first wait, doubling with each further failure up to the ceiling.
         "STAFF_THROTTLE_FREE_TRIES": _int("STAFF_THROTTLE_FREE_TRIES", 5),

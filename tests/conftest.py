@@ -67,6 +67,7 @@ def session_app(database_url, tmp_path_factory):
             "SECRET_KEY": "test-secret",
             "JOBS_IMMEDIATE": True,
             "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
+            "KEPT_FORMS_FOLDER": str(tmp_path_factory.mktemp("kept-forms")),
         }
     )
     with application.app_context():

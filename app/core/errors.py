@@ -2,13 +2,16 @@
 
 import logging
 
-from flask import Flask, flash, render_template
+from flask import Flask, current_app, flash, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core import kept_forms
+from app.core.persian import local_number
 from app.extensions import db
 
 log = logging.getLogger("panjereh")
@@ -104,13 +107,23 @@ def _user_on_error_page():
     return g._login_user
 
 
-def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
+def render_error(
+    code: int, detail: str | None = None, back: str | None = None, note: str | None = None
+) -> tuple[str, int]:
+    """The error page in the layout; `back` is a link to the page the person came from (the form they were
+    filling), `note` a second paragraph under the message."""
     title, message = MESSAGES.get(code, MESSAGES[500])
     if code >= 500:
         db.session.rollback()  # a failed transaction first: nothing after it may run in it
     try:
         page = render_template(
-            "error.html", code=code, title=title, message=detail or message, current_user=_user_on_error_page()
+            "error.html",
+            code=code,
+            title=title,
+            message=detail or message,
+            back=back,
+            note=note,
+            current_user=_user_on_error_page(),
         )
     except Exception:  # an error page must answer; what went wrong is logged
         log.exception("error page %s could not be rendered", code)
@@ -119,13 +132,38 @@ def render_error(code: int, detail: str | None = None) -> tuple[str, int]:
     return page, code
 
 
+def _too_large() -> tuple[str, int]:
+    """A body past MAX_CONTENT_LENGTH was refused unread, so nothing in it can be kept: the page says the cap and
+    leads back to the form (its own address; the browser's back button usually keeps what was typed there)."""
+    cap = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+    megabytes = cap / 1024 / 1024
+    message = _(
+        "آنچه فرستادید بیش از %(n)s مگابایت بود و فرستاده نشد. پرونده‌ای کوچک‌تر انتخاب کنید؛ حد هر پرونده کنار "
+        "همان فیلد نوشته شده است.",
+        n=local_number(int(megabytes) if megabytes == int(megabytes) else round(megabytes, 1)),
+    )
+    back = None
+    if request.method == "POST" and request.path.startswith("/") and not request.path.startswith("//"):
+        back = request.full_path.rstrip("?")
+    note = _("با دکمهٔ «بازگشت» مرورگر به فرم برمی‌گردید و آنچه نوشته بودید معمولاً سر جایش است.") if back else None
+    return render_error(413, message, back=back, note=note)
+
+
 def init_app(app: Flask) -> None:
+    kept_forms.init_app(app)  # what the CSRF handler keeps, and the session-renew endpoint of its warning
+
     @app.errorhandler(CSRFError)
     def _csrf(error):
+        # A form page's answers survive a stale token or an ended session: kept, and the form shown again.
+        kept = kept_forms.recover()
+        if kept is not None:
+            return kept
         return render_error(400, CSRF_MESSAGE)
 
     @app.errorhandler(HTTPException)
     def _http(error):
+        if error.code == 413:
+            return _too_large()
         if error.code in MESSAGES:
             # Our own aborts carry a Persian description; Werkzeug's default ones are English.
             custom = error.description if error.description != type(error).description else None

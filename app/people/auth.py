@@ -17,6 +17,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import ColumnElement, case, delete, or_
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.core import kept_forms
 from app.core.db import upsert
 from app.core.errors import RuleError
 from app.core.fragments import is_htmx
@@ -145,8 +146,12 @@ STAFF = "staff"
 
 
 def sign_in(user: User) -> None:
-    """A fresh session (no fixation) that carries the account's session version and when it was issued."""
+    """A fresh session (no fixation) that carries the account's session version and when it was issued, and the
+    one thing the signed-out session may hand on: the form kept when it ended (core.kept_forms)."""
+    kept = session.get(kept_forms.SESSION_KEY)
     session.clear()
+    if kept:
+        session[kept_forms.SESSION_KEY] = kept
     session.permanent = True
     user.last_login_at = utcnow()
     db.session.commit()
@@ -190,9 +195,10 @@ def _end_stale_session():
     staff_area = request.blueprint in login_manager.blueprint_login_views or session.get(STAFF)
     logout_user()
     session.clear()
+    kept = kept_forms.keep_posted()  # a form sent as the session ended: back to it, filled, after signing in
     flash(_("نشست شما به پایان رسید. لطفاً دوباره وارد شوید."))
     endpoint = "account.staff_sign_in" if staff_area else "account.sign_in"
-    target = url_for(endpoint, next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    target = url_for(endpoint, next=request.full_path.rstrip("?") if request.method == "GET" or kept else None)
     if is_htmx():  # a fragment request: have htmx load the sign-in page as a whole page
         response = current_app.make_response(("", 204))
         response.headers["HX-Redirect"] = target

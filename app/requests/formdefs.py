@@ -56,6 +56,7 @@ TYPES = (
 )
 YES_NO = [("yes", _l("بله")), ("no", _l("خیر"))]
 FILE_KINDS = ("pdf", "jpeg", "png")
+ACCEPT_EXTENSIONS = {"pdf": (".pdf",), "jpeg": (".jpg", ".jpeg"), "png": (".png",)}
 # A field may say it is the applicant's own ("prefill": one of these): it is filled from who is applying and shown
 # read-only, and the value posted for it is never read. Each names the Applicant attribute and the field types that
 # can hold it.
@@ -116,6 +117,36 @@ class FileField(UploadField):
     cuts the upload's part header, and the file arrives as a text value), so check_files() can say so."""
 
     arrived_as_text = False
+
+    def __init__(self, *args: Any, limits: tuple[list[str], float] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What this field accepts (attachments.limits of its definition), for the field macro to state and for
+        # js/files.js to check before anything is uploaded.
+        kinds, self.max_mb = limits or (list(FILE_KINDS), 0.0)
+        self.kinds = sorted(kinds, key=lambda kind: FILE_KINDS.index(kind) if kind in FILE_KINDS else len(FILE_KINDS))
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
+
+    @property
+    def accept(self) -> str:
+        """The file picker's filter: the extensions of the accepted kinds (their content is still checked)."""
+        return ",".join(ext for kind in self.kinds for ext in ACCEPT_EXTENSIONS[kind])
+
+    @property
+    def limits_text(self) -> str:
+        """«حداکثر ۵ مگابایت؛ PDF، JPEG یا PNG», in the page's language and digits."""
+        names = [attachments.KIND_NAMES[kind] for kind in self.kinds]
+        kinds = names[0] if len(names) == 1 else _("%(some)s یا %(last)s", some="، ".join(names[:-1]), last=names[-1])
+        size = int(self.max_mb) if self.max_mb == int(self.max_mb) else self.max_mb
+        return _("حداکثر %(n)s مگابایت؛ %(kinds)s", n=local_number(size), kinds=kinds)
+
+    @property
+    def too_big_text(self) -> str:
+        """What js/files.js says beside the field when the chosen file is over the limit (nothing is sent)."""
+        size = int(self.max_mb) if self.max_mb == int(self.max_mb) else self.max_mb
+        return _("حجم این پرونده بیش از %(n)s مگابایت است؛ پرونده‌ای کوچک‌تر انتخاب کنید.", n=local_number(size))
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         self.arrived_as_text = any(isinstance(value, str) and value for value in valuelist)
@@ -202,7 +233,7 @@ def _field(spec, provinces):
     if kind == "address":
         return None  # expanded into three fields by build_form_class
     if kind == "file":
-        return FileField(validators=[AllowedFile(spec)], **common)
+        return FileField(validators=[AllowedFile(spec)], limits=attachments.limits(spec), **common)
     raise ValueError(f"unknown form field type {kind!r}")
 
 
@@ -444,7 +475,9 @@ def check_files(
             field.errors = list(field.errors) + [_("این پرونده خوانده نشد. نام پرونده را ساده کنید و دوباره بفرستید.")]
             ok = False
         elif field.data and getattr(field.data, "filename", ""):
-            total += attachments.upload_size(field.data)
+            # A file its own field refused (too big, wrong kind) is not stored: only its field's error speaks.
+            if not field.errors:
+                total += attachments.upload_size(field.data)
         elif spec.get("required") and spec["name"] not in attached:
             field.errors = list(field.errors) + [_("«%(label)s» را پیوست کنید.", label=spec.get("label", spec["name"]))]
             ok = False
@@ -469,8 +502,7 @@ DEFAULT_DEFINITION = [
         "label": _l("مدارک"),
         "required": False,
         "accept": list(FILE_KINDS),
-        "max_size_mb": 5,
-        "hint": _l("پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۵ مگابایت."),
+        "max_size_mb": 5,  # the field macro states it, with the kinds, beside the field
     },
 ]
 

@@ -209,6 +209,7 @@ KINDS = {
     "counter.identify": "service",
     "counter.consent": "service",
     "counter.fill": "service",
+    "counter.fill_again": "service",
     "counter.submit": "service",
     "desk.outsourcing_propose": "service",
     "account.request_page": "request",
@@ -258,6 +259,7 @@ MATRIX = {
     "public.language":          {"GET -": everyone("302")},
     "public.track":             {"GET -": everyone("200"), "POST -": everyone("400")},
     "health.healthz":           {"GET -": everyone("200")},
+    "kept_forms.renew":         {"GET -": everyone("200")},
     "static":                   {"GET -": everyone("200")},
     # --- signing in and out ---
     "account.sign_in":          {"GET -": everyone("200"), "POST -": everyone("400")},
@@ -352,6 +354,8 @@ MATRIX = {
     "counter.identify":         {"POST A": "S - - 302 C 302 - - - - -", "POST B": "S - - C 302 C - - - - -"},
     "counter.consent":          {"POST A": "S - - 302 C 302 - - - - -", "POST B": "S - - C 302 C - - - - -"},
     "counter.fill":             {"POST A": "S - - 302 C 302 - - - - -", "POST B": "S - - C 302 C - - - - -"},
+    # The form step shown again after a stale POST (core.kept_forms); with nothing kept, the filing starts over.
+    "counter.fill_again":       {"GET A": "S - - 302 - 302 - - - - -", "GET B": "S - - - 302 - - - - - -"},
     "counter.submit":           {"POST A": "S - - 302 C 302 - - - - -", "POST B": "S - - C 302 C - - - - -"},
     "counter.receipt": {
         "GET A":     "S - - 200 - 200 - - - - -",
@@ -419,6 +423,7 @@ PUBLIC = {
     "public.language",
     "public.track",
     "health.healthz",
+    "kept_forms.renew",  # renews whatever session the browser has (js/session.js); reveals nothing
     "static",
     "account.sign_in",
     "account.verify",

@@ -11,6 +11,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
+from app.core import kept_forms
 from app.core.errors import attach, refuse, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.persian import persian_digits_enabled, to_persian_digits
@@ -272,6 +273,7 @@ def staff_sign_in():
 
 
 @bp.route("/services/<code>/apply", methods=["GET", "POST"])
+@kept_forms.restores
 @role_required(Role.CITIZEN)
 def apply(code):
     """The form page. «ادامه» validates every field and keeps what passed (typed answers and the files that passed
@@ -285,7 +287,11 @@ def apply(code):
     controls = ApplyControls()
     if request.method == "GET":
         controls.idempotency_key.data = secrets.token_urlsafe(24)
-        form = _apply_form(definition, answers=draft.answers if draft else None, raw=True)
+        kept = kept_forms.restore(request.path)  # typed before a stale token or an ended session (core.kept_forms)
+        if kept is not None:
+            form = _apply_form(definition, formdata=kept.formdata)
+        else:
+            form = _apply_form(definition, answers=draft.answers if draft else None, raw=True)
         return _apply_page(service, form, controls, draft)
 
     form = _apply_form(definition, formdata=CombinedMultiDict((request.files, request.form)))

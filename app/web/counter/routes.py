@@ -15,6 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from app.adapters import sms
 from app.catalogue import queries as catalogue
+from app.core import kept_forms
 from app.core.persian import fold_digits, normalize_for_search, parse_whole_number
 from app.counter import fees, flow, ledger, receipts
 from app.extensions import db
@@ -315,6 +316,7 @@ def _prefilled_form(filing):
 
 
 @bp.post("/file/<code>/form")
+@kept_forms.restores
 @role_required(*COUNTER)
 def fill(code):
     filing = _load_flow(code)
@@ -335,6 +337,23 @@ def fill(code):
     except flow.CounterError as error:
         return _back(filing, error, dform)
     return _fees_page(filing, FeesForm(formdata=None))
+
+
+@bp.get("/file/<code>/form")
+@role_required(*COUNTER)
+def fill_again(code):
+    """The form step again, as typed, after its POST met an ended session or a stale token (core.kept_forms keeps
+    it, the clerk signs in again and lands here); with nothing kept for this clerk, the filing starts over."""
+    office = _office()
+    service = flow.fileable_service(code, office)
+    if service is None:
+        abort(404)
+    kept = kept_forms.restore(request.path)
+    current = state.load(kept.formdata.get("state"), service, office, current_user) if kept else None
+    if current is None or not current["consent"]:
+        return redirect(url_for(".start", code=service.code))
+    filing = Flow(service, office, _clerk(), current)
+    return _form_page(filing, build_form(filing.definition, formdata=kept.formdata, applicant=flow.applicant(filing)))
 
 
 def _files_ok(filing, dform):
