@@ -1,6 +1,8 @@
 """The Foundation's pages and guarantees, driven through the test client."""
 
+import base64
 import gzip
+import hashlib
 import re
 
 import pytest
@@ -96,22 +98,37 @@ def test_session_cookie_flags(app):
 
 def test_static_files_have_hashed_immutable_urls(client):
     html = client.get("/").get_data(as_text=True)
-    css = re.search(r'href="(/static/css/app\.[0-9a-f]{10}\.css)"', html).group(1)
-    response = client.get(css, headers={"Accept-Encoding": "gzip"})
+    script = re.search(r'src="(/static/js/htmx-2\.0\.11\.min\.[0-9a-f]{10}\.js)"', html).group(1)
+    response = client.get(script, headers={"Accept-Encoding": "gzip"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.headers["Content-Encoding"] == "gzip"
-    fonts = re.findall(r"url\((/static/fonts/[^)]+\.woff2)\)", gzip.decompress(response.get_data()).decode())
-    assert fonts and all(client.get(url).status_code == 200 for url in fonts)
-    assert client.get("/static/css/app.css").status_code == 404  # only hashed names are served
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    fonts = re.findall(r"url\((/static/fonts/[^)]+\.woff2)\)", style)
+    assert len(fonts) == 2 and all(client.get(url).status_code == 200 for url in fonts)
+    for url in fonts:
+        assert client.get(url).headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/static/js/htmx-2.0.11.min.js").status_code == 404  # only hashed names are served
+
+
+def test_site_stylesheet_is_inlined_and_allowed_by_its_hash_only(client):
+    """The first paint needs no second round trip; the policy allows exactly this style text, nothing inline else."""
+    response = client.get("/")
+    html = response.get_data(as_text=True)
+    assert 'rel="stylesheet"' not in html
+    style = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert ".skip-link" in style and "@font-face" in style
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    csp = response.headers["Content-Security-Policy"]
+    assert f"style-src 'self' 'sha256-{digest}';" in csp
+    assert "unsafe-inline" not in csp
 
 
 def test_font_swaps_and_falls_back_to_system_fonts(client):
     html = client.get("/").get_data(as_text=True)
-    css_url = re.search(r'href="(/static/css/[^"]+)"', html).group(1)
-    css = client.get(css_url).get_data(as_text=True)
-    assert css.count("font-display: swap") >= 1
-    assert re.search(r'font-family: "Vazirmatn", [^;]*sans-serif', css) or '--font: "Vazirmatn"' in css
+    css = re.search(r"<style>(.*?)</style>", html, re.S).group(1)
+    assert css.count("font-display: swap") == 2
+    assert re.search(r'--font: "Vazirmatn",[^;]*sans-serif', css)
 
 
 # Error pages: a small app of its own, so the test routes exist before its first request.
