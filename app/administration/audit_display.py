@@ -215,20 +215,20 @@ def _coded(model, name_column, english_column=None):
 
 def _outsourcings(codes: list[str]) -> dict[str, _Row]:
     found = db.session.execute(
-        select(Outsourcing.public_id, Service.code, Service.title)
+        select(Outsourcing.public_id, Service.code, Service.title, Service.title_en)
         .join(Service, Outsourcing.service_id == Service.id)
         .where(Outsourcing.public_id.in_(codes))
     ).all()
-    return {public_id: _Row(title, code, public_id) for public_id, code, title in found}
+    return {public_id: _Row(title, code, public_id, title_en) for public_id, code, title, title_en in found}
 
 
 def _requests(codes: list[str]) -> dict[str, _Row]:
     found = db.session.execute(
-        select(Request.tracking_code, Service.title)
+        select(Request.tracking_code, Service.title, Service.title_en)
         .join(Service, Request.service_id == Service.id)
         .where(Request.tracking_code.in_(codes))
     ).all()
-    return {code: _Row(title, _tracking(code)) for code, title in found}
+    return {code: _Row(title, _tracking(code), "", title_en) for code, title, title_en in found}
 
 
 _FETCH = {
@@ -237,7 +237,7 @@ _FETCH = {
     "agency": _coded(Agency, Agency.name, Agency.name_en),
     "province": _coded(Province, Province.name, Province.name_en),
     "county": _coded(County, County.name, County.name_en),
-    "service": _coded(Service, Service.title),
+    "service": _coded(Service, Service.title, Service.title_en),
     "outsourcing": _outsourcings,
     "request": _requests,
 }

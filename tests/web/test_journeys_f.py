@@ -39,6 +39,7 @@ def changes(app):
     with app.app_context():
         police = f.agency(code="7002", name="پلیس راهور")
         plate = f.service(police, code="70020002", title="تعویض پلاک")
+        plate.title_en = "Plate replacement"
         office = f.office(TEHRAN, code="23001", name="دفتر پیشخوان ونک")
         admin = f.staff(Role.NATIONAL_ADMIN, username="admin")
         admin.full_name = "سارا نوری"
@@ -99,6 +100,7 @@ def test_audit_log_in_english_points_the_arrow_the_other_way_and_uses_english_na
     assert "→" in table and "←" not in table
     assert "<ins><bdi>Approved</bdi></ins>" in table and "<del><bdi>Awaiting decision</bdi></del>" in table
     assert ">Traffic Police</bdi>" in table  # the agency's English name where it has one
+    assert "<bdi>Plate replacement</bdi>" in table  # the outsourced service by its English title
     assert '<bdi lang="fa">دفتر پیشخوان ونک</bdi>' in table  # Persian only: marked as Persian
     assert "<ins><bdi>750,000 rials</bdi></ins>" in table
 
