@@ -16,7 +16,10 @@ submitted twice at the same moment (a double click), and both answers must name 
 Printed per database: filings per second, p50/p95/max of the filing POST (the step that runs file_request) and of all
 pages, errors (any unexpected status, timeout or broken connection), and the check afterwards: every acknowledged
 tracking code is in the database exactly once with one set of payments, and no request exists that no clerk saw.
-The goal (DESIGN.md §5): filing p95 <= 100 ms on PostgreSQL with 50 clerks, 0 errors, 0 duplicates.
+The goal (issue 15): filing p95 <= 100 ms with 50 clerks on both databases, 0 errors, 0 duplicates, with the clients
+in their own processes (--client-processes, 5 by default; 0 runs them as threads of this process, as before). Beside
+what the clerks saw, the report gives the filing POST's time inside the server (timed around the app in each server
+process), so the client's and the loopback's share can be read off, and the filings per second per web process.
 
 Rate limiting is switched off in the benchmark's server (50 clerks share one loopback address, and sign-in is
 limited per address); nothing else differs from `bin/serve`. --redis runs the scale stack instead: a throw-away
@@ -67,6 +70,7 @@ def serve(port, threads, limits=False):
     from app import create_app
 
     application = create_app({} if limits else {"RATELIMIT_ENABLED": False})
+    application.wsgi_app = FilingTimer(application.wsgi_app)
     logging.getLogger("panjereh").setLevel(logging.WARNING)
     logging.getLogger("waitress").setLevel(logging.ERROR)
     waitress_serve(
@@ -80,6 +84,29 @@ def serve(port, threads, limits=False):
         # Waitress 3 drops X-Forwarded-For unless told otherwise; the app's ProxyFix (TRUSTED_PROXIES) reads it.
         clear_untrusted_proxy_headers=False,
     )
+
+
+class FilingTimer:
+    """Around the app in the server process: how long each filing POST took inside the server (WSGI call to the
+    last byte of the body handed to waitress), one line per filing in the server's log, so the report can tell the
+    server's share of the time the clerks saw from the client's and the loopback's."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if environ["REQUEST_METHOD"] != "POST" or not environ.get("PATH_INFO", "").endswith("/submit"):
+            return self.app(environ, start_response)
+        began, started = time.time(), time.perf_counter()
+        answer = self.app(environ, start_response)
+        try:
+            body = b"".join(answer)
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
+        sys.stdout.write(f"FILING {began:.6f} {(time.perf_counter() - started) * 1000:.3f}\n")  # one write, one line
+        sys.stdout.flush()
+        return [body]
 
 
 def prepare(database_url, clerks):
@@ -301,7 +328,7 @@ class Clerk:
                 self.conn = None
             raise Failed(f"{method} {path}: {type(error).__name__} {error}") from None
         elapsed = time.perf_counter() - started
-        self.stats.record(kind, elapsed)
+        self.stats.record(kind, elapsed, time.monotonic() - elapsed)
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 name, _, rest = value.partition("=")
@@ -418,14 +445,16 @@ class Stats:
     def __init__(self):
         self.lock = threading.Lock()
         self.times = {"filing": [], "page": []}
+        self.began = {"filing": [], "page": []}  # time.monotonic() when each exchange began (one clock per machine)
         self.errors = []
         self.codes = []  # every acknowledged code (one per filing; double submits give one code twice)
         self.doubles = 0
         self.double_mismatch = 0
 
-    def record(self, kind, seconds):
+    def record(self, kind, seconds, began=None):
         with self.lock:
             self.times[kind].append(seconds)
+            self.began[kind].append(time.monotonic() - seconds if began is None else began)
 
 
 def run_clerk(number, port, stats, start, clock, think, seed, forwarded=False):
@@ -455,6 +484,129 @@ def run_clerk(number, port, stats, start, clock, think, seed, forwarded=False):
                 stats.doubles += 1
                 stats.double_mismatch += codes[0] != codes[1]
         clerk.think(think)
+
+
+def clients_in_threads(args, ports, stats, clock, scale, pids=()):
+    """Every clerk a thread of this process (--client-processes 0): the clients then share one interpreter's GIL,
+    and on a small machine the server's cores too."""
+
+    def go():  # runs once, when the last clerk has signed in: sign-in traffic is not part of the figures
+        stats.times, stats.began = {"filing": [], "page": []}, {"filing": [], "page": []}
+        clock["began"] = time.monotonic()
+        clock["began_wall"] = time.time()
+        clock["deadline"] = clock["began"] + args.duration
+        clock["cpu_began"] = cpu_seconds(pids)
+        threading.Timer(args.duration, lambda: clock.__setitem__("cpu_ended", cpu_seconds(pids))).start()
+
+    start = threading.Barrier(args.clerks, action=go)
+    threads = [
+        threading.Thread(
+            target=run_clerk,
+            daemon=True,
+            args=(n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n, scale),
+        )
+        for n in range(args.clerks)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=args.duration + 4 * TIMEOUT)
+    clock["hung"] = sum(t.is_alive() for t in threads)
+
+
+def client_process(numbers, ports, args, scale, barrier, shared, results):
+    """In a child process: these clerks as threads; their figures go back through `results`."""
+    stats, clock = Stats(), {}
+
+    class Start:  # every clerk of every process starts filing at the same instant
+        @staticmethod
+        def wait():
+            barrier.wait()
+            clock["deadline"] = shared[0] + args.duration
+
+    threads = [
+        threading.Thread(
+            target=run_clerk,
+            daemon=True,
+            args=(n, ports[n % len(ports)], stats, Start, clock, args.think, args.seed + n, scale),
+        )
+        for n in numbers
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=args.duration + 4 * TIMEOUT)
+    hung = sum(t.is_alive() for t in threads)
+    results.put((stats.times, stats.began, stats.errors, stats.codes, stats.doubles, stats.double_mismatch, hung))
+
+
+def clients_in_processes(args, ports, stats, clock, scale, pids=()):
+    """The clerks spread over --client-processes processes (threads in each), so that the clients' own Python
+    time is not spent in one interpreter; the figures are merged and the sign-in traffic dropped."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    shared = context.Array("d", 2)  # when filing began: monotonic and wall clock
+
+    def go():
+        shared[0], shared[1] = time.monotonic(), time.time()
+
+    barrier = context.Barrier(args.clerks, action=go)
+    results = context.Queue()
+    groups = [list(range(args.clerks))[i :: args.client_processes] for i in range(args.client_processes)]
+    children = [
+        context.Process(target=client_process, args=(group, ports, args, scale, barrier, shared, results))
+        for group in groups
+        if group
+    ]
+    for child in children:
+        child.start()
+    while not shared[0] and any(child.is_alive() for child in children):  # the servers' CPU over the filing window
+        time.sleep(0.005)
+    cpu_began = cpu_seconds(pids)
+    time.sleep(max(0.0, shared[0] + args.duration - time.monotonic()))
+    clock.update(cpu_began=cpu_began, cpu_ended=cpu_seconds(pids))
+    merged = [results.get(timeout=args.duration + 6 * TIMEOUT) for _ in children]
+    for child in children:
+        child.join(timeout=10)
+    clock.update(began=shared[0], began_wall=shared[1], deadline=shared[0] + args.duration)
+    stats.times, stats.began = {"filing": [], "page": []}, {"filing": [], "page": []}
+    clock["hung"] = 0
+    for times, began, errors, codes, doubles, mismatch, hung in merged:
+        for kind in times:
+            for seconds, at in zip(times[kind], began[kind]):
+                if at >= clock["began"]:
+                    stats.times[kind].append(seconds)
+                    stats.began[kind].append(at)
+        stats.errors += errors
+        stats.codes += codes
+        stats.doubles += doubles
+        stats.double_mismatch += mismatch
+        clock["hung"] += hung
+
+
+def cpu_seconds(pids):
+    """User + system CPU time of these processes so far (Linux /proc), seconds; None elsewhere."""
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+    return total
+
+
+def server_filing_times(workdir, servers, clock):
+    """The filing POSTs' time inside the server processes (FilingTimer's lines), from when filing began."""
+    found = []
+    for _proc, port, log in servers:
+        log.flush()
+        text = (workdir / f"server-{port}.log").read_text(errors="replace")
+        for at, ms in re.findall(r"FILING (\d+\.\d{6}) (\d+\.\d{3})", text):
+            if float(at) >= clock.get("began_wall", 0):
+                found.append(float(ms) / 1000)
+    return found
 
 
 def check_database(database_url, codes):
@@ -537,33 +689,22 @@ def run(db, args):
         ports = [port for _proc, port, _log in servers]
         if scale:
             servers.append(start_worker(database_url, workdir, extra_env))
-        stats = Stats()
-        clock = {}
-
-        def go():  # runs once, when the last clerk has signed in: sign-in traffic is not part of the figures
-            stats.times = {"filing": [], "page": []}
-            clock["began"] = time.monotonic()
-            clock["deadline"] = clock["began"] + args.duration
-
-        start = threading.Barrier(args.clerks, action=go)
-        threads = [
-            threading.Thread(
-                target=run_clerk,
-                daemon=True,
-                args=(n, ports[n % len(ports)], stats, start, clock, args.think, args.seed + n, scale),
-            )
-            for n in range(args.clerks)
-        ]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=args.duration + 4 * TIMEOUT)
-        elapsed = time.monotonic() - clock.get("began", time.monotonic())
-        hung = sum(t.is_alive() for t in threads)
+        stats, clock = Stats(), {}
+        pids = [proc.pid for proc, _port, _log in servers[:processes]]
+        if args.client_processes:
+            clients_in_processes(args, ports, stats, clock, scale, pids)
+        else:
+            clients_in_threads(args, ports, stats, clock, scale, pids)
+        in_window = [at for at in stats.began["filing"] if at < clock.get("deadline", 0)]
+        if clock.get("cpu_began") is not None and clock.get("cpu_ended") is not None and in_window:
+            clock["cpu_per_filing"] = (clock["cpu_ended"] - clock["cpu_began"]) / len(stats.codes)
+        hung = clock.pop("hung", 0)
+        server_filing = server_filing_times(workdir, servers[:processes], clock)
+        elapsed = args.duration if "began" in clock else 0.001
         if scale:  # the worker sends each filing's tracking-code SMS; give it a moment to finish the last ones
             wait_for_sms(database_url, 30)
         check = check_database(database_url, stats.codes)
-        ok = report(db, args, processes, stats, elapsed, check, hung, scale)
+        ok = report(db, args, processes, stats, elapsed, check, hung, scale, server_filing, clock.get("cpu_per_filing"))
         if stats.errors:
             for _proc, port, log in servers[:processes]:
                 log.flush()
@@ -591,7 +732,7 @@ def make_durable(server):
     server._run("pg_ctl", "-D", str(data), "-o", options, "-l", str(server.root / "log"), "-w", "start")
 
 
-def report(db, args, processes, stats, elapsed, check, hung, scale=False):
+def report(db, args, processes, stats, elapsed, check, hung, scale=False, server_filing=(), cpu_per_filing=None):
     filing, pages = stats.times["filing"], stats.times["filing"] + stats.times["page"]
     ms = lambda s: f"{s * 1000:.1f}"  # noqa: E731
     filings = len(stats.codes)
@@ -600,7 +741,9 @@ def report(db, args, processes, stats, elapsed, check, hung, scale=False):
         label += " + Redis (rate limits on, per clerk address) + 1 worker"
     print(
         f"\n== {label}: {args.clerks} clerks, {processes} waitress process(es) x {args.threads} threads, "
-        f"{args.duration:.0f} s, think {args.think} s, {os.cpu_count()} CPUs =="
+        f"{args.duration:.0f} s, think {args.think} s, {os.cpu_count()} CPUs, clients "
+        f"{f'in {args.client_processes} processes' if args.client_processes else 'as threads of this process'}, "
+        f"load average {os.getloadavg()[0]:.1f} =="
     )
     print(f"filings acknowledged   {filings} ({filings / elapsed:.1f}/s; {stats.doubles} double-submitted)")
     print(f"pages                  {len(pages)} ({len(pages) / elapsed:.1f}/s)")
@@ -608,6 +751,17 @@ def report(db, args, processes, stats, elapsed, check, hung, scale=False):
         f"filing POST  p50/p95/max  {ms(statistics.median(filing)) if filing else '-'} / {ms(percentile(filing, 95))}"
         f" / {ms(max(filing)) if filing else '-'} ms"
     )
+    if server_filing:
+        print(
+            f"  of which in the server  p50/p95  {ms(statistics.median(server_filing))} / "
+            f"{ms(percentile(server_filing, 95))} ms (the rest: the client, loopback and waiting for a waitress thread)"
+        )
+    print(f"throughput             {filings / elapsed / processes:.1f} filings/s per web process")
+    if cpu_per_filing:
+        print(
+            f"web CPU per filing     {cpu_per_filing * 1000:.0f} ms (the whole walk: 5 pages; at most "
+            f"{1 / cpu_per_filing:.0f} filings/s per busy core)"
+        )
     print(
         f"all pages    p50/p95/max  {ms(statistics.median(pages)) if pages else '-'} / {ms(percentile(pages, 95))}"
         f" / {ms(max(pages)) if pages else '-'} ms"
@@ -628,9 +782,8 @@ def report(db, args, processes, stats, elapsed, check, hung, scale=False):
         and not stats.double_mismatch
         and not any(check[k] for k in ("missing", "duplicates", "wrong_payment_sets"))
     )
-    if db != "sqlite":
-        goal = ok and filing and percentile(filing, 95) <= 0.100
-        print("goal (p95 <= 100 ms, 0 errors, 0 duplicates): " + ("met" if goal else "NOT met"))
+    goal = ok and filing and percentile(filing, 95) <= 0.100
+    print("goal (p95 <= 100 ms, 0 errors, 0 duplicates): " + ("met" if goal else "NOT met"))
     return ok
 
 
@@ -646,6 +799,12 @@ def main():
         help="waitress processes on PostgreSQL (about one per core; the database needs CPU too)",
     )
     parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=5,
+        help="processes the clerks are spread over (0: threads of the benchmark's own process)",
+    )
     parser.add_argument(
         "--think", type=float, default=1.0, help="mean pause between a clerk's pages, seconds (0: none)"
     )
