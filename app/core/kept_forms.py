@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from flask import Blueprint, Flask, current_app, flash, jsonify, redirect, request, session
 from flask.typing import ResponseReturnValue
@@ -39,10 +39,16 @@ View = TypeVar("View", bound=Callable[..., Any])
 bp = Blueprint("kept_forms", __name__)
 
 
-def restores(view: View) -> View:
-    """Marks a form page whose view calls restore(): a stale POST to it keeps the answers instead of failing."""
-    setattr(view, MARK, True)
-    return view
+def restores(view: View | None = None, *, query: tuple[str, ...] = ()) -> Any:
+    """Marks a form page whose view calls restore(): a stale POST to it keeps the answers instead of failing. `query`
+    names posted fields the page's GET needs in its address (a draft's id), carried into the address it goes back to.
+    Use as @restores or @restores(query=("draft",))."""
+
+    def mark(function: View) -> View:
+        setattr(function, MARK, tuple(query) or True)
+        return function
+
+    return mark(view) if view is not None else mark
 
 
 @dataclass(frozen=True)
@@ -148,7 +154,22 @@ def recover() -> ResponseReturnValue | None:
                 "سر جایش است."
             )
         )
-    return redirect(request.full_path.rstrip("?"), 303)
+    return redirect(_back_to(), 303)
+
+
+def _back_to() -> str:
+    """The page's own address, with the posted fields its GET needs (restores(query=…)) that it does not carry."""
+    view = current_app.view_functions.get(request.url_rule.endpoint) if request.url_rule else None
+    names = getattr(view, MARK, True)
+    extra = {
+        name: request.form[name]
+        for name in (names if isinstance(names, tuple) else ())
+        if name not in request.args and request.form.get(name)
+    }
+    if not extra:
+        return request.full_path.rstrip("?")
+    separator = "&" if request.query_string else "?"
+    return request.full_path.rstrip("?") + separator + urlencode(extra)
 
 
 def restore(path: str) -> Kept | None:

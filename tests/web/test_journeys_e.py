@@ -183,6 +183,46 @@ def test_signed_out_mid_form_signs_in_and_comes_back_to_the_filled_form(client, 
     assert _requests(app) == []
 
 
+def _signs_in_again(client, app, applying, path):
+    """Through the sign-in pages (their own tokens off), from the page the kept form sent the browser to."""
+    with app.app_context():  # the first sign-in code was sent long ago, not a minute before
+        for challenge in db.session.execute(db.select(OtpChallenge)).scalars():
+            challenge.sent_at -= timedelta(hours=1)
+        db.session.commit()
+    asked = client.post(
+        "/account/sign-in",
+        data={"national_code": applying["national_code"], "mobile": applying["mobile"], "next": path},
+    )
+    assert asked.status_code == 302, asked.get_data(as_text=True)
+    return client.post("/account/sign-in/code", data={"code": otp_from_sms(app, applying["mobile"])})
+
+
+def test_signed_out_on_check_your_answers_signs_in_and_comes_back_to_it(client, app, applying, monkeypatch):
+    form_path = f"/services/{applying['code']}/apply"
+    to_check = client.post(form_path, data={**TYPED, "action": "continue", "idempotency_key": "check-key-0000000001"})
+    assert to_check.status_code == 302 and "/apply/check?draft=" in to_check.headers["Location"]
+    check_path = to_check.headers["Location"]
+    draft = check_path.rsplit("=", 1)[1]
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    page = client.get(check_path).get_data(as_text=True)
+    client.delete_cookie("session")
+    sent = client.post(
+        check_path.split("?")[0],
+        data={"csrf_token": _token(page), "draft": draft, "idempotency_key": "check-key-0000000002"},
+        headers=SAME_SITE,
+    )
+    # Back to the same check page (the draft named in its address), through sign-in: not a 400.
+    assert sent.status_code == 303 and sent.headers["Location"] == check_path
+    to_sign_in = client.get(check_path)
+    assert to_sign_in.status_code == 302 and "/account/sign-in" in to_sign_in.headers["Location"]
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    back = _signs_in_again(client, app, applying, check_path)
+    assert back.status_code == 302 and back.headers["Location"] == check_path
+    html = client.get(check_path).get_data(as_text=True)
+    assert "گواهی برای ادارهٔ کار، با همهٔ جزئیات" in html and "آنچه نوشته بودید نگه داشته شد" in html
+    assert _requests(app) == []
+
+
 def test_a_form_posted_from_another_site_is_not_kept(client, app, applying, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     path = f"/services/{applying['code']}/apply"

@@ -341,6 +341,7 @@ def apply(code):
 
 
 @bp.route("/services/<code>/apply/check", methods=["GET", "POST"])
+@kept_forms.restores(query=("draft",))
 @role_required(Role.CITIZEN)
 def apply_check(code):
     """Check your answers: what the draft holds, its files and the fee, a «تغییر» link per answer; POST sends it.
@@ -357,6 +358,8 @@ def apply_check(code):
             return redirect(url_for(".request_page", code=replay.tracking_code))
     if draft.status != "draft":
         abort(404)
+    if request.method == "GET":
+        kept_forms.restore(request.path)  # sent with a stale token or after the session ended: the draft has it all
     definition = definition_for(service.current_revision)
     controls = ApplyControls()
     form = _apply_form(definition, formdata=raw_formdata(draft.answers))
