@@ -339,6 +339,7 @@ def test_demo_notice_shows_while_simulators_are_configured(client, app, monkeypa
     page = client.get("/").get_data(as_text=True)
     assert "پیامک‌ها شبیه‌سازی می‌شوند" in page and "شبیه‌ساز شاهکار" not in page
     monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
+    monkeypatch.setitem(app.config, "PAYMENT_BACKEND", "http")
     assert "نسخهٔ نمایشی" not in client.get("/").get_data(as_text=True)
 
 
@@ -354,7 +355,14 @@ def test_app_refuses_to_start_with_https_and_simulators_unless_allowed(app):
     with pytest.raises(RuntimeError, match="MOBILE_OWNERSHIP_BACKEND=simulator"):
         create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": False, "SMS_BACKEND": "http"})
     assert create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": True}).config["PREFER_HTTPS"]
-    real = {"SMS_BACKEND": "http", "MOBILE_OWNERSHIP_BACKEND": "http", "MOBILE_OWNERSHIP_URL": "https://registry"}
+    real = {
+        "SMS_BACKEND": "http",
+        "MOBILE_OWNERSHIP_BACKEND": "http",
+        "MOBILE_OWNERSHIP_URL": "https://registry",
+        "PAYMENT_BACKEND": "http",
+        "PAYMENT_GATEWAY_URL": "https://gateway",
+        "PAYMENT_GATEWAY_TOKEN": "t",
+    }
     assert create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": False, **real}).config["PREFER_HTTPS"]
 
 
