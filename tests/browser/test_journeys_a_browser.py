@@ -104,6 +104,7 @@ def test_a_file_field_is_a_persian_button_on_the_real_input_at_360px(new_context
     shot(page, f"apply-file-{'js' if javascript else 'nojs'}")
     assert_no_sideways_scroll(page, "the apply page")
     page.get_by_label("شرح درخواست").fill("درخواست با پیوست")
+    click_and_wait(page, page.get_by_role("button", name="ادامه", exact=True))
     click_and_wait(page, page.get_by_role("button", name="فرستادن درخواست"))
     expect(page.get_by_text("نامه.pdf").first).to_be_visible()  # the upload arrived with the request
 

@@ -38,6 +38,7 @@ def test_filing_online_confirms_the_code_then_withdraw_asks_once_more(new_contex
     citizen_signs_in(page, base, app, world["national_code"], world["mobile"])
     page.goto(f"{base}/services/{world['service']}/apply")
     page.get_by_label("شرح درخواست").fill("گواهی برای ادارهٔ کار")
+    click_and_wait(page, page.get_by_role("button", name="ادامه", exact=True))
     click_and_wait(page, page.get_by_role("button", name="فرستادن درخواست"))
     with app.app_context():
         code = db.session.execute(db.select(Request)).scalar_one().tracking_code
@@ -103,7 +104,7 @@ def test_an_empty_choice_asks_to_choose_and_a_missing_page_says_what_happened(
     page = new_context(viewport=viewport, java_script_enabled=False, locale="fa-IR").new_page()
     citizen_signs_in(page, base, app, world["national_code"], world["mobile"])
     page.goto(f"{base}/services/{code}/apply")
-    click_and_wait(page, page.get_by_role("button", name="فرستادن درخواست"))
+    click_and_wait(page, page.get_by_role("button", name="ادامه", exact=True))
     expect(page.locator(".error-summary")).to_contain_text("«دلیل درخواست» را انتخاب کنید.")
     expect(page.locator(".error-summary")).to_contain_text("«شمارهٔ پلاک» را وارد کنید.")
     assert_no_sideways_scroll(page, "the apply page with errors")
@@ -162,6 +163,7 @@ def test_with_javascript_the_confirmation_offers_a_print_button(new_context, liv
     citizen_signs_in(page, base, app, world["national_code"], world["mobile"])
     page.goto(f"{base}/services/{world['service']}/apply")
     page.get_by_label("شرح درخواست").fill("گواهی برای ادارهٔ کار")
+    click_and_wait(page, page.get_by_role("button", name="ادامه", exact=True))
     click_and_wait(page, page.get_by_role("button", name="فرستادن درخواست"))
     page.evaluate("window.print = () => { window.printed = true; }")  # the print dialog is not the test's to open
     page.get_by_role("button", name="چاپ یا ذخیره به صورت PDF").click()

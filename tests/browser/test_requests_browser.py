@@ -117,7 +117,8 @@ def test_whole_online_path_on_a_320px_phone(new_context, live_server, app, world
     assert_no_sideways_scroll(citizen, "the filled apply page")
     citizen.screenshot(path=str(artifacts / f"apply-320{suffix}.png"), full_page=True)
 
-    # ... submits and sees the tracking code at once.
+    # ... continues to check the answers, sends, and sees the tracking code at once.
+    click_and_wait(citizen, citizen.get_by_role("button", name="ادامه", exact=True))
     click_and_wait(citizen, citizen.get_by_role("button", name="فرستادن درخواست"))
     with app.app_context():
         filed = db.session.execute(db.select(Request)).scalar_one()
