@@ -99,14 +99,19 @@ def test_the_request_cap_sits_well_above_the_file_limits(app):
     assert app.config["REQUEST_ATTACHMENTS_MAX_MB"] > app.config["ATTACHMENT_MAX_MB"]
 
 
-def test_the_counter_form_step_states_the_limit_and_refuses_a_big_scan_next_to_it(client, world):  # noqa: F811
+def _clerk_at_the_form_step(client, code):
+    """A clerk has identified the citizen on a signed paper consent and stands at the counter's form step."""
     sign_in_staff(client, "clerk-a")
-    code = world["service"]
     page = client.get(f"/counter/file/{code}")
-    page = client.post(
+    return client.post(
         f"/counter/file/{code}/citizen",
         data={"state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "۱۴۰۵/۱۲۳"},
     )
+
+
+def test_the_counter_form_step_states_the_limit_and_refuses_a_big_scan_next_to_it(client, world):  # noqa: F811
+    code = world["service"]
+    page = _clerk_at_the_form_step(client, code)
     assert "حداکثر ۱ مگابایت؛ PDF" in page.get_data(as_text=True)
     response = client.post(
         f"/counter/file/{code}/form",
@@ -258,13 +263,8 @@ def test_a_kept_form_expires(client, app, applying, monkeypatch):
 
 
 def test_clerk_signed_out_at_the_form_step_signs_in_and_gets_the_filled_form_back(client, app, world, monkeypatch):  # noqa: F811
-    sign_in_staff(client, "clerk-a")
     code = world["service"]
-    page = client.get(f"/counter/file/{code}")
-    page = client.post(
-        f"/counter/file/{code}/citizen",
-        data={"state": state_of(page), **CITIZEN, "consent_method": "paper", "paper_number": "۱۴۰۵/۱۲۳"},
-    )
+    page = _clerk_at_the_form_step(client, code)
     step = state_of(page)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     client.delete_cookie("session")
