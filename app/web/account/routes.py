@@ -1,7 +1,6 @@
 """Account pages: citizen sign-in, changing the mobile, applying, drafts, my requests, the request page; staff
 sign-in; the SMS simulator's outbox."""
 
-import ipaddress
 import secrets
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -15,7 +14,7 @@ from app.core import kept_forms
 from app.core.errors import attach, refuse, render_error
 from app.core.identifiers import InvalidIdentifier, clean_mobile
 from app.core.persian import persian_digits_enabled, to_persian_digits
-from app.core.security import safe_next
+from app.core.security import client_is_loopback, safe_next
 from app.counter.fees import online_fee
 from app.extensions import db, limiter
 from app.jobs import cleanup
@@ -577,17 +576,8 @@ def download(code, file_id):
 
 
 def _dev_sms_allowed():
-    """The simulator's outbox holds every code sent: only with the simulator and only to this machine. Behind
-    TRUSTED_PROXIES, ProxyFix has already put the forwarded client's address in remote_addr."""
-    if not sms.is_simulator():
-        return False
-    try:
-        address = ipaddress.ip_address(request.remote_addr or "")
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_loopback
+    """The simulator's outbox holds every code sent: only with the simulator and only to this machine."""
+    return sms.is_simulator() and client_is_loopback()
 
 
 # The code pages (here and at the counter) link the outbox only for whom it opens.
