@@ -255,6 +255,7 @@ def test_a_committed_sms_is_sent_by_a_real_worker_thread(app, real_worker, monke
             return db.session.get(SmsMessage, message_id).job.state == "done"
 
         assert _wait_for(done)
+        db.session.rollback()  # done() read the message before its job: read both again, after the commit
         message = db.session.get(SmsMessage, message_id)
         job = message.job
         assert (message.status, job.attempts, job.last_error) == ("sent", 1, "")
