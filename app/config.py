@@ -131,6 +131,9 @@ def settings(instance_path):
         # Consent SMS a counter may send (limits notation, ";" between windows); empty: app.counter.consent's default.
         "COUNTER_CONSENT_SMS_PER_CLERK": os.environ.get("COUNTER_CONSENT_SMS_PER_CLERK", ""),
         "COUNTER_CONSENT_SMS_PER_OFFICE": os.environ.get("COUNTER_CONSENT_SMS_PER_OFFICE", ""),
+        # How long a consent code a citizen read out to a clerk covers their further filings with that clerk at that
+        # office (one visit, several errands); 0 asks for a new code every filing.
+        "COUNTER_CONSENT_VISIT_MINUTES": _int("COUNTER_CONSENT_VISIT_MINUTES", 30),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0),
         # The whole request body: well above every file field's own limit and the total of one request's files, so a
         # file too large for its field is that field's error on the re-rendered form (everything typed kept); only
@@ -147,7 +150,8 @@ def settings(instance_path):
         "PAYMENT_GATEWAY_URL": os.environ.get("PAYMENT_GATEWAY_URL", ""),
         "PAYMENT_GATEWAY_TOKEN": os.environ.get("PAYMENT_GATEWAY_TOKEN", ""),
         "PAYMENT_GATEWAY_TIMEOUT": _float("PAYMENT_GATEWAY_TIMEOUT", 10.0),
-        # A payment session not finished at the gateway within this many minutes is over (started again if need be).
+        # A payment session not finished at the gateway within this many minutes is over (started again if need be);
+        # then the worker asks the gateway about it once more. At least the gateway's own session lifetime.
         "PAYMENT_SESSION_MINUTES": _int("PAYMENT_SESSION_MINUTES", 15),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),

@@ -1,10 +1,13 @@
 """The citizen's consent to a counter filing: a code sent to their mobile and read out to the clerk, or the number
-of a signed paper form. Consent SMS are limited per clerk and per office in the shared rate-limit storage, so a
-clerk's session cannot send a flood of them to many numbers (across processes too)."""
+of a signed paper form. A code verified at the counter covers the same citizen's further filings in the same visit
+(same clerk, same office, COUNTER_CONSENT_VISIT_MINUTES from the verification), so a walk-in with two errands is not
+sent a second code. Consent SMS are limited per clerk and per office in the shared rate-limit storage, so a clerk's
+session cannot send a flood of them to many numbers (across processes too)."""
 
 import logging
 import re
 import time
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,6 +25,8 @@ PURPOSE = "counter_consent"
 # A clerk serves a walk-in every few minutes; a few codes a minute cover re-sends and a busy queue.
 DEFAULT_PER_CLERK = "5 per minute;40 per hour"
 DEFAULT_PER_OFFICE = "20 per minute;200 per hour"
+# A visit: the citizen at the desk for a few errands one after another, not the rest of the day.
+DEFAULT_VISIT_MINUTES = 30
 
 
 class ConsentError(RuleError):
@@ -30,7 +35,7 @@ class ConsentError(RuleError):
 
 def by_paper(number: str | None) -> dict:
     """Consent on a signed paper form, recorded by the number printed on it."""
-    return {"method": "paper", "reference": clean_paper_number(number)}
+    return {"method": "paper", "reference": clean_paper_number(number), "at": utcnow().isoformat()}
 
 
 def clean_paper_number(value: str | None) -> str:
@@ -149,11 +154,51 @@ def challenge_for(public_id: str | None, national_code: str, mobile: str) -> Otp
     ).scalar_one_or_none()
 
 
-def by_code(challenge: OtpChallenge, code: str | None) -> dict:
-    """Consent by the code the citizen read out; a wrong try counts (otp.verify keeps the count)."""
+def by_code(challenge: OtpChallenge, code: str | None, office: Office, clerk: User) -> dict:
+    """Consent by the code the citizen read out; a wrong try counts (otp.verify keeps the count). The verification
+    is recorded on the code with the office and clerk it was given to, for the rest of the visit."""
     try:
         otp.verify(challenge, fold_digits(code or "").strip())
     except otp.OtpError as error:
         raise ConsentError(error.message, "code") from None
+    challenge.verified_at, challenge.office_id, challenge.clerk_id = challenge.consumed_at, office.id, clerk.id
     db.session.commit()
-    return {"method": "otp", "reference": challenge.public_id}
+    return {"method": "otp", "reference": challenge.public_id, "at": _iso(challenge.verified_at)}
+
+
+def _iso(moment: datetime | None) -> str:
+    return moment.isoformat() if moment else ""
+
+
+def visit_window() -> timedelta:
+    """How long a verified consent covers the citizen's further filings with the same clerk."""
+    minutes = current_app.config.get("COUNTER_CONSENT_VISIT_MINUTES", DEFAULT_VISIT_MINUTES)
+    return timedelta(minutes=max(int(minutes), 0))
+
+
+def visit_consent(office: Office, clerk: User, national_code: str, mobile: str) -> OtpChallenge | None:
+    """The consent code this citizen (national code and the mobile it went to) read out to this clerk at this office
+    within the visit window, newest first; None when another clerk, another office or an older one verified it."""
+    window = visit_window()
+    if not window:
+        return None
+    return db.session.execute(
+        db.select(OtpChallenge)
+        .filter_by(purpose=PURPOSE, national_code=national_code, mobile=mobile, office_id=office.id, clerk_id=clerk.id)
+        .where(OtpChallenge.verified_at >= utcnow() - window)
+        .order_by(OtpChallenge.verified_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def by_visit(challenge: OtpChallenge) -> dict:
+    """Consent by a code verified earlier in this visit: the request records that code and when it was verified."""
+    return {"method": "otp", "reference": challenge.public_id, "at": _iso(challenge.verified_at), "visit": True}
+
+
+def given_at(given: dict) -> datetime | None:
+    """When a consent (as by_code, by_paper or by_visit returned it) was given; None for one recorded before."""
+    try:
+        return datetime.fromisoformat(given.get("at") or "")
+    except ValueError:
+        return None

@@ -12,7 +12,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
@@ -192,7 +192,8 @@ def identify(
     paper_number: str = "",
 ) -> OtpChallenge | None:
     """Record who the request is for and how they consent. Returns the code just sent when the citizen must read
-    it out now; None when consent is settled (a paper form, or a code already verified for this very person).
+    it out now; None when consent is settled (a paper form, a code already verified for this very person in this
+    filing, or one they read out to this clerk earlier in the same visit: consent.visit_consent).
     The registry is asked last, once everything typed is well formed; a refused step changes nothing."""
     citizen = check_citizen(national_code, full_name, mobile)
     if consent_method not in CONSENT_METHODS:
@@ -211,6 +212,10 @@ def identify(
     state["citizen"] = citizen
     if same_person and state["consent"].get("method") == "otp":
         return None
+    earlier = consent.visit_consent(filing.office, filing.clerk, citizen["national_code"], citizen["mobile"])
+    if earlier is not None:  # a second errand of the same visit: no new code, the one verified covers it
+        state.update(consent=consent.by_visit(earlier), challenge="")
+        return None
     state.update(consent={}, challenge="")
     try:
         challenge = consent.send(
@@ -220,6 +225,12 @@ def identify(
         raise CounterError(error.message, error.field, IDENTIFY) from None
     state["challenge"] = challenge.public_id
     return challenge
+
+
+def consent_from_visit(filing: CounterFiling) -> datetime | None:
+    """When the code covering this filing was verified, if it was for an earlier filing of the same visit."""
+    given = filing.state["consent"]
+    return consent.given_at(given) if given.get("visit") else None
 
 
 def consent_challenge(filing: CounterFiling) -> OtpChallenge | None:
@@ -254,7 +265,7 @@ def give_consent(filing: CounterFiling, code: str) -> None:
     """The citizen read out the code sent to them: consent is recorded for this filing."""
     challenge = sent_challenge(filing)
     try:
-        filing.state["consent"] = consent.by_code(challenge, code)
+        filing.state["consent"] = consent.by_code(challenge, code, filing.office, filing.clerk)
     except consent.ConsentError as error:
         raise CounterError(error.message, error.field, CONSENT) from None
 
@@ -403,6 +414,7 @@ def submit(filing: CounterFiling, method: str, reference: str, fees_seen: str) -
                 payments=fees.payments_for(taken, method, reference, filing.office, filing.clerk),
                 consent_method=given["method"],
                 consent_reference=given["reference"],
+                consent_at=consent.given_at(given),
             )
         )
     except FilingError as error:

@@ -45,4 +45,10 @@ class OtpChallenge(Model):
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     consumed_at: Mapped[datetime | None] = mapped_column(DateTime)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # A counter consent code: the office and clerk it was sent for, and when the citizen read it out right (a code
+    # replaced by a newer one is consumed too, never verified). One verified consent covers the citizen's further
+    # filings with the same clerk for a short while (app/counter/consent.py, visit_consent).
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"))
+    clerk_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at = created_at()

@@ -73,6 +73,9 @@ class Request(Model):
     filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # the clerk, for counter filings
     consent_method: Mapped[str] = mapped_column(String(12), default="")  # otp | paper
     consent_reference: Mapped[str] = mapped_column(String(64), default="")
+    # When the consent this request used was given: the code's verification (perhaps for an earlier filing of the
+    # same counter visit, whose code consent_reference names) or the paper form's recording.
+    consent_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(20), default="draft")
     answers: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     result_note: Mapped[str] = mapped_column(Text, default="")

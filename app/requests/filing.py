@@ -2,6 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,7 @@ class Filing:
     payments: list[Payment] = field(default_factory=list)
     consent_method: str = ""
     consent_reference: str = ""
+    consent_at: datetime | None = None  # when that consent was given (a counter filing's code verified, paper taken)
     draft: Request | None = None
     # More rows of the same transaction, written with the request (and again if a clash makes filing retry): the
     # online payment whose verification this filing records.
@@ -140,6 +142,7 @@ def _write(filing, revision):
     request.office = filing.office
     request.filed_by = filing.actor if filing.channel == "counter" else None
     request.consent_method, request.consent_reference = filing.consent_method, filing.consent_reference
+    request.consent_at = filing.consent_at
     request.answers = filing.answers
     db.session.add(request)
     workflow.record_submission(request, filing.actor or filing.applicant, attachments=filing.attachments)

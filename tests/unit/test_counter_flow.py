@@ -1,6 +1,7 @@
 """The counter filing as rules, called the way a channel without pages (the API) will call them."""
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -8,7 +9,7 @@ from app.adapters import ownership
 from app.core.persian import to_persian_digits
 from app.counter import fees, flow
 from app.extensions import db
-from app.models import OtpChallenge, Payment, Request, Role, SmsMessage, User
+from app.models import OtpChallenge, Payment, Request, Role, SmsMessage, User, utcnow
 from tests import factories as f
 
 FORM = [{"name": "plate", "type": "text", "label": "پلاک", "required": True, "max_length": 20}]
@@ -43,8 +44,11 @@ def test_a_filing_goes_from_citizen_to_request_through_the_rules_alone(desk):
         "full_name": "رضا پیاده",
         "mobile": "09351234567",
     }
-    assert filing.state["consent"] == {"method": "paper", "reference": "1405/7"}
+    consent = filing.state["consent"]
+    assert (consent["method"], consent["reference"]) == ("paper", "1405/7")
     filed = flow.submit(filing, "card", "۱۲۳-۴۵۶", "250000:60000")
+    assert filed.consent_at == datetime.fromisoformat(consent["at"])  # when the paper form was recorded
+    assert abs(utcnow() - filed.consent_at) < timedelta(minutes=1)
     assert (filed.channel, filed.office_id, filed.filed_by_id) == ("counter", desk["office"].id, desk["clerk"].id)
     assert sorted((p.kind, p.amount_rial, p.method, p.reference) for p in filed.payments) == [
         ("counter_fee", 60_000, "card", "123456"),
@@ -113,7 +117,9 @@ def test_consent_by_the_code_sent_to_the_citizen(desk):
         flow.give_consent(filing, f"{(int(secret) + 1) % 10**6:06d}")
     assert (error.value.step, error.value.field) == ("consent", "code")
     flow.give_consent(filing, secret.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")))
-    assert filing.state["consent"] == {"method": "otp", "reference": challenge.public_id}
+    consent = filing.state["consent"]
+    assert (consent["method"], consent["reference"]) == ("otp", challenge.public_id)
+    assert datetime.fromisoformat(consent["at"]) == challenge.verified_at
 
 
 @pytest.mark.parametrize("method,paper_number", [("paper", "۱۴۰۵/۷"), ("otp", "")])

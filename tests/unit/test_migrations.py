@@ -37,6 +37,7 @@ LANDED = {
     "0007_jobs.py": "6e554a57a712f25285faae3f87534bcbaa34a50fd192fa6ac9b12274208ea4b1",
     "0008_online_payments.py": "becbc999161d5bf90ccd33e8a7a9451f36e3e8e487fa230d9db0f38836285f9d",
     "0009_english_cards.py": "b952793d455b99a6760fbcafd31bd7caa2d4ab9769b8c88a533ebdcda926bccd",
+    "0010_counter_visit_consent.py": "14f5b730a1b9fea88a5831f96dde828633843686562d590db50c2eaff7eaf7ad",
 }
 
 

@@ -3,11 +3,12 @@
 of the same visit with the same clerk."""
 
 import re
+from datetime import timedelta
 
 import pytest
 
 from app.extensions import db
-from app.models import Request, Role
+from app.models import OtpChallenge, Request, Role, SmsMessage, User
 from app.requests.formdefs import Applicant, answers_from, build_form, check_definition
 from tests import factories as f
 from tests.web.helpers import last_sms, register_mobile, sign_in_citizen, sign_in_staff
@@ -156,6 +157,11 @@ def _file_from_form(client, code, form_page, **posted):
     return done.headers["Location"].split("/requests/")[1].split("/")[0]
 
 
+def _consent_sms_count(app):
+    with app.app_context():
+        return len(db.session.execute(db.select(SmsMessage).filter_by(mobile=WALK_IN["mobile"], purpose="otp")).all())
+
+
 def test_counter_form_shows_the_identified_citizens_details_read_only(client, app, counter):
     sign_in_staff(client, "clerk-a")
     form = _identify(client, counter["service"], consent="paper", paper_number="1405/7")
@@ -183,7 +189,115 @@ def test_counter_files_the_identified_national_code_whatever_the_form_posts(clie
             "full_name": "مریم رهگذر",
             "plate": "۱۲ب۳۴۵-۶۶",
         }
-        assert request.consent_method == "paper"
+        assert request.consent_method == "paper" and request.consent_at is not None
+
+
+# --- item 13: one consent for the visit ----------------------------------------------------------------------
+
+
+def _first_filing_with_a_code(client, app, counter):
+    """clerk-a files the first errand with a consent code read out: (tracking code, the code's row)."""
+    sign_in_staff(client, "clerk-a")
+    page = _identify(client, counter["service"])
+    assert 'name="code"' in page.get_data(as_text=True)
+    tracking = _file_from_form(client, counter["service"], _read_out_code(client, app, counter["service"], page))
+    with app.app_context():
+        challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
+        return tracking, challenge.public_id
+
+
+def test_a_second_errand_in_the_same_visit_needs_no_new_code(client, app, counter):
+    first, challenge_id = _first_filing_with_a_code(client, app, counter)
+    sent = _consent_sms_count(app)
+    page = _identify(client, counter["second"])  # seconds later: once «کد قبلی همین الان فرستاده شد»
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'name="plate"' in html and 'name="code"' not in html
+    assert "رضایت این شهروند در همین مراجعه تأیید شده است" in html
+    assert _consent_sms_count(app) == sent
+    second = _file_from_form(client, counter["second"], page)
+    with app.app_context():
+        challenge = db.session.execute(db.select(OtpChallenge).filter_by(public_id=challenge_id)).scalar_one()
+        rows = {r.tracking_code: r for r in db.session.execute(db.select(Request)).scalars()}
+        assert {(r.consent_method, r.consent_reference) for r in rows.values()} == {("otp", challenge_id)}
+        assert rows[first].consent_at == rows[second].consent_at == challenge.verified_at
+        clerk = db.session.execute(db.select(User).filter_by(username="clerk-a")).scalar_one()
+        assert (challenge.office_id, challenge.clerk_id) == (clerk.office_id, clerk.id)
+
+
+def _code_page_or_wait(page):
+    """A new consent is needed: the code page, or (within a minute of the last code) the wait on the citizen step."""
+    html = page.get_data(as_text=True)
+    return 'name="code"' in html or "کد قبلی همین الان فرستاده شد" in html
+
+
+def test_another_clerk_of_the_same_office_needs_a_new_code(client, app, counter):
+    _first_filing_with_a_code(client, app, counter)
+    with app.app_context():  # past the minute between two codes to one mobile
+        challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
+        challenge.sent_at -= timedelta(minutes=2)
+        db.session.commit()
+    client.post("/account/sign-out")
+    sign_in_staff(client, "clerk-a2")
+    sent = _consent_sms_count(app)
+    page = _identify(client, counter["second"])
+    assert 'name="code"' in page.get_data(as_text=True)
+    assert "در همین مراجعه" not in page.get_data(as_text=True)
+    assert _consent_sms_count(app) == sent + 1
+
+
+def test_another_office_needs_a_new_code(client, app, counter):
+    _first_filing_with_a_code(client, app, counter)
+    client.post("/account/sign-out")
+    sign_in_staff(client, "clerk-b")  # the second service is outsourced everywhere: office B files it too
+    page = _identify(client, counter["second"])
+    assert _code_page_or_wait(page) and "در همین مراجعه" not in page.get_data(as_text=True)
+
+
+def test_after_the_visit_window_a_new_code_is_needed(client, app, counter):
+    _first_filing_with_a_code(client, app, counter)
+    with app.app_context():
+        challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
+        challenge.verified_at -= timedelta(minutes=31)
+        challenge.sent_at -= timedelta(minutes=31)
+        db.session.commit()
+    page = _identify(client, counter["second"])
+    assert 'name="code"' in page.get_data(as_text=True)
+    assert "در همین مراجعه" not in page.get_data(as_text=True)
+
+
+def test_the_visit_window_is_configurable(client, app, counter):
+    _first_filing_with_a_code(client, app, counter)
+    with app.app_context():
+        challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
+        challenge.verified_at -= timedelta(minutes=31)
+        db.session.commit()
+    app.config["COUNTER_CONSENT_VISIT_MINUTES"] = 45
+    page = _identify(client, counter["second"])
+    assert "رضایت این شهروند در همین مراجعه تأیید شده است" in page.get_data(as_text=True)
+    app.config["COUNTER_CONSENT_VISIT_MINUTES"] = 0
+    page = _identify(client, counter["second"])
+    assert _code_page_or_wait(page) and "در همین مراجعه" not in page.get_data(as_text=True)
+
+
+def test_a_code_sent_but_never_read_out_covers_nothing(client, app, counter):
+    sign_in_staff(client, "clerk-a")
+    page = _identify(client, counter["service"])
+    assert 'name="code"' in page.get_data(as_text=True)
+    with app.app_context():  # a newer code replaced it: consumed, but nobody verified it
+        challenge = db.session.execute(db.select(OtpChallenge)).scalar_one()
+        challenge.sent_at -= timedelta(minutes=2)
+        db.session.commit()
+    client.post(f"/counter/file/{counter['service']}/consent", data={"state": state_of(page), "action": "resend"})
+    page = _identify(client, counter["second"])
+    assert "در همین مراجعه" not in page.get_data(as_text=True)
+
+
+def test_the_same_national_code_with_another_mobile_needs_a_new_code(client, app, counter):
+    _first_filing_with_a_code(client, app, counter)
+    register_mobile(app, WALK_IN["national_code"], "09351116161")
+    page = _identify(client, counter["second"], mobile="09351116161")
+    assert 'name="code"' in page.get_data(as_text=True)
+    assert "در همین مراجعه" not in page.get_data(as_text=True)
 
 
 # --- item 4 online ---------------------------------------------------------------------------------------------

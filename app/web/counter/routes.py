@@ -208,6 +208,7 @@ def _form_page(filing, dform, status=200):
         controls=StepForm(formdata=None),
         staged=staged,
         sms_to=_sms_to(filing),
+        visit_consent_at=flow.consent_from_visit(filing),
     )
 
 
