@@ -689,7 +689,8 @@ class _Checker:
         form = row.get("form")
         if form in (None, ""):
             form = []
-        for problem in check_definition(form):  # the renderer's own rules: a card imported is a card that renders
+        # The renderer's own rules: a card imported is a card that renders (a file field's document is one listed).
+        for problem in check_definition(form, documents=card.get("documents")):
             self.error(number, "form", problem)
         card["form_definition"] = form
         return card if len(self.errors) == before else None

@@ -9,6 +9,10 @@ identifiers cleaned, dates as ISO Gregorian) and shown back through display_answ
 what is wrong with a definition; the importer refuses such a card, and a stored one is never rendered.
 A field may be the applicant's own ("prefill": "applicant.national_code", "applicant.mobile" or
 "applicant.full_name"): build_form(..., applicant=...) fills it from who is applying and shows it read-only.
+Each document the card lists (ServiceRevision.documents) is asked for by the form: by the definition's own field
+that says `"document": <its 0-based place in the card's list>` (or a list of places; a typed code such as the
+national code answers a document as well as a scan does), else by a file field definition_for() adds (required
+unless the card marks it «در صورت …» or «اختیاری»).
 """
 
 import logging
@@ -57,6 +61,7 @@ TYPES = (
 YES_NO = [("yes", _l("بله")), ("no", _l("خیر"))]
 FILE_KINDS = ("pdf", "jpeg", "png")
 ACCEPT_EXTENSIONS = {"pdf": (".pdf",), "jpeg": (".jpg", ".jpeg"), "png": (".png",)}
+
 # A field may say it is the applicant's own ("prefill": one of these): it is filled from who is applying and shown
 # read-only, and the value posted for it is never read. Each names the Applicant attribute and the field types that
 # can hold it.
@@ -170,6 +175,9 @@ class AllowedFile:
 
     def __init__(self, spec):
         self.spec = spec
+        # Whether a file is required is decided by check_files (a draft's file counts); the flag tells the field
+        # macro which label says «(اختیاری)».
+        self.field_flags = {"required": True} if spec.get("required") else {"optional": True}
 
     def __call__(self, form, field):
         upload = field.data
@@ -520,6 +528,7 @@ PAGE_FIELDS = frozenset({"action", "csrf_token", "draft", "idempotency_key", "na
 MAX_TEXT_LENGTH = 10_000
 MAX_NUMBER = 10**15 - 1  # what the whole-number parser reads (15 digits)
 MAX_FILE_MB = 100
+MAX_DOCUMENTS = 100
 CHOICE_TYPES = ("choice", "multi_choice")
 
 
@@ -583,6 +592,18 @@ def _field_problems(spec: dict, where: str) -> list[str]:
                     kinds="، ".join(PREFILLS[prefill][1]),
                 )
             )
+    if "document" in spec:
+        document = spec["document"]
+        documents = document if isinstance(document, list) and document else [document]
+        if any(not _is_int(d) or not 0 <= d < MAX_DOCUMENTS for d in documents):
+            problems.append(
+                _(
+                    "%(where)s: «document» شمارهٔ مدرک (یا فهرستی از شماره‌ها) در فهرست مدارک شناسنامه است، "
+                    "از ۰ (نخستین) تا %(n)s.",
+                    where=where,
+                    n=local_number(MAX_DOCUMENTS - 1),
+                )
+            )
     if kind == "file":
         accept = spec.get("accept")
         if accept is not None and (
@@ -605,12 +626,13 @@ def _field_problems(spec: dict, where: str) -> list[str]:
     return problems
 
 
-def check_definition(definition: object) -> list[str]:
+def check_definition(definition: object, documents: Sequence[object] | None = None) -> list[str]:
     """What is wrong with a form definition, in Persian, one line a problem; empty when the renderer, the filing
-    path and the request pages can all use it. The importer, the form builder and the API call this."""
+    path and the request pages can all use it. The importer, the form builder and the API call this; given the
+    card's documents, a file field's "document" must name one of them, and each at most once."""
     if not isinstance(definition, list):
         return [_("فرم باید فهرستی از تعریف فیلدها باشد.")]
-    problems, seen = [], set()
+    problems, seen, documents_seen = [], set(), set()
     for position, spec in enumerate(definition, start=1):
         where = _("فیلد %(n)s", n=local_number(position))
         if not isinstance(spec, dict):
@@ -646,6 +668,18 @@ def check_definition(definition: object) -> list[str]:
             )
             continue
         problems += _field_problems(spec, where)
+        for document in document_indexes(spec):
+            if document in documents_seen:
+                problems.append(_("%(where)s: این مدرک را فیلد دیگری هم می‌خواهد.", where=where))
+            elif documents is not None and document >= len(documents):
+                problems.append(
+                    _(
+                        "%(where)s: شناسنامه مدرک شمارهٔ %(n)s ندارد (شماره از ۰ است).",
+                        where=where,
+                        n=local_number(document),
+                    )
+                )
+            documents_seen.add(document)
     return problems
 
 
@@ -669,7 +703,43 @@ def definition_for(revision: ServiceRevision | None) -> list[FieldSpec]:
     if problems:
         log.error("form of revision %s cannot be used: %s", getattr(revision, "id", None), "; ".join(problems))
         raise FormUnavailable(_("فرم این خدمت فعلاً قابل نمایش نیست. این مشکل ثبت شد؛ لطفاً بعداً دوباره تلاش کنید."))
-    return definition
+    return with_card_documents(definition, getattr(revision, "documents", None) or [])
+
+
+# A document the card lists «در صورت وجود» (if there is one), «در صورت نیاز» … or «اختیاری» is not required.
+_OPTIONAL_DOCUMENT = re.compile(r"در\s*صورت|اختیاری")
+
+
+def document_required(text: str) -> bool:
+    """Whether a document of the card is required, by how the card words it."""
+    return not _OPTIONAL_DOCUMENT.search(text)
+
+
+def document_indexes(spec: FieldSpec) -> list[int]:
+    """The places in the card's documents list a field answers ("document": one index or a list of them)."""
+    value = spec.get("document")
+    values = value if isinstance(value, list) else [value]
+    return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+
+
+def with_card_documents(definition: Sequence[FieldSpec], documents: Sequence[object]) -> list[FieldSpec]:
+    """The definition with a file field for each document of the card that none of its file fields maps
+    ("document": index), so the form asks for what the card says to bring. Online and at the counter alike: both
+    read the form through definition_for(). The generic form's catch-all «مدارک» field gives way to them."""
+    mapped = {index for s in definition for index in document_indexes(s)}
+    names = {s.get("name") for s in definition}
+    added: list[FieldSpec] = []
+    for index, text in enumerate(documents):
+        name = f"card_document_{index + 1}"
+        if index in mapped or name in names or not isinstance(text, str) or not text.strip():
+            continue
+        required = document_required(text)
+        added.append({"name": name, "type": "file", "label": text.strip(), "required": required, "document": index})
+    if not added:
+        return list(definition)
+    if definition is DEFAULT_DEFINITION:
+        definition = [s for s in definition if s["type"] != "file"]
+    return [*definition, *added]
 
 
 def stored_definition(revision: ServiceRevision) -> list[FieldSpec]:

@@ -485,7 +485,13 @@ def test_the_demo_clerk_files_for_the_demo_citizen_whose_number_seed_demo_regist
     page = client.post(
         "/counter/file/10010002/form",
         content_type="multipart/form-data",
-        data={"state": state_of(page), "description": "شناسنامه گم شده است"},
+        data={
+            "state": state_of(page),
+            "description": "شناسنامه گم شده است",
+            # the card's two documents (کارت ملی، دو قطعه عکس) are the form's required scans
+            "card_document_1": (io.BytesIO(PDF), "card.pdf"),
+            "card_document_2": (io.BytesIO(PDF), "photos.pdf"),
+        },
     )
     assert page.status_code == 200 and 'id="sms-to"' not in page.get_data(as_text=True)
     response = submit(client, "10010002", page)

@@ -373,6 +373,11 @@ def apply_check(code):
         controls.idempotency_key.data = secrets.token_urlsafe(24)
         return _apply_page(service, form, controls, draft, 400 if request.method == "POST" else 200)
     answers = answers_from(form, definition)
+    if request.method == "POST" and _pay_endpoint(service):
+        # A service with a fee is sent by the payment (account.pay_start files it with the verified payment).
+        flash(_("این خدمت هزینه دارد؛ با دکمهٔ «پرداخت و فرستادن» بپردازید تا درخواست فرستاده شود."), "error")
+        controls.idempotency_key.data = secrets.token_urlsafe(24)
+        return _check_page(service, draft, definition, answers, controls, 400)
     # The check page's key is its own: the draft's (the form page's) would find the draft itself as "filed".
     if request.method == "POST" and controls.validate() and controls.idempotency_key.data != draft.idempotency_key:
         try:
@@ -438,9 +443,15 @@ def _check_page(service, draft, definition, answers, controls, status=200):
         files=[(labels.get(a.field_name, a.field_name), a) for a in draft.attachments],
         controls=controls,
         fee=fee,
-        # The payment step (account.pay_start) takes over the send button once it exists and there is a fee.
-        pay_endpoint="account.pay_start" if fee > 0 and "account.pay_start" in current_app.view_functions else None,
+        pay_endpoint=_pay_endpoint(service),
     ), status
+
+
+def _pay_endpoint(service):
+    """Where the check page's button sends a service with a fee: the payment step, once it exists (else None)."""
+    return (
+        "account.pay_start" if online_fee(service) > 0 and "account.pay_start" in current_app.view_functions else None
+    )
 
 
 def _own_draft(service, public_id):
