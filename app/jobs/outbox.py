@@ -48,21 +48,23 @@ def handler(kind: str, label: object = None) -> Callable[[Handler], Handler]:
     return register
 
 
-def schedule(kind: str, ref: object = "", *, priority: int = queue.NORMAL) -> Job:
+def schedule(kind: str, ref: object = "", *, priority: int = queue.NORMAL, not_before: datetime | None = None) -> Job:
     """Write a pending job in the caller's transaction; the queue hears of it only once that transaction commits,
     and a rollback takes the row and the wake-up with it. Nothing is flushed here (callers such as file_request
-    keep their clashes to the commit)."""
+    keep their clashes to the commit). A job `not_before` a later moment wakes nobody now: the sweeper (every
+    minute) hands it to a worker once that moment has come."""
     job = Job(
         kind=kind,
         ref=str(ref)[:64],
         state="pending",
         priority=priority,
         attempts=0,
-        next_try_at=utcnow(),
+        next_try_at=not_before or utcnow(),
         last_error="",
     )
     db.session.add(job)
-    db.session().info.setdefault(_PENDING, []).append((job, priority))
+    if not_before is None:
+        db.session().info.setdefault(_PENDING, []).append((job, priority))
     return job
 
 

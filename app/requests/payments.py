@@ -15,7 +15,8 @@ from app.administration import audit
 from app.core.errors import RuleError
 from app.counter.fees import online_fee
 from app.extensions import db
-from app.models import OnlinePayment, Payment, Request, Role, User, utcnow
+from app.jobs import outbox
+from app.models import Job, OnlinePayment, Payment, Request, Role, User, utcnow
 from app.requests.filing import Filing, FilingError, file_request
 from app.requests.formdefs import answers_from, build_form, check_files, definition_for, raw_formdata
 
@@ -92,6 +93,9 @@ def start_payment(draft: Request, applicant: User, callback_url: Callable[[str],
     started = gateway.start(payment.token, amount, callback_url(payment.token))
     payment.authority, payment.redirect_url = started.authority, started.redirect_url
     db.session.add(payment)
+    # A citizen who paid and never came back (the browser closed, the network gone) is not left paid and unfiled:
+    # once the session is over the worker asks the gateway itself and files what was paid.
+    outbox.schedule(CHECK_JOB, payment.token, not_before=payment.expires_at + timedelta(minutes=1))
     db.session.commit()
     return payment
 
@@ -129,6 +133,23 @@ def complete(payment: OnlinePayment) -> Request | None:
         _mark_verified(payment, reference)
         db.session.commit()
         raise
+
+
+CHECK_JOB = "payment_check"
+
+
+@outbox.handler(CHECK_JOB, label=_l("بررسی پرداخت اینترنتی"))
+def check_later(job: Job) -> None:
+    """The worker's side: a payment still pending after its session ended is settled with the gateway (paid: its
+    request is filed, with the tracking-code SMS). GatewayUnavailable raises, and the outbox tries again later; a
+    paid draft that cannot be filed stays a verified payment for the citizen's next send (nothing to retry)."""
+    payment = db.session.execute(select(OnlinePayment).where(OnlinePayment.token == job.ref)).scalar_one_or_none()
+    if payment is None or payment.state != "pending":
+        return
+    try:
+        complete(payment)
+    except FilingError:
+        pass  # recorded as verified by complete(); the check page files it without paying again
 
 
 def _settle(payment: OnlinePayment) -> gateway.Verdict:

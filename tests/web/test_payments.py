@@ -11,11 +11,12 @@ import pytest
 from app.adapters import payments as gateway
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.models import AuditEvent, OnlinePayment, Payment, Request, Role, SimulatedGatewayPayment, User, utcnow
+from app.jobs import outbox
+from app.models import AuditEvent, Job, OnlinePayment, Payment, Request, Role, SimulatedGatewayPayment, User, utcnow
 from app.requests import workflow
 from app.requests.filing import save_draft
 from tests import factories as f
-from tests.web.helpers import sign_in_citizen, sign_in_staff
+from tests.web.helpers import last_sms, sign_in_citizen, sign_in_staff
 
 FEE = 4_000_000
 FEE_SHOWN = "۴٬۰۰۰٬۰۰۰ ریال"
@@ -339,3 +340,39 @@ def test_the_audit_log_tells_the_refund_in_words(citizen, app, world):
     for words in ("ثبت بازپرداخت هزینهٔ درخواست", "صدور المثنی آزمایشی", "در انتظار", "انجام شده", FEE_SHOWN):
         assert words in page, words
     assert "gateway_reference" not in page and "amount_rial" not in page
+
+
+def _run_payment_checks(app):
+    """The payment-check jobs made due now and handed over by the sweeper (the suite runs jobs at once)."""
+    with app.app_context():
+        jobs = db.session.execute(db.select(Job).filter_by(kind="payment_check")).scalars().all()
+        assert jobs and all(job.next_try_at > utcnow() + timedelta(minutes=14) for job in jobs)  # not before it ends
+        for job in jobs:
+            job.next_try_at = utcnow()
+        db.session.commit()
+        outbox.sweep()
+
+
+def test_a_citizen_who_paid_and_never_came_back_has_the_request_filed_by_the_worker(citizen, app, world):
+    _at_gateway(citizen, world, "pay")  # paid at the bank; the browser closed before the callback
+    assert [r.status for r in _requests(app)] == ["draft"]
+    _run_payment_checks(app)
+    [filed] = _requests(app)
+    assert filed.status == "submitted" and len(_payments(app)) == 1
+    assert "کد رهگیری" in last_sms(app, world["person"][1])
+    with app.app_context():
+        assert db.session.execute(db.select(OnlinePayment.state)).scalar_one() == "verified"
+
+
+def test_a_payment_left_unfinished_at_the_gateway_ends_as_failed(citizen, app, world):
+    citizen.get(_to_gateway(citizen, world))  # at the bank's page, no button pressed
+    with app.app_context():
+        for row in db.session.execute(db.select(SimulatedGatewayPayment)).scalars():
+            row.expires_at = utcnow() - timedelta(seconds=1)
+        for row in db.session.execute(db.select(OnlinePayment)).scalars():
+            row.expires_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+    _run_payment_checks(app)
+    assert [r.status for r in _requests(app)] == ["draft"] and _payments(app) == []
+    with app.app_context():
+        assert db.session.execute(db.select(OnlinePayment.state)).scalar_one() == "failed"
