@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
+from app.models import Job, OnlinePayment, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
 from app.requests import attachments
 
 # A throttle row whose wait is over and that saw no wrong password for this long is forgotten: the next wrong
@@ -68,14 +68,35 @@ def draft_kept_until(draft: Request) -> datetime:
     return draft.updated_at + _days("JOBS_DRAFT_RETENTION_DAYS")
 
 
+# A draft with a payment that is, or may still become, money taken (verified and not yet filed, or pending at the
+# gateway) is never removed: the citizen sends it later without paying again, or the worker files it.
+_MONEY_STATES = ("verified", "pending")
+
+
+def drafts_holding_money(draft_ids: list[int]) -> set[int]:
+    """Which of these drafts the nightly cleanup keeps however old, for the citizen's money they hold."""
+    if not draft_ids:
+        return set()
+    found = db.session.execute(
+        select(OnlinePayment.request_id).where(
+            OnlinePayment.request_id.in_(draft_ids), OnlinePayment.state.in_(_MONEY_STATES)
+        )
+    )
+    return set(found.scalars())
+
+
 def expired_drafts() -> int:
     """Drafts untouched for JOBS_DRAFT_RETENTION_DAYS, with their attachments' rows and files (the files go once
-    the rows' removal is committed, so a rollback leaves nothing pointing at a missing file)."""
+    the rows' removal is committed, so a rollback leaves nothing pointing at a missing file). Drafts holding the
+    citizen's money stay (_MONEY_STATES)."""
     cutoff = utcnow() - _days("JOBS_DRAFT_RETENTION_DAYS")
+    paid = select(OnlinePayment.id).where(
+        OnlinePayment.request_id == Request.id, OnlinePayment.state.in_(_MONEY_STATES)
+    )
     drafts = (
         db.session.execute(
             select(Request)
-            .where(Request.status == "draft", Request.updated_at < cutoff)
+            .where(Request.status == "draft", Request.updated_at < cutoff, ~paid.exists())
             .options(selectinload(Request.attachments))  # one query for every draft's files, not one per draft
         )
         .scalars()

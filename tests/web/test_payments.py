@@ -3,7 +3,7 @@ the check-your-answers page, the request filed with its payment in one go, a dou
 simulator refusing what a bank refuses, someone else's payment a 404, and a refund due when a paid request is
 rejected (the desk records it, audited)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from app.adapters import payments as gateway
 from app.demo import DEMO_PASSWORD
 from app.extensions import db
-from app.jobs import outbox
+from app.jobs import cleanup, outbox
 from app.models import AuditEvent, Job, OnlinePayment, Payment, Request, Role, SimulatedGatewayPayment, User, utcnow
 from app.requests import workflow
 from app.requests.filing import save_draft
@@ -376,3 +376,25 @@ def test_a_payment_left_unfinished_at_the_gateway_ends_as_failed(citizen, app, w
     assert [r.status for r in _requests(app)] == ["draft"] and _payments(app) == []
     with app.app_context():
         assert db.session.execute(db.select(OnlinePayment.state)).scalar_one() == "failed"
+
+
+def test_a_paid_draft_is_never_removed_by_the_nightly_cleanup_and_the_list_says_it_is_kept(citizen, app, world):
+    callback = _at_gateway(citizen, world, "pay")
+    with app.app_context():  # paid, but the service closed while the citizen was at the bank: the draft holds money
+        draft = db.session.execute(db.select(Request)).scalar_one()
+        draft.service.is_active = False
+        db.session.commit()
+    citizen.get(callback)
+    with app.app_context():
+        paid = db.session.execute(db.select(Request)).scalar_one()
+        unpaid = save_draft(f.service(title="خدمت بی‌هزینهٔ آزمایشی", fee_rial=0), paid.applicant, {})
+        db.session.commit()
+        for old in (paid, unpaid):
+            old.updated_at = datetime(2020, 1, 1)
+        db.session.commit()
+        paid_id, unpaid_id = paid.id, unpaid.id
+        assert cleanup.expired_drafts() == 1
+        assert db.session.get(Request, paid_id) is not None and db.session.get(Request, unpaid_id) is None
+        assert db.session.execute(db.select(OnlinePayment.state)).scalar_one() == "verified"
+    page = citizen.get("/account/requests").get_data(as_text=True)
+    assert "هزینهٔ این پیش‌نویس پرداخت شده است" in page and "پاک می‌شود" not in page

@@ -506,6 +506,7 @@ def my_requests():
         next_step=workflow.next_step_for_citizen,
         labels=workflow.STATUS_LABELS,
         kept_until=cleanup.draft_kept_until,
+        held=cleanup.drafts_holding_money([r.id for r in rows if r.status == "draft"]),
     )
 
 
