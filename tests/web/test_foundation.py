@@ -9,6 +9,9 @@ import pytest
 from flask import abort
 
 from app import create_app
+from app.extensions import db
+from tests import factories as f
+from tests.web.helpers import sign_in_citizen
 
 HOME_HTML_BUDGET = 14 * 1024
 
@@ -175,6 +178,17 @@ def test_error_pages_are_persian_and_in_the_layout(error_client, code, title):
 def test_unknown_page_is_persian_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404 and "صفحه پیدا نشد" in response.get_data(as_text=True)
+
+
+def test_a_signed_in_person_on_a_404_page_is_still_shown_as_signed_in(client, app):
+    with app.app_context():
+        person = f.citizen(name="نرگس امینی")
+        db.session.commit()
+        code, mobile = person.national_code, person.mobile
+    sign_in_citizen(client, app, code, mobile)
+    html = client.get("/no-such-page").get_data(as_text=True)
+    assert "نرگس امینی" in html and "خروج" in html
+    assert 'href="/account/sign-in"' not in html
 
 
 def test_wrong_method_is_persian_405(client):
