@@ -61,6 +61,7 @@ SIMULATORS = [
     ("SMS_BACKEND", "local"),
     ("MOBILE_OWNERSHIP_BACKEND", "simulator"),
     ("PAYMENT_BACKEND", "simulator"),
+    ("BUS_ADAPTER", "simulator"),
 ]
 
 
@@ -77,6 +78,7 @@ def check(config) -> None:
     if ownership == "http" and not config.get("MOBILE_OWNERSHIP_URL"):
         raise RuntimeError("MOBILE_OWNERSHIP_BACKEND=http needs MOBILE_OWNERSHIP_URL")
     _check_payments(config)
+    _check_bus(config)
     simulated = simulators_in_use(config)
     if config.get("PREFER_HTTPS") and simulated and not config.get("ALLOW_SIMULATORS"):
         raise RuntimeError(
@@ -96,6 +98,17 @@ def _check_payments(config) -> None:
     # The gateway's token and every verification travel to it: never in the clear on a public site.
     if payments == "http" and config.get("PREFER_HTTPS") and not url.startswith("https://"):
         raise RuntimeError("PAYMENT_GATEWAY_URL must be an https:// address when PREFER_HTTPS is on")
+
+
+def _check_bus(config) -> None:
+    bus = config.get("BUS_ADAPTER", "simulator")
+    if bus not in ("simulator", "http"):
+        raise RuntimeError(f"BUS_ADAPTER must be 'simulator' or 'http', not {bus!r}")
+    if bus == "http" and not config.get("BUS_URL"):
+        raise RuntimeError("BUS_ADAPTER=http needs BUS_URL")
+    # The token and every citizen's national code travel to the bus: never in the clear on a public site.
+    if bus == "http" and config.get("PREFER_HTTPS") and not config.get("BUS_URL", "").startswith("https://"):
+        raise RuntimeError("BUS_URL must be an https:// address when PREFER_HTTPS is on")
 
 
 def settings(instance_path):
@@ -153,6 +166,21 @@ def settings(instance_path):
         # A payment session not finished at the gateway within this many minutes is over (started again if need be);
         # then the worker asks the gateway about it once more. At least the gateway's own session lifetime.
         "PAYMENT_SESSION_MINUTES": _int("PAYMENT_SESSION_MINUTES", 15),
+        # Inquiries between agencies (app/inquiries) through the government service bus (app/adapters/bus.py):
+        # "simulator" answers from a hash of the inputs; "http" posts JSON to BUS_URL with BUS_TOKEN as bearer.
+        "BUS_ADAPTER": os.environ.get("BUS_ADAPTER", "simulator"),
+        "BUS_URL": os.environ.get("BUS_URL", ""),
+        "BUS_TOKEN": os.environ.get("BUS_TOKEN", ""),
+        "BUS_TIMEOUT": _float("BUS_TIMEOUT", 10.0),
+        # The simulator: a delay per answer, a share of tries that fail at random, and the last digit of an asked
+        # value that is "not found" or always fails (empty: none), so demos and tests choose an outcome.
+        "BUS_SIMULATOR_LATENCY_MS": _int("BUS_SIMULATOR_LATENCY_MS", 0),
+        "BUS_SIMULATOR_FAILURE_RATE": _float("BUS_SIMULATOR_FAILURE_RATE", 0.0),
+        "BUS_SIMULATOR_NOT_FOUND_DIGIT": os.environ.get("BUS_SIMULATOR_NOT_FOUND_DIGIT", "7"),
+        "BUS_SIMULATOR_FAIL_DIGIT": os.environ.get("BUS_SIMULATOR_FAIL_DIGIT", ""),
+        # An inquiry whose provider does not answer is tried this many times (the outbox's backoff between), then
+        # it is "failed" and the officer retries it or asks the citizen for the document.
+        "INQUIRY_MAX_ATTEMPTS": _int("INQUIRY_MAX_ATTEMPTS", 3),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
@@ -160,6 +188,9 @@ def settings(instance_path):
         # per form, until it is shown again or this many minutes have passed. Like uploads, shared by every process.
         "KEPT_FORMS_FOLDER": os.environ.get("KEPT_FORMS_FOLDER", str(Path(instance_path) / "kept-forms")),
         "KEPT_FORMS_MINUTES": _int("KEPT_FORMS_MINUTES", 30),
+        # The data-access log (people/data_access.py): the same official making the same use of the same request
+        # again within this many minutes (a reload) is not a new entry.
+        "DATA_ACCESS_REPEAT_MINUTES": _int("DATA_ACCESS_REPEAT_MINUTES", 10),
         # Form pages warn this long before an idle session ends (js/session.js), with a button that renews it.
         "SESSION_WARNING_SECONDS": _int("SESSION_WARNING_SECONDS", 5 * 60),
         # Wrong staff passwords per (account name, client address): this many go unhindered, then the next try

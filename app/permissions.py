@@ -13,7 +13,19 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, true
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.models import Agency, AuditEvent, Office, Outsourcing, Province, Request, Role, Service, User
+from app.models import (
+    Agency,
+    AuditEvent,
+    DataAccess,
+    Office,
+    Outsourcing,
+    Province,
+    Request,
+    Role,
+    Service,
+    User,
+    utcnow,
+)
 
 # Role groups: the decorators on views (role_required(*ADMINS)) and the predicates below read the same lists.
 ADMINS = (Role.PROVINCIAL_ADMIN, Role.NATIONAL_ADMIN)
@@ -78,6 +90,11 @@ def can_close_day(user: User | None) -> bool:
     return _role(user) == Role.OFFICE_MANAGER
 
 
+def can_reassign(user: User | None) -> bool:
+    """Only the agency manager gives a request to another officer; an officer takes unassigned ones for themself."""
+    return _role(user) == Role.AGENCY_MANAGER
+
+
 def can_decide(user: User | None, outsourcing: Outsourcing) -> bool:
     """The national administrator decides any outsourcing; a provincial one only those whose listed provinces are
     all their own (an all-provinces scope, or one reaching other provinces, is the national administrator's)."""
@@ -105,6 +122,7 @@ PREDICATES = (
     can_propose_outsourcing,
     can_close_day,
     can_decide,
+    can_reassign,
 )
 
 
@@ -152,6 +170,50 @@ def request_for(user: User | None, code: str) -> Request:
     """The request with this tracking code (or a draft's public id) if the user may see it; else 404."""
     column = Request.tracking_code if code.isdigit() else Request.public_id
     return _found(requests_visible_to(user).where(column == code))
+
+
+# --- the agency desk: tabs, reassignment -----------------------------------------------------------------------
+
+# The inbox's tabs: the officer's own requests, those nobody holds, all of the agency's, and (the manager's view)
+# the overdue ones.
+DESK_TABS = ("mine", "unassigned", "all", "late")
+
+
+def desk_tab(user: User | None, tab: str) -> Select:
+    """The agency's requests a desk tab lists, scoped as requests_visible_to (the «دیرکرد» condition itself is
+    app/requests/sla.py overdue(); the view adds it for "late")."""
+    query = requests_visible_to(user)
+    signed_in = _signed_in(user)
+    if signed_in is None or signed_in.role not in AGENCY_STAFF:
+        return query.where(false())
+    if tab == "mine":
+        return query.where(Request.assignee_id == signed_in.id)
+    if tab == "unassigned":
+        return query.where(Request.assignee_id.is_(None))
+    if tab == "late" and not can_reassign(signed_in):
+        return query.where(false())
+    return query
+
+
+def assignable_officers(user: User | None) -> Select:
+    """The active officers (and managers) of the manager's own agency, whom a request can be reassigned to."""
+    signed_in = _signed_in(user)
+    if not can_reassign(signed_in) or signed_in is None or not signed_in.agency_id:
+        return db.select(User).where(false())
+    return (
+        db.select(User)
+        .where(
+            User.role.in_(AGENCY_STAFF),
+            User.agency_id == signed_in.agency_id,
+            User.is_active_account.is_(True),
+        )
+        .order_by(User.full_name, User.id)
+    )
+
+
+def assignable_officer_for(user: User | None, public_id: str) -> User | None:
+    """One officer the manager may reassign to, or None (an officer of another agency is simply not among them)."""
+    return db.session.execute(assignable_officers(user).where(User.public_id == public_id)).scalar_one_or_none()
 
 
 # --- where a service can be filed ----------------------------------------------------------------------
@@ -351,3 +413,32 @@ def audit_events_visible_to(user: User | None) -> Select:
             *[and_(AuditEvent.object_type == kind, AuditEvent.object_ref.in_(refs)) for kind, refs in about.items()],
         )
     )
+
+
+# --- the data-access log ("who looked at my data") -------------------------------------------------------
+
+
+def data_access_of_citizen(user: User | None) -> Select:
+    """The signed-in citizen's own entries, without those hidden for an investigation until a date still to come;
+    nothing for anyone else (staff read a citizen's log only through data_access_hidden_visible_to)."""
+    query = db.select(DataAccess)
+    user = _signed_in(user)
+    if user is None or user.role != Role.CITIZEN or not user.national_code:
+        return query.where(false())
+    return query.where(
+        DataAccess.national_code == user.national_code,
+        or_(DataAccess.hidden_until.is_(None), DataAccess.hidden_until <= utcnow()),
+    )
+
+
+def data_access_hidden_visible_to(user: User | None) -> Select:
+    """Entries hidden from their citizen (still or once), with their reasons: the national administrator only,
+    who is also the one who hides them."""
+    query = db.select(DataAccess).where(DataAccess.hidden_until.is_not(None))
+    return query if _role(user) == Role.NATIONAL_ADMIN else query.where(false())
+
+
+def data_access_hideable_by(user: User | None) -> Select:
+    """The entries the user may hide from their citizen: any, for the national administrator."""
+    query = db.select(DataAccess)
+    return query if _role(user) == Role.NATIONAL_ADMIN else query.where(false())

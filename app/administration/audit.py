@@ -45,6 +45,8 @@ ACTIONS = {
     "user.password_reset": _l("بازنشانی گذرواژه"),
     "user.mobile_change": _l("تغییر شمارهٔ همراه شهروند"),
     "payment.refund": _l("ثبت بازپرداخت هزینهٔ درخواست"),
+    "data_access.hide": _l("پنهان کردن موردی از فهرست «چه کسی اطلاعات مرا دید»"),
+    "request.assign": _l("ارجاع درخواست به کارشناس"),
 }
 OBJECT_TYPES = {
     "outsourcing": _l("واگذاری"),
@@ -54,6 +56,7 @@ OBJECT_TYPES = {
     "user": _l("حساب کاربری"),
     "job": _l("کار پس‌زمینه"),
     "request": _l("درخواست"),
+    "data_access": _l("استفاده از اطلاعات شهروند"),
 }
 
 
@@ -91,8 +94,10 @@ def compute_hash(event: AuditEvent) -> str:
     return hashlib.sha256(_canonical(event)).hexdigest()
 
 
-def _lock_head():
-    """Take the chain head for this transaction and return its value (the newest event's hash, "" at first).
+def lock_chain(key: str) -> str:
+    """Take the head of the chain kept under settings `key` for this transaction and return its value (the newest
+    row's hash, "" at first). The audit log's chain is HEAD_KEY; the data-access log (app/people/data_access.py)
+    keeps its own chain under its own key with this same mechanism.
 
     Appends are serialised on one fixed row rather than on "the last event": on PostgreSQL, SELECT … FOR UPDATE
     of the last event would, after waiting, still hand back that same old row while a new one had been
@@ -101,8 +106,23 @@ def _lock_head():
     (waiting through busy_timeout) before the head is read, which serialises appends the same way. The lock is
     held until the caller commits, together with the change being audited.
     """
-    db.session.execute(upsert(Setting, ["key"], {"key": HEAD_KEY, "value": ""}))
-    return db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY).with_for_update()).scalar_one()
+    db.session.execute(upsert(Setting, ["key"], {"key": key, "value": ""}))
+    return db.session.execute(select(Setting.value).where(Setting.key == key).with_for_update()).scalar_one()
+
+
+def advance_chain(key: str, new_hash: str) -> None:
+    """Point the chain kept under `key` at its newest row (after lock_chain, in the same transaction)."""
+    db.session.execute(
+        update(Setting).where(Setting.key == key).values(value=new_hash).execution_options(synchronize_session=False)
+    )
+
+
+def chain_head(key: str) -> str:
+    return db.session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none() or ""
+
+
+def _lock_head():
+    return lock_chain(HEAD_KEY)
 
 
 def lock() -> None:
@@ -133,12 +153,7 @@ def record(
     )
     event.hash = compute_hash(event)
     db.session.add(event)
-    db.session.execute(
-        update(Setting)
-        .where(Setting.key == HEAD_KEY)
-        .values(value=event.hash)
-        .execution_options(synchronize_session=False)
-    )
+    advance_chain(HEAD_KEY, event.hash)
     return event
 
 
@@ -171,8 +186,7 @@ def verify() -> Verification:
         if compute_hash(row) != row.hash:
             return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
         previous, count = row.hash, count + 1
-    head = db.session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar_one_or_none() or ""
-    if head != previous:
+    if chain_head(HEAD_KEY) != previous:
         return Verification(
             False, count, None, "the newest event is not the one the head points at (events were removed from the end)"
         )

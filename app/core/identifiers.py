@@ -5,7 +5,7 @@ import secrets
 
 from flask_babel import lazy_gettext as _l
 
-from app.core.persian import fold_digits
+from app.core.persian import fold_digits, persian_digits_enabled, to_persian_digits
 
 
 class InvalidIdentifier(ValueError):
@@ -124,6 +124,12 @@ def clean_tracking_code(value: str | None) -> str:
 def format_tracking_code(code: str) -> str:
     """'123456789012' -> '1234 5678 9012' (ASCII; templates turn the digits Persian)."""
     return " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def shown_tracking_code(code: str | None) -> str:
+    """A tracking code as every page shows it: in groups of four, in Persian digits when the page uses them."""
+    text = format_tracking_code(code) if code else ""
+    return to_persian_digits(text) if persian_digits_enabled() else text
 
 
 # The asterisk, as Iranian bank SMS mask card numbers: it sits above the line and cannot be read as a digit, while the

@@ -27,7 +27,7 @@ from app.core.persian import fold_digits, local_number, normalize, normalize_for
 from app.counter import consent, fees, ledger
 from app.extensions import db
 from app.models import Attachment, Office, OtpChallenge, Request, Role, Service, User, new_public_id
-from app.people import citizens
+from app.people import citizens, data_access
 from app.permissions import service_fileable_at, services_fileable_at
 from app.requests import attachments
 from app.requests.filing import Filing, FilingError, existing_for_key, file_request
@@ -183,6 +183,20 @@ def stored_mobile(filing: CounterFiling) -> str | None:
     return stored if stored and stored != citizen["mobile"] else None
 
 
+def _note_identified(filing: CounterFiling, citizen: dict) -> None:
+    """The registry confirmed the citizen to this clerk: an entry in their data-access log naming the office,
+    committed at once (the registry was asked, whatever the later steps make of it)."""
+    data_access.record(
+        national_code=citizen["national_code"],
+        purpose=data_access.COUNTER_IDENTIFY,
+        data_kind="identity",
+        office=filing.office,
+        official=filing.clerk,
+        legal_basis="consent",
+    )
+    db.session.commit()
+
+
 def identify(
     filing: CounterFiling,
     national_code: str,
@@ -205,9 +219,11 @@ def identify(
         except consent.ConsentError as error:
             raise CounterError(error.message, error.field, IDENTIFY) from None
         check_ownership(citizen)
+        _note_identified(filing, citizen)
         state.update(citizen=citizen, consent=given, challenge="")
         return None
     check_ownership(citizen)
+    _note_identified(filing, citizen)
     same_person = citizen == state["citizen"]
     state["citizen"] = citizen
     if same_person and state["consent"].get("method") == "otp":

@@ -15,6 +15,7 @@ from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
 from app.demo import requests
 from app.extensions import db
+from app.inquiries import demo as demo_inquiries
 from app.models import Agency, Office, Province, Role, User, new_public_id
 
 DATA = Path(__file__).with_name("demo.json")
@@ -69,6 +70,8 @@ def load():
     _load_accounts(loader, offices[0], agency, provinces["23"])
     loader.created += _pending_proposal(provinces["23"])
     loader.created += _counter_services(provinces["23"])
+    # Inquiry types and the cards that declare them, before the requests: their filings start the inquiries.
+    loader.created += demo_inquiries.load()
     # Requests last: the counter filing needs the clerk's approved outsourcing above.
     loader.created += requests.load(DEMO_CITIZEN["national_code"], "officer", "clerk")
     return loader.created

@@ -59,3 +59,21 @@ def nightly_cleanup() -> dict[str, int] | None:
         counts = cleanup.run_all()
     log.info("nightly cleanup: %s", counts)
     return counts
+
+
+# 04:30 UTC is 08:00 in Tehran: the agency managers read it as their working day begins.
+@huey.periodic_task(crontab(minute="30", hour="4"), priority=queue.LOW, name="desk_overdue_summary")
+@huey.lock_task("desk_overdue_summary")
+def desk_overdue_summary() -> bool:
+    """Every morning, once however many schedulers run: the outbox job that sends each agency manager one SMS with
+    their agency's overdue requests (app/requests/sla.py send_summary; retries are the outbox's)."""
+    from app.extensions import db
+    from app.requests import sla
+
+    with queue.app_context():
+        day = utcnow().date().isoformat()
+        if not outbox.claim_period("desk_overdue_summary", day):
+            return False
+        sla.schedule_summary(day)
+        db.session.commit()
+    return True

@@ -14,6 +14,8 @@ from app.models.catalogue import (
     service_life_event,
     service_province,
 )
+from app.models.data_access import DataAccess
+from app.models.inquiries import Inquiry, InquiryType, ServiceInquiry
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.ledger import DayClose
 from app.models.messaging import OtpChallenge, SmsMessage
@@ -29,7 +31,10 @@ __all__ = [
     "AuditEvent",
     "Cluster",
     "County",
+    "DataAccess",
     "DayClose",
+    "Inquiry",
+    "InquiryType",
     "Job",
     "LifeEvent",
     "MobileOwnership",
@@ -46,6 +51,7 @@ __all__ = [
     "SearchMiss",
     "SearchTerm",
     "Service",
+    "ServiceInquiry",
     "ServiceRevision",
     "Setting",
     "SignInThrottle",

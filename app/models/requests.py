@@ -52,6 +52,20 @@ class Request(Model):
             postgresql_where=column("status").in_(DESK_STATUSES),
             sqlite_where=column("status").in_(DESK_STATUSES),
         ),
+        # The desk's tabs and its overdue view (migration 0011): one agency's requests by status and due date, and
+        # an officer's own requests.
+        Index("ix_request_agency_status_due", "agency_id", "status", "due_at", "id"),
+        Index("ix_request_agency_assignee", "agency_id", "assignee_id", "submitted_at", "id"),
+        # The «دیرکرد» view: one agency's open requests by due date, most overdue first (sla.overdue states the
+        # statuses as literals, as awaiting_desk does, so the planners see it implies this WHERE).
+        Index(
+            "ix_request_desk_overdue",
+            "agency_id",
+            "due_at",
+            "id",
+            postgresql_where=column("status").in_(OPEN_STATUSES),
+            sqlite_where=column("status").in_(OPEN_STATUSES),
+        ),
         one_of("status", STATUSES),
         one_of("channel", CHANNELS),
         one_of("consent_method", CONSENT_METHODS),
@@ -87,6 +101,11 @@ class Request(Model):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Row version for optimistic concurrency: two desk actions or two submits of one draft cannot both win.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The desk (migration 0011): the officer the request is assigned to (never shown to the citizen), and since when
+    # the SLA clock has been stopped while the request waits for the citizen (needs_info); due_at moves on by the
+    # paused time when the citizen answers.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    clock_paused_at: Mapped[datetime | None] = mapped_column(DateTime)
     __mapper_args__ = {"version_id_col": version}
 
     service = relationship("Service")
@@ -95,6 +114,7 @@ class Request(Model):
     applicant = relationship("User", foreign_keys=[applicant_id])
     office = relationship("Office")
     filed_by = relationship("User", foreign_keys=[filed_by_id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
     events: Mapped[list["RequestEvent"]] = relationship(back_populates="request", order_by="RequestEvent.id")
     attachments: Mapped[list["Attachment"]] = relationship(back_populates="request", order_by="Attachment.id")
     payments: Mapped[list["Payment"]] = relationship(back_populates="request", order_by="Payment.id")

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import inquiries
 from app.adapters import sms
 from app.core.errors import RuleError
 from app.core.identifiers import format_tracking_code, new_tracking_code
@@ -149,6 +150,7 @@ def _write(filing, revision):
     for payment in filing.payments:
         payment.request = request
         db.session.add(payment)
+    inquiries.start_for(request)  # the card's inquiries to other agencies, queued with the filing
     if filing.also is not None:
         filing.also(request)
     if filing.applicant.mobile:

@@ -703,7 +703,11 @@ def definition_for(revision: ServiceRevision | None) -> list[FieldSpec]:
     if problems:
         log.error("form of revision %s cannot be used: %s", getattr(revision, "id", None), "; ".join(problems))
         raise FormUnavailable(_("فرم این خدمت فعلاً قابل نمایش نیست. این مشکل ثبت شد؛ لطفاً بعداً دوباره تلاش کنید."))
-    return with_card_documents(definition, getattr(revision, "documents", None) or [])
+    documents = getattr(revision, "documents", None) or []
+    from app import inquiries  # late: app.inquiries reaches the jobs, which import the models this module needs
+
+    replaced = inquiries.replaced_documents(getattr(revision, "service_id", None), documents)
+    return with_card_documents(definition, documents, replaced=replaced)
 
 
 # A document the card lists «در صورت وجود» (if there is one), «در صورت نیاز» … or «اختیاری» is not required.
@@ -722,16 +726,19 @@ def document_indexes(spec: FieldSpec) -> list[int]:
     return [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
 
 
-def with_card_documents(definition: Sequence[FieldSpec], documents: Sequence[object]) -> list[FieldSpec]:
+def with_card_documents(
+    definition: Sequence[FieldSpec], documents: Sequence[object], replaced: Collection[int] = ()
+) -> list[FieldSpec]:
     """The definition with a file field for each document of the card that none of its file fields maps
     ("document": index), so the form asks for what the card says to bring. Online and at the counter alike: both
-    read the form through definition_for(). The generic form's catch-all «مدارک» field gives way to them."""
+    read the form through definition_for(). The generic form's catch-all «مدارک» field gives way to them. A
+    document an inquiry to another agency replaces (`replaced`, indexes) is not asked for."""
     mapped = {index for s in definition for index in document_indexes(s)}
     names = {s.get("name") for s in definition}
     added: list[FieldSpec] = []
     for index, text in enumerate(documents):
         name = f"card_document_{index + 1}"
-        if index in mapped or name in names or not isinstance(text, str) or not text.strip():
+        if index in mapped or index in replaced or name in names or not isinstance(text, str) or not text.strip():
             continue
         required = document_required(text)
         added.append({"name": name, "type": "file", "label": text.strip(), "required": required, "document": index})

@@ -4,7 +4,6 @@ Desk, account, counter and API ask check() whether an action is allowed and call
 filing.file_request submits a draft (through record_submission). None changes Request.status itself.
 """
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,10 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.adapters import sms
+from app.administration import audit
 from app.core.errors import RuleError
 from app.core.persian import local_digits
 from app.extensions import db
 from app.models import Attachment, Request, RequestEvent, Role, User, utcnow
+from app.requests import sla
 
 CITIZEN, OFFICER, SYSTEM, CLERK = "citizen", "officer", "system", "clerk"
 
@@ -128,10 +129,11 @@ def days_left(request: Request, now: datetime | None = None) -> int | None:
     when late, None without a duration or once the request is decided."""
     if request.due_at is None or request.status not in OPEN_STATES:
         return None
-    seconds = (request.due_at - (now or utcnow())).total_seconds()
-    # A day begun counts as a day: a 5-day service filed a minute ago has 5 days left, not 4; a minute late is a
-    # day late.
-    return math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
+    # A day begun counts as a day (app/requests/sla.py): a 5-day service filed a minute ago has 5 days left, not 4;
+    # a minute late is a day late. While the request waits for the citizen the clock shows the moment it stopped.
+    moment = sla.clock_now(request, now)
+    late = sla.days_late(request.due_at, moment)
+    return -late if late else sla.days_remaining(request.due_at, moment)
 
 
 def check(
@@ -215,6 +217,14 @@ def _apply(request, transition, user, message, attachments, result_note):
         if transition.target == "delivered":
             request.delivered_at = now
             request.result_note = (result_note or "").strip()
+        # The SLA clock stands still while the request waits for the citizen (app/requests/sla.py).
+        if transition.target == "needs_info":
+            sla.pause(request, now)
+        elif source == "needs_info":
+            sla.resume(request, now)
+    # The officer's first action on a request nobody holds assigns it to them.
+    if kind == OFFICER and user is not None and request.assignee_id is None and transition.action != "submit":
+        request.assignee = user
     event = RequestEvent(
         request=request,
         action=transition.action,
@@ -271,12 +281,45 @@ def event_actor(event: RequestEvent, request: Request) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from app.core.identifiers import format_tracking_code
-    from app.core.persian import persian_digits_enabled, to_persian_digits
+    from app.core.identifiers import shown_tracking_code
 
-    def tracking_code(code):
-        text = format_tracking_code(code) if code else ""
-        return to_persian_digits(text) if persian_digits_enabled() else text
-
-    app.add_template_filter(tracking_code, "tracking_code")
+    app.add_template_filter(shown_tracking_code, "tracking_code")
     app.jinja_env.globals.update(event_title=event_title, event_actor=event_actor, status_labels=STATUS_LABELS)
+
+
+# --- assignment (the desk): the officer a request is assigned to; the citizen only ever sees the agency ----------
+
+
+class AssignmentError(WorkflowError):
+    """An assignment the rules refuse."""
+
+
+def assign(request: Request, officer: User, by: User, seen_version: int | None = None) -> None:
+    """Assign `request` to `officer`: an officer takes an unassigned request for themself (by is officer), the agency
+    manager gives it to any active officer of the same agency. Written to the audit log; the caller commits.
+
+    `seen_version` is the request's version on the page the choice was made on: when someone changed the request
+    since, or another manager reassigns it at the same moment, this raises ChangedError and changes nothing."""
+    if seen_version is not None and seen_version != request.version:
+        raise ChangedError(str(CHANGED))
+    if request.status not in Request.DESK_STATUSES:
+        raise AssignmentError(_("درخواست بسته شده را نمی‌توان ارجاع داد."))
+    if officer.role not in (Role.AGENCY_OFFICER, Role.AGENCY_MANAGER) or not officer.is_active_account:
+        raise AssignmentError(_("این حساب کارشناس فعال دستگاه نیست."))
+    if officer.agency_id != request.agency_id or by.agency_id != request.agency_id:
+        raise AssignmentError(_("فقط می‌توان به کارشناسان همین دستگاه ارجاع داد."))
+    if by.id != officer.id and by.role != Role.AGENCY_MANAGER:
+        raise AssignmentError(_("فقط مدیر دستگاه درخواست را به کارشناس دیگری ارجاع می‌دهد."))
+    if by.id == officer.id and request.assignee_id not in (None, officer.id) and by.role != Role.AGENCY_MANAGER:
+        raise AssignmentError(_("این درخواست به کارشناس دیگری سپرده شده است."))
+    if request.assignee_id == officer.id:
+        return
+    before = {"assignee": request.assignee.public_id if request.assignee else ""}
+    request.assignee = officer
+    request.updated_at = utcnow()  # versions the row: two reassignments at once cannot both win
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise ChangedError(str(CHANGED)) from None
+    audit.record(by, "request.assign", "request", request.tracking_code, before, {"assignee": officer.public_id})

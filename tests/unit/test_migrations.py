@@ -38,6 +38,9 @@ LANDED = {
     "0008_online_payments.py": "becbc999161d5bf90ccd33e8a7a9451f36e3e8e487fa230d9db0f38836285f9d",
     "0009_english_cards.py": "b952793d455b99a6760fbcafd31bd7caa2d4ab9769b8c88a533ebdcda926bccd",
     "0010_counter_visit_consent.py": "14f5b730a1b9fea88a5831f96dde828633843686562d590db50c2eaff7eaf7ad",
+    "0011_desk_assignment.py": "a77fae9e224304adb9cf6e655e7fee79fd6d0c32dbd8091979183e543c7908e3",
+    "0012_data_access.py": "e0799b9652d78839637a55768cbd8512f636e480f0f1e6bd42a8402661a216dd",
+    "0013_inquiries.py": "d3bf7c89d97b56d2b71da1e1c552749f479480af371275b9aa76c28551257a7e",
 }
 
 

@@ -60,3 +60,9 @@ def apply_online(client, code, data, **post):
     if response.status_code != 302 or "/apply/check" not in response.headers["Location"]:
         return response
     return send_checked(client, response.headers["Location"])
+
+
+def shown_tracking_code(code):
+    """A tracking code as a Persian page shows it: groups of four, Persian digits («۱۲۳۴ ۵۶۷۸ ۹۰۱۲»)."""
+    grouped = " ".join(code[i : i + 4] for i in range(0, len(code), 4))
+    return grouped.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))

@@ -25,6 +25,7 @@ from app.administration import audit
 from app.core.assets import asset_url
 from app.extensions import db, limiter
 from app.models import Cluster, LifeEvent, OnlinePayment, OtpChallenge, Role, SimulatedGatewayPayment, utcnow
+from app.people import data_access
 from app.requests import attachments
 from app.requests.filing import save_draft
 from tests import factories as f
@@ -103,6 +104,10 @@ def _build():
             ids["am_a"] = f.staff(Role.AGENCY_MANAGER, username="am-a", agency=agency).username
             ids["padm_a"] = f.staff(Role.PROVINCIAL_ADMIN, username="padm-a", province=f.province(A)).username
     ids["nadm"] = f.staff(Role.NATIONAL_ADMIN, username="nadm").username
+    # One entry of citizen A's data-access log, for the admin's hide form.
+    ids["data_entry"] = data_access.record(
+        national_code=ids["cit_a"][0], purpose=data_access.COUNTER_IDENTIFY, data_kind="identity"
+    ).hash
     ids["stylesheet"] = asset_url("css/app.css").removeprefix("/static/")
     db.session.add(Cluster(slug="matrix-cluster", name="خوشهٔ آزمایشی"))
     db.session.add(LifeEvent(slug="matrix-event", name="رویداد آزمایشی"))
@@ -180,6 +185,7 @@ def _objects(ids):
     objects["static"] = {"-": {"filename": ids["stylesheet"]}}
     objects["payment"] = {"A": {"token": ids["payment_a"]}}
     objects["gateway_session"] = {"-": {"authority": ids["gateway_session"]}}
+    objects["data_entry"] = {"-": {"entry": ids["data_entry"]}}
     objects["none"] = {"-": {}}
     return objects
 
@@ -226,6 +232,11 @@ KINDS = {
     "account.pay_callback": "payment",
     "account.simulator_page": "gateway_session",
     "desk.refund": "request",
+    "admin.data_access_hide": "data_entry",
+    "desk.claim": "request",
+    "desk.reassign": "request",
+    "desk.add_inquiry": "request",
+    "desk.retry_inquiry": "request",
 }
 
 
@@ -272,6 +283,7 @@ MATRIX = {
     "account.dev_sms":          {"GET -": everyone("200")},  # the simulator's outbox: loopback clients only
     # --- the citizen's account ---
     "account.my_requests":      {"GET -": CITIZENS},
+    "account.data_access_log":  {"GET -": CITIZENS},
     "account.change_mobile":    {"GET -": CITIZENS, "POST -": "L 400 400 - - - - - - - -"},
     "account.change_mobile_code": {"GET -": "L 302 302 - - - - - - - -", "POST -": "L 302 302 - - - - - - - -"},
     "account.apply": {
@@ -336,6 +348,29 @@ MATRIX = {
         "POST B":     "S - - - - - - 303 - - -",
         "POST draft": "S - - - - - - - - - -",
     },
+    # Taking a request needs the version the page showed (none in an empty POST: 400); reassigning is the agency
+    # manager's (an officer: 403; the manager without an officer chosen: 400).
+    "desk.claim": {
+        "POST A":     "S - - - - - 400 - 400 - -",
+        "POST B":     "S - - - - - - 400 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
+    "desk.reassign": {
+        "POST A":     "S - - - - - 403 - 400 - -",
+        "POST B":     "S - - - - - - 403 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
+    # An inquiry added or retried from the desk: an empty POST names none (400) for the desk in scope.
+    "desk.add_inquiry": {
+        "POST A":     "S - - - - - 400 - 400 - -",
+        "POST B":     "S - - - - - - 400 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
+    "desk.retry_inquiry": {
+        "POST A":     "S - - - - - 400 - 400 - -",
+        "POST B":     "S - - - - - - 400 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
     "desk.outsourcing_list":    {"GET -": "S - - - - - - - 200 - -"},
     "desk.outsourcing_propose": {
         "GET A":  "S - - - - - - - 200 - -",
@@ -381,6 +416,9 @@ MATRIX = {
     # Background work is national infrastructure: provincial administrators do not see it.
     "admin.jobs":               {"GET -": "S - - - - - - - - - 200"},
     "admin.job_retry":          {"POST -": "S - - - - - - - - - 400"},
+    # Hiding a data-access entry from its citizen: the national administrator only.
+    "admin.data_access_admin":  {"GET -": "S - - - - - - - - - 200"},
+    "admin.data_access_hide":   {"POST -": "S - - - - - - - - - 400"},
     "admin.agency_edit": {
         "GET A":  ADMINS,
         "GET B":  "S - - - - - - - - - 200",
@@ -474,6 +512,7 @@ _VARIANTS = {
     "life_event": ("-",),
     "language": ("-",),
     "static": ("-",),
+    "data_entry": ("-",),
     "none": ("-",),
 }
 

@@ -340,6 +340,7 @@ def test_demo_notice_shows_while_simulators_are_configured(client, app, monkeypa
     assert "پیامک‌ها شبیه‌سازی می‌شوند" in page and "شبیه‌ساز شاهکار" not in page
     monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
     monkeypatch.setitem(app.config, "PAYMENT_BACKEND", "http")
+    monkeypatch.setitem(app.config, "BUS_ADAPTER", "http")
     assert "نسخهٔ نمایشی" not in client.get("/").get_data(as_text=True)
 
 
@@ -362,6 +363,8 @@ def test_app_refuses_to_start_with_https_and_simulators_unless_allowed(app):
         "PAYMENT_BACKEND": "http",
         "PAYMENT_GATEWAY_URL": "https://gateway",
         "PAYMENT_GATEWAY_TOKEN": "t",
+        "BUS_ADAPTER": "http",
+        "BUS_URL": "https://gsb",
     }
     assert create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": False, **real}).config["PREFER_HTTPS"]
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.datastructures import CombinedMultiDict
 
+from app import inquiries
 from app.adapters import ownership, sms
 from app.catalogue import queries as catalogue
 from app.core import kept_forms
@@ -19,7 +20,7 @@ from app.counter.fees import online_fee
 from app.extensions import db, limiter
 from app.jobs import cleanup
 from app.models import OtpChallenge, Request, Role, SmsMessage
-from app.people import citizens, otp
+from app.people import citizens, data_access, otp
 from app.people import mobile as mobile_change
 from app.people.auth import SignInError, authenticate_staff, end_all_sessions, landing_endpoint, role_required
 from app.people.auth import sign_in as start_session
@@ -533,6 +534,8 @@ def _render_request(found, form, status=200, confirm=None, just_filed=False):
         answers=display_answers(definition, found.answers),
         labels=workflow.STATUS_LABELS,
         actions=workflow.allowed_actions(found, current_user),
+        inquiries=inquiries.for_request(found) if found.tracking_code else [],  # the state only, never the answer
+        inquiry_labels=inquiries.STATE_LABELS,
     ), status
 
 
@@ -581,6 +584,7 @@ def download(code, file_id):
     attachment = next((a for a in found.attachments if a.public_id == file_id), None)
     if attachment is None:
         abort(404)
+    data_access.note_desk_use(current_user, found, data_access.DOWNLOAD_FILE, "attachment")
     return attachments.download(attachment)
 
 

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import RadioField, SelectMultipleField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -23,6 +23,25 @@ class DeskActionForm(FlaskForm):
         description=_l("برای تحویل: یا سند نتیجه را پیوست کنید یا بنویسید متقاضی نتیجه را کجا و چطور بگیرد."),
     )
     document = FileField(_l("سند نتیجه یا پیوست"), description=_l("پی‌دی‌اف، جی‌پگ یا پی‌ان‌جی، حداکثر ۵ مگابایت."))
+
+
+class ClaimForm(FlaskForm):
+    """«برداشتن»: the officer takes an unassigned request for themself; `version` is the request as the page showed
+    it, so a request someone took meanwhile is not taken over silently."""
+
+    version = HiddenField(validators=[InputRequired(_l("صفحه را دوباره باز کنید و دوباره بزنید."))])
+
+
+class ReassignForm(FlaskForm):
+    """The agency manager gives a request to another officer of the agency (choices: permissions.assignable_officers)."""
+
+    officer = SelectField(
+        _l("ارجاع به کارشناس"),
+        choices=[],
+        validate_choice=False,  # checked against the manager's own agency by the view (an outsider answers an error)
+        validators=[InputRequired(_l("کارشناسی را انتخاب کنید."))],
+    )
+    version = HiddenField()
 
 
 class ProposalForm(FlaskForm):

@@ -3,6 +3,7 @@ place and the language switch. Anyone may use them without signing in."""
 
 from flask import abort, current_app, g, make_response, redirect, render_template, request, url_for
 
+from app import inquiries
 from app.catalogue import places
 from app.catalogue import queries as catalogue
 from app.catalogue.search.query import clean_query, search_services
@@ -82,6 +83,10 @@ def service(code):
         offered_here=catalogue.offered_in(found, place.province),
         related=catalogue.related_services(found),
         labels=catalogue,
+        # Once only: the card's documents an inquiry to another agency replaces (index -> its ServiceInquiry).
+        replaced=inquiries.replaced_documents(found.id, found.current_revision.documents or [])
+        if found.current_revision
+        else {},
     )
 
 
