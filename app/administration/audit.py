@@ -6,9 +6,10 @@ and a row removed from the middle breaks the next row's link.
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, event, select, update
@@ -163,34 +164,56 @@ class Verification:
     count: int
     broken_id: int | None = None
     problem: str = ""
+    chain: str = "audit"  # which chain, and what one row and several are called in the summary
+    noun: str = "event"
+    nouns: str = "events"
 
     def summary(self) -> str:
         if self.ok:
-            return f"audit chain intact: {self.count} events"
-        where = f"event #{self.broken_id}" if self.broken_id is not None else "the chain head"
-        return f"audit chain broken at {where}: {self.problem} ({self.count} events verified before it)"
+            return f"{self.chain} chain intact: {self.count} {self.nouns}"
+        where = f"{self.noun} #{self.broken_id}" if self.broken_id is not None else "the chain head"
+        return f"{self.chain} chain broken at {where}: {self.problem} ({self.count} {self.nouns} verified before it)"
 
 
-def verify() -> Verification:
-    """Walk the chain oldest first; the first row whose link or content does not hold is reported."""
+def verify_chain(
+    model: Any, digest: Callable[[Any], str], head_key: str, chain: str, noun: str, nouns: str
+) -> Verification:
+    """Walk a hash chain (the audit log's, or another kept the same way) oldest first; the first row whose link or
+    content does not hold is reported, and rows cut off the end are found by the head."""
     previous, count = "", 0
-    rows = db.session.execute(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=500)).scalars()
+    rows = db.session.execute(select(model).order_by(model.id).execution_options(yield_per=500)).scalars()
     for row in rows:
         if row.prev_hash != previous:
             return Verification(
                 False,
                 count,
                 row.id,
-                "its prev_hash is not the hash of the event before it (an event was removed or edited)",
+                f"its prev_hash is not the hash of the {noun} before it (an {noun} was removed or edited)",
+                chain,
+                noun,
+                nouns,
             )
-        if compute_hash(row) != row.hash:
-            return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
+        if digest(row) != row.hash:
+            return Verification(
+                False, count, row.id, "its hash does not match its content (the row was edited)", chain, noun, nouns
+            )
         previous, count = row.hash, count + 1
-    if chain_head(HEAD_KEY) != previous:
+    if chain_head(head_key) != previous:
         return Verification(
-            False, count, None, "the newest event is not the one the head points at (events were removed from the end)"
+            False,
+            count,
+            None,
+            f"the newest {noun} is not the one the head points at ({nouns} were removed from the end)",
+            chain,
+            noun,
+            nouns,
         )
-    return Verification(True, count)
+    return Verification(True, count, chain=chain, noun=noun, nouns=nouns)
+
+
+def verify() -> Verification:
+    """The audit log's chain (`flask audit verify`)."""
+    return verify_chain(AuditEvent, compute_hash, HEAD_KEY, "audit", "event", "events")
 
 
 def events(

@@ -162,37 +162,9 @@ def record(
     return row
 
 
-@dataclass
-class Verification:
-    ok: bool
-    count: int
-    broken_id: int | None = None
-    problem: str = ""
-
-    def summary(self) -> str:
-        if self.ok:
-            return f"data-access chain intact: {self.count} entries"
-        where = f"entry #{self.broken_id}" if self.broken_id is not None else "the chain head"
-        return f"data-access chain broken at {where}: {self.problem} ({self.count} entries verified before it)"
-
-
-def verify() -> Verification:
-    """Walk the chain oldest first; the first row whose link or content does not hold is reported."""
-    previous, count = "", 0
-    rows = db.session.execute(select(DataAccess).order_by(DataAccess.id).execution_options(yield_per=500)).scalars()
-    for row in rows:
-        if row.prev_hash != previous:
-            return Verification(
-                False, count, row.id, "its prev_hash is not the hash of the entry before it (an entry was removed)"
-            )
-        if compute_hash(row) != row.hash:
-            return Verification(False, count, row.id, "its hash does not match its content (the row was edited)")
-        previous, count = row.hash, count + 1
-    if audit.chain_head(HEAD_KEY) != previous:
-        return Verification(
-            False, count, None, "the newest entry is not the one the head points at (entries were removed from the end)"
-        )
-    return Verification(True, count)
+def verify() -> audit.Verification:
+    """Walk the data-access chain oldest first (the audit log's walk, on this log's rows and head)."""
+    return audit.verify_chain(DataAccess, compute_hash, HEAD_KEY, "data-access", "entry", "entries")
 
 
 def note_desk_use(officer: User, found: Request, purpose: str, data_kind: str) -> None:
