@@ -15,10 +15,8 @@ unit test: run it by hand. The rows are not hash-chained (the chain is verify()'
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.models.data_access import DataAccess
 from app.people import data_access
+from benchmarks.databases import on_each
 from tests import factories
 from tests.web.helpers import sign_in_citizen
 
@@ -151,24 +150,7 @@ def main():
     parser.add_argument("--lookups", type=int, default=100)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
-    if args.db in ("sqlite", "both"):
-        folder = tempfile.mkdtemp(prefix="panjereh-bench-")
-        try:
-            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.size, args.mine, args.lookups)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    if args.db in ("postgresql", "both"):
-        from tests.postgres import TemporaryPostgres
-
-        try:
-            server = TemporaryPostgres()
-        except RuntimeError as error:
-            print(f"postgresql skipped: {error}")
-            return
-        try:
-            run("postgresql", server.start(), args.size, args.mine, args.lookups)
-        finally:
-            server.stop()
+    on_each(args.db, lambda label, url: run(label, url, args.size, args.mine, args.lookups))
 
 
 if __name__ == "__main__":

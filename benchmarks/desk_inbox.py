@@ -16,10 +16,8 @@ Printed per database and view: p50 and p95 of the whole page (test client, in pr
 import argparse
 import random
 import re
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -36,6 +34,7 @@ from app.extensions import db
 from app.models import Request, Role, User, utcnow
 from app.permissions import desk_tab
 from app.requests import sla
+from benchmarks.databases import on_each
 from tests import factories
 
 BATCH = 20_000
@@ -190,24 +189,7 @@ def main():
     parser.add_argument("--lookups", type=int, default=200)
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
-    if args.db in ("sqlite", "both"):
-        folder = tempfile.mkdtemp(prefix="panjereh-bench-")
-        try:
-            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", args.size, args.lookups)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    if args.db in ("postgresql", "both"):
-        from tests.postgres import TemporaryPostgres
-
-        try:
-            server = TemporaryPostgres()
-        except RuntimeError as error:
-            print(f"postgresql skipped: {error}")
-            return
-        try:
-            run("postgresql", server.start(), args.size, args.lookups)
-        finally:
-            server.stop()
+    on_each(args.db, lambda label, url: run(label, url, args.size, args.lookups))
 
 
 if __name__ == "__main__":

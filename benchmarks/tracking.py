@@ -9,10 +9,8 @@ Goal (DESIGN.md §5): p95 ≤ 20 ms at 1,000,000 and ≤ 1.5× the 1,000 figure.
 
 import argparse
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from app import create_app
 from app.core.identifiers import damm_digit
 from app.extensions import db
 from app.models import Request, RequestEvent, User, utcnow
+from benchmarks.databases import on_each
 from tests import factories
 
 CITIZENS = 10_000
@@ -179,24 +178,7 @@ def main():
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    if args.db in ("sqlite", "both"):
-        folder = tempfile.mkdtemp(prefix="panjereh-bench-")
-        try:
-            run("sqlite", f"sqlite:///{folder}/bench.sqlite3", sizes, args.lookups)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-    if args.db in ("postgresql", "both"):
-        from tests.postgres import TemporaryPostgres
-
-        try:
-            server = TemporaryPostgres()
-        except RuntimeError as error:
-            print(f"postgresql skipped: {error}")
-            return
-        try:
-            run("postgresql", server.start(), sizes, args.lookups)
-        finally:
-            server.stop()
+    on_each(args.db, lambda label, url: run(label, url, sizes, args.lookups))
 
 
 if __name__ == "__main__":
