@@ -30,11 +30,11 @@ from tests import factories as f
 
 def _meaning(sql):
     """What a CHECK says, the same for the model's SQL and either database's reflected text: the column and the
-    set of allowed values for a list, else the expression without brackets and spaces."""
+    set of allowed values for a list, else the expression without brackets, spaces and identifier quotes."""
     values = re.findall(r"'([^']*)'", sql)
     if values:
         return re.search(r"[a-z_]+", sql).group(0), frozenset(values)
-    return re.sub(r"[()\s]", "", sql)
+    return re.sub(r'[()\s"]', "", sql)  # PostgreSQL quotes a column named like a keyword ("position")
 
 
 def test_the_databases_check_constraints_are_the_models(app):
