@@ -212,11 +212,16 @@ def test_the_desk_says_the_clock_is_paused_while_waiting_for_the_citizen(client,
     sign_in_staff(client, "sara")
     assert PAUSED in client.get(f"/desk/requests/{desk['mine']}").get_data(as_text=True)
     assert "ساعت متوقف" in client.get("/desk/?tab=mine").get_data(as_text=True)
+    citizen = app.test_client()
+    sign_in_citizen(citizen, app, *desk["alice"])
+    told = "تا پاسخ شما، مهلت رسیدگی پلیس راهور متوقف است"
+    assert told in citizen.get(f"/requests/{desk['mine']}").get_data(as_text=True)  # the citizen is told too
     with app.app_context():
         found = _request(desk["mine"])
         workflow.advance(found, "answer", found.applicant, message="فرستادم")
         db.session.commit()
     assert PAUSED not in client.get(f"/desk/requests/{desk['mine']}").get_data(as_text=True)
+    assert told not in citizen.get(f"/requests/{desk['mine']}").get_data(as_text=True)
 
 
 def _make_late(code, days, hours=2):

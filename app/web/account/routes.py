@@ -26,7 +26,7 @@ from app.people.auth import SignInError, authenticate_staff, end_all_sessions, l
 from app.people.auth import sign_in as start_session
 from app.people.sign_in import resend_sign_in_code, sign_in_challenge, start_sign_in, verify_sign_in
 from app.permissions import request_for, requests_visible_to
-from app.requests import attachments, workflow
+from app.requests import attachments, sla, workflow
 from app.requests.filing import (
     Filing,
     FilingError,
@@ -536,6 +536,7 @@ def _render_request(found, form, status=200, confirm=None, just_filed=False):
         actions=workflow.allowed_actions(found, current_user),
         inquiries=inquiries.for_request(found) if found.tracking_code else [],  # the state only, never the answer
         inquiry_labels=inquiries.STATE_LABELS,
+        clock_paused=sla.is_paused(found),
     ), status
 
 
