@@ -109,6 +109,10 @@ def _check_bus(config) -> None:
     # The token and every citizen's national code travel to the bus: never in the clear on a public site.
     if bus == "http" and config.get("PREFER_HTTPS") and not config.get("BUS_URL", "").startswith("https://"):
         raise RuntimeError("BUS_URL must be an https:// address when PREFER_HTTPS is on")
+    for name in ("BUS_CA_FILE", "BUS_CLIENT_CERT", "BUS_CLIENT_KEY"):
+        path = config.get(name, "")
+        if bus == "http" and path and not os.path.isfile(path):
+            raise RuntimeError(f"{name} names no file: {path}")
 
 
 def settings(instance_path):
@@ -172,6 +176,10 @@ def settings(instance_path):
         "BUS_URL": os.environ.get("BUS_URL", ""),
         "BUS_TOKEN": os.environ.get("BUS_TOKEN", ""),
         "BUS_TIMEOUT": _float("BUS_TIMEOUT", 10.0),
+        # TLS to the bus: its CA bundle (else the system's) and this site's client certificate and key (PEM files).
+        "BUS_CA_FILE": os.environ.get("BUS_CA_FILE", ""),
+        "BUS_CLIENT_CERT": os.environ.get("BUS_CLIENT_CERT", ""),
+        "BUS_CLIENT_KEY": os.environ.get("BUS_CLIENT_KEY", ""),
         # The simulator: a delay per answer, a share of tries that fail at random, and the last digit of an asked
         # value that is "not found" or always fails (empty: none), so demos and tests choose an outcome.
         "BUS_SIMULATOR_LATENCY_MS": _int("BUS_SIMULATOR_LATENCY_MS", 0),

@@ -20,6 +20,7 @@ import hashlib
 import json
 import logging
 import random
+import ssl
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -114,7 +115,22 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+_openers: dict[tuple[str, str, str], urllib.request.OpenerDirector] = {}
+
+
+def _opener() -> urllib.request.OpenerDirector:
+    """No redirects; over TLS, the bus's own CA when BUS_CA_FILE names one, and this site's client certificate
+    (BUS_CLIENT_CERT, BUS_CLIENT_KEY) when the bus authenticates callers by certificate (X-Road style) rather than,
+    or as well as, by the bearer token. Built once per setting."""
+    config = current_app.config
+    key = (config.get("BUS_CA_FILE", ""), config.get("BUS_CLIENT_CERT", ""), config.get("BUS_CLIENT_KEY", ""))
+    if key not in _openers:
+        ca_file, cert, private_key = key
+        context = ssl.create_default_context(cafile=ca_file or None)
+        if cert:
+            context.load_cert_chain(cert, private_key or None)
+        _openers[key] = urllib.request.build_opener(_NoRedirects, urllib.request.HTTPSHandler(context=context))
+    return _openers[key]
 
 
 def _http_ask(question: Question) -> Answer:
@@ -137,7 +153,7 @@ def _http_ask(question: Question) -> Answer:
         },
     )
     try:
-        with _opener.open(request, timeout=config["BUS_TIMEOUT"]) as response:
+        with _opener().open(request, timeout=config["BUS_TIMEOUT"]) as response:
             answer = json.loads(response.read(256 * 1024))
     except (OSError, ValueError) as error:  # URLError, HTTPError, timeouts; bad JSON
         log.warning("service bus gave no answer to %s: %r", question.type_code, error)

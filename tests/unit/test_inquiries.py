@@ -3,10 +3,13 @@ the service-bus simulator, B waits for A, "not found" stops or lets go of what w
 answer is retried and then failed, the HTTP adapter speaks JSON with a bearer token, and the form no longer asks
 for a document an inquiry replaces."""
 
+import ssl
+import subprocess
 import time
 from datetime import timedelta
 
 import pytest
+from pytest_httpserver import HTTPServer
 from werkzeug import Response
 
 from app import inquiries
@@ -240,3 +243,64 @@ def test_a_public_site_refuses_the_bus_simulator_and_a_bus_in_the_clear():
     with pytest.raises(RuntimeError, match="'simulator' or 'http'"):
         config.check({**real, "BUS_ADAPTER": "soap"})
     config.check({**real, "BUS_ADAPTER": "http", "BUS_URL": "https://gsb"})
+
+
+# --- the HTTP adapter over TLS with a client certificate (X-Road style) -------------------------------------
+
+
+def _openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture
+def pki(tmp_path):
+    """A throw-away CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
+    _openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "1",
+             "-subj", "/CN=Test GSB CA", cwd=tmp_path)  # fmt: skip
+    for name, extra in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        _openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                 "-subj", f"/CN={name}", cwd=tmp_path)  # fmt: skip
+        (tmp_path / f"{name}.ext").write_text(extra + "\n")
+        _openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                 "-out", f"{name}.pem", "-days", "1", "-extfile", f"{name}.ext", cwd=tmp_path)  # fmt: skip
+    return tmp_path
+
+
+@pytest.fixture
+def tls_bus(app, pki, monkeypatch):
+    """The bus over HTTPS, refusing any caller without a client certificate signed by its CA."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=str(pki / "ca.pem"))
+    context.load_cert_chain(str(pki / "server.pem"), str(pki / "server.key"))
+    context.verify_mode = ssl.CERT_REQUIRED
+    server = HTTPServer(host="127.0.0.1", port=0, ssl_context=context)
+    server.start()
+    monkeypatch.setitem(app.config, "BUS_ADAPTER", "http")
+    monkeypatch.setitem(app.config, "BUS_URL", f"https://127.0.0.1:{server.port}/gsb")
+    monkeypatch.setitem(app.config, "BUS_TOKEN", "secret-token")
+    monkeypatch.setitem(app.config, "BUS_TIMEOUT", 5.0)
+    monkeypatch.setitem(app.config, "BUS_CA_FILE", str(pki / "ca.pem"))
+    yield server
+    server.clear()
+    if server.is_running():
+        server.stop()
+
+
+def test_the_http_bus_presents_the_client_certificate_and_trusts_only_its_ca(ctx, app, tls_bus, pki, monkeypatch):
+    tls_bus.expect_request("/gsb/inquiries", method="POST").respond_with_json({"status": "not_found"})
+    with pytest.raises(bus.BusUnavailable):  # no client certificate: the bus refuses the handshake
+        bus.ask(QUESTION)
+    monkeypatch.setitem(app.config, "BUS_CLIENT_CERT", str(pki / "client.pem"))
+    monkeypatch.setitem(app.config, "BUS_CLIENT_KEY", str(pki / "client.key"))
+    assert bus.ask(QUESTION).status == "not_found"
+    monkeypatch.setitem(app.config, "BUS_CA_FILE", "")  # the system's CAs do not vouch for this bus
+    with pytest.raises(bus.BusUnavailable):
+        bus.ask(QUESTION)
+
+
+def test_a_bus_certificate_setting_that_names_no_file_stops_the_start():
+    from app import config
+
+    real = {"SMS_BACKEND": "http", "MOBILE_OWNERSHIP_BACKEND": "http", "MOBILE_OWNERSHIP_URL": "https://shahkar"}
+    real |= {"PAYMENT_BACKEND": "http", "PAYMENT_GATEWAY_URL": "https://ipg", "BUS_ADAPTER": "http"}
+    with pytest.raises(RuntimeError, match="BUS_CLIENT_CERT names no file"):
+        config.check({**real, "BUS_URL": "https://gsb", "BUS_CLIENT_CERT": "/nonexistent/client.pem"})
