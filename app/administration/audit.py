@@ -48,6 +48,8 @@ ACTIONS = {
     "payment.refund": _l("ثبت بازپرداخت هزینهٔ درخواست"),
     "data_access.hide": _l("پنهان کردن موردی از فهرست «چه کسی اطلاعات مرا دید»"),
     "request.assign": _l("ارجاع درخواست به کارشناس"),
+    "inquiry.retry": _l("استعلام دوباره از دستگاه"),
+    "inquiry.add": _l("افزودن استعلام به درخواست"),
 }
 OBJECT_TYPES = {
     "outsourcing": _l("واگذاری"),

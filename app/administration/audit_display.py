@@ -57,6 +57,8 @@ FIELD_LABELS = {
     "password": _l("گذرواژه"),
     "mobile": _l("شمارهٔ همراه"),
     "attempts": _l("تلاش‌ها"),
+    "inquiry": _l("استعلام"),
+    "assignee": _l("کارشناس"),
     "last_error": _l("آخرین خطا"),
     "kind": _l("نوع"),
     "refund": _l("بازپرداخت"),

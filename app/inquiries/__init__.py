@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import joinedload
 
 from app.adapters import bus
+from app.administration import audit
 from app.core.persian import local_number
 from app.extensions import db
 from app.jobs import outbox
@@ -130,11 +131,15 @@ def waiting(request: Request) -> bool:
     return bool(db.session.execute(query).scalar_one())
 
 
-def retry(inquiry: Inquiry) -> bool:
-    """An officer's retry of a failed inquiry: queued again with a fresh count of tries; the caller commits.
-    False (nothing changed) when it is not failed (retried meanwhile, or never failed)."""
+def retry(inquiry: Inquiry, officer: User) -> bool:
+    """An officer's retry of a failed inquiry: queued again with a fresh count of tries, in the audit log; the
+    caller commits. False (nothing changed) when it is not failed (retried meanwhile, or never failed)."""
     if inquiry.state != "failed":
         return False
+    audit.record(
+        officer, "inquiry.retry", "request", inquiry.request.tracking_code, {"attempts": inquiry.attempts},
+        {"inquiry": inquiry.inquiry_type.code},
+    )  # fmt: skip
     inquiry.attempts, inquiry.last_error = 0, ""
     _schedule(inquiry)
     return True
@@ -156,6 +161,7 @@ def add(request: Request, inquiry_type: InquiryType, officer: User) -> Inquiry:
         added_by=officer,
     )
     db.session.add(inquiry)
+    audit.record(officer, "inquiry.add", "request", request.tracking_code, None, {"inquiry": inquiry_type.code})
     _schedule(inquiry)
     return inquiry
 

@@ -16,7 +16,7 @@ from app import inquiries
 from app.adapters import bus
 from app.extensions import db
 from app.jobs import outbox
-from app.models import InquiryType, Job, ServiceInquiry, utcnow
+from app.models import AuditEvent, InquiryType, Job, ServiceInquiry, utcnow
 from app.requests.formdefs import definition_for
 from tests import factories as f
 
@@ -130,12 +130,19 @@ def test_a_provider_that_does_not_answer_is_retried_then_failed_and_an_officer_r
     assert found["criminal_record"].state == "queued" and found["criminal_record"].job_id is None
     # The provider is back; the officer retries: A answers, then B runs.
     monkeypatch.setitem(app.config, "BUS_SIMULATOR_FAIL_DIGIT", "")
-    assert inquiries.retry(identity)
+    officer = f.staff("agency_officer", agency_id=request.agency_id)
+    assert inquiries.retry(identity, officer)
     db.session.commit()
+    retried = db.session.execute(db.select(AuditEvent).filter_by(action="inquiry.retry")).scalar_one()
+    assert (retried.actor_id, retried.object_ref, retried.after) == (
+        officer.id,
+        request.tracking_code,
+        {"inquiry": "identity"},
+    )
     found = fresh(request)
     assert found["identity"].state == "answered" and found["identity"].attempts == 1
     assert found["criminal_record"].state == "answered"
-    assert not inquiries.retry(found["identity"])  # only a failed one is retried
+    assert not inquiries.retry(found["identity"], officer)  # only a failed one is retried
 
 
 def test_an_officer_adds_an_inquiry(ctx):
@@ -144,6 +151,8 @@ def test_an_officer_adds_an_inquiry(ctx):
     officer = f.staff("agency_officer", agency_id=request.agency_id)
     inquiries.add(request, postal, officer)
     db.session.commit()
+    added = db.session.execute(db.select(AuditEvent).filter_by(action="inquiry.add")).scalar_one()
+    assert (added.actor_id, added.object_ref, added.after) == (officer.id, request.tracking_code, {"inquiry": "postal"})
     found = fresh(request)
     # The form has no postal code to ask by: failed at once with that said, not retried.
     assert found["postal"].position == 2 and found["postal"].state == "failed"

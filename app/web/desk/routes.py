@@ -177,7 +177,7 @@ def retry_inquiry(code):
     inquiry = next((i for i in inquiries.for_request(found) if str(i.id) == form.inquiry.data), None)
     if inquiry is None:
         abort(404)
-    if inquiries.retry(inquiry):
+    if inquiries.retry(inquiry, current_user):
         db.session.commit()
         flash(_("استعلام دوباره در نوبت قرار گرفت."))
     else:
