@@ -31,7 +31,7 @@ from tests.browser.conftest import (
     click_and_wait,
     staff_signs_in,
 )
-from tests.web.helpers import otp_from_sms, register_mobile
+from tests.web.helpers import otp_from_sms, register_mobile, shown_tracking_code
 
 pytestmark = pytest.mark.usefixtures("uploads")
 PHONE = {"width": 360, "height": 760}
@@ -240,7 +240,8 @@ def test_two_ordered_inquiries_answered_then_the_officer_approves(new_context, l
     click_and_wait(citizen, citizen.get_by_role("link", name="چه کسی اطلاعات مرا دید"))
     lines = citizen.locator("ol.data-access-list > li")
     for agency in (IDENTITY, RECORD):
-        expect(lines.filter(has_text=f"«{agency}» از استعلام شما برای درخواست با کد رهگیری")).to_have_count(1)
+        answered = f"«{agency}» به استعلامی دربارهٔ شما برای درخواست با کد رهگیری {shown_tracking_code(code)} پاسخ داد"
+        expect(lines.filter(has_text=answered)).to_have_count(1)
     expect(lines.filter(has_text=f"کارشناس «{AGENCY}» درخواست شما با کد رهگیری")).to_have_count(1)
     expect(lines).to_have_count(3)  # the desk page shown again after each action: no new line
     expect(citizen.locator("main")).not_to_contain_text("کارمند آزمایشی")
