@@ -31,6 +31,7 @@ def register(app):
     register_cleanup(app)
     register_ownership(app)
     register_worker(app)
+    register_links(app)
 
 
 def _ensure_search_index():
@@ -259,3 +260,30 @@ def register_worker(app):
             max_delay=0.5,
         )
         consumer.run()
+
+
+def register_links(app):
+    @app.cli.group("links")
+    def links_group():
+        """Daily link checks of cards' deep links and agencies' portal addresses."""
+
+    @links_group.command("check")
+    @click.argument("agency_code")
+    def check_command(agency_code):
+        """Check one agency's links now, one after another, and print each result."""
+        from sqlalchemy import select
+
+        from app.evaluation import links
+        from app.extensions import db
+        from app.models import Agency
+
+        agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
+        if agency is None:
+            click.echo(f"no agency with code {agency_code}", err=True)
+            sys.exit(2)
+        done = links.check_agency(agency)
+        for link, check in done:
+            detail = check.error or (f"HTTP {check.status_code}" if check.status_code else "")
+            click.echo(f"{link.state:8} {link.url} {detail}".rstrip())
+        broken = sum(1 for link, _check in done if link.state == "broken")
+        click.echo(f"checked {len(done)} links of {agency_code}: {broken} broken")

@@ -189,6 +189,9 @@ def settings(instance_path):
         # An inquiry whose provider does not answer is tried this many times (the outbox's backoff between), then
         # it is "failed" and the officer retries it or asks the citizen for the document.
         "INQUIRY_MAX_ATTEMPTS": _int("INQUIRY_MAX_ATTEMPTS", 3),
+        # Honest processing times on cards (app/evaluation/processing_times.py): the measured time is shown only when
+        # at least this many requests were decided in the last 90 days.
+        "PROCESSING_TIMES_MIN_SAMPLE": _int("PROCESSING_TIMES_MIN_SAMPLE", 20),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
@@ -207,6 +210,8 @@ def settings(instance_path):
         "STAFF_THROTTLE_FIRST_WAIT_SECONDS": _int("STAFF_THROTTLE_FIRST_WAIT_SECONDS", 30),
         "STAFF_THROTTLE_MAX_WAIT_SECONDS": _int("STAFF_THROTTLE_MAX_WAIT_SECONDS", 15 * 60),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        # Link checks (app/evaluation/links.py): seconds to wait for an answer from a checked link's server.
+        "LINK_CHECK_TIMEOUT": _float("LINK_CHECK_TIMEOUT", 10.0),
         # Host names this site answers to (comma list, "example.ir,.example.ir" for subdomains): Flask refuses any
         # other Host header with a 400, so receipt links and QR codes built from it cannot be pointed elsewhere.
         "TRUSTED_HOSTS": [h.strip() for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h.strip()] or None,

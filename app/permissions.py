@@ -17,6 +17,8 @@ from app.models import (
     Agency,
     AuditEvent,
     DataAccess,
+    Link,
+    LinkReference,
     Office,
     Outsourcing,
     Province,
@@ -321,6 +323,25 @@ def services_of_agency(user: User | None) -> Select:
 def agency_service_for(user: User | None, code: str) -> Service:
     """One of the user's agency's services by its code; 404 for any other."""
     return _found(services_of_agency(user).where(Service.code == code))
+
+
+# --- link checks ---------------------------------------------------------------------------------------
+
+
+def link_references_visible_to(user: User | None) -> Select:
+    """What refers to checked links, as each user may see it: agency staff their own agency's cards and portal,
+    the national administrator every agency's, a provincial one those of their province's agencies."""
+    query = db.select(LinkReference).join(Link, Link.id == LinkReference.link_id)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    if user.role in AGENCY_STAFF:
+        return query.where(LinkReference.agency_id == user.agency_id) if user.agency_id else query.where(false())
+    if user.role == Role.NATIONAL_ADMIN:
+        return query.where(true())
+    if user.role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return query.join(Agency, Agency.id == LinkReference.agency_id).where(Agency.province_id == user.province_id)
+    return query.where(false())
 
 
 # --- staff accounts ------------------------------------------------------------------------------------

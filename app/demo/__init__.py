@@ -13,7 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
-from app.demo import requests
+from app.demo import processing_times, requests
 from app.extensions import db
 from app.inquiries import demo as demo_inquiries
 from app.models import Agency, Office, Province, Role, User, new_public_id
@@ -74,6 +74,8 @@ def load():
     loader.created += demo_inquiries.load()
     # Requests last: the counter filing needs the clerk's approved outsourcing above.
     loader.created += requests.load(DEMO_CITIZEN["national_code"], "officer", "clerk")
+    # Weeks of decided requests for a few cards, so that their measured processing times show.
+    loader.created += processing_times.load()
     return loader.created
 
 

@@ -77,3 +77,21 @@ def desk_overdue_summary() -> bool:
         sla.schedule_summary(day)
         db.session.commit()
     return True
+
+
+# 00:30 UTC (04:00 in Tehran): the day's link checks, each at its own moment of the next 24 hours.
+@huey.periodic_task(crontab(minute="30", hour="0"), priority=queue.LOW, name="daily_link_checks")
+@huey.lock_task("daily_link_checks")
+def daily_link_checks() -> int | None:
+    """Every day, once however many schedulers run: one outbox job per link (app/evaluation/links.py), spread
+    over the day with each host's links apart; the checks' retries are the outbox's."""
+    from app.evaluation import links
+    from app.extensions import db
+
+    with queue.app_context():
+        if not outbox.claim_period("daily_link_checks", utcnow().date().isoformat()):
+            return None
+        count = links.schedule_day()
+        db.session.commit()
+    log.info("link checks scheduled: %s", count)
+    return count

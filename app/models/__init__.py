@@ -18,6 +18,7 @@ from app.models.data_access import DataAccess
 from app.models.inquiries import Inquiry, InquiryType, ServiceInquiry
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.ledger import DayClose
+from app.models.links import Link, LinkCheck, LinkHost, LinkReference
 from app.models.messaging import OtpChallenge, SmsMessage
 from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting, outsourcing_province
 from app.models.payments import OnlinePayment, SimulatedGatewayPayment
@@ -37,6 +38,10 @@ __all__ = [
     "InquiryType",
     "Job",
     "LifeEvent",
+    "Link",
+    "LinkCheck",
+    "LinkHost",
+    "LinkReference",
     "MobileOwnership",
     "Office",
     "OnlinePayment",

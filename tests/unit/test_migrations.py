@@ -41,6 +41,7 @@ LANDED = {
     "0011_desk_assignment.py": "a77fae9e224304adb9cf6e655e7fee79fd6d0c32dbd8091979183e543c7908e3",
     "0012_data_access.py": "e0799b9652d78839637a55768cbd8512f636e480f0f1e6bd42a8402661a216dd",
     "0013_inquiries.py": "d3bf7c89d97b56d2b71da1e1c552749f479480af371275b9aa76c28551257a7e",
+    "0014_link_checks.py": "be41dea668b13aaef74c7874cfac110b0e0274a1994f715d83642360aebbdc98",
 }
 
 

@@ -372,6 +372,7 @@ MATRIX = {
         "POST draft": "S - - - - - - - - - -",
     },
     "desk.outsourcing_list":    {"GET -": "S - - - - - - - 200 - -"},
+    "desk.links_page":          {"GET -": AGENCY_STAFF},
     "desk.outsourcing_propose": {
         "GET A":  "S - - - - - - - 200 - -",
         "GET B":  "S - - - - - - - - - -",
@@ -416,6 +417,7 @@ MATRIX = {
     # Background work is national infrastructure: provincial administrators do not see it.
     "admin.jobs":               {"GET -": "S - - - - - - - - - 200"},
     "admin.job_retry":          {"POST -": "S - - - - - - - - - 400"},
+    "admin.links_page":         {"GET -": ADMINS},
     # Hiding a data-access entry from its citizen: the national administrator only.
     "admin.data_access_admin":  {"GET -": "S - - - - - - - - - 200"},
     "admin.data_access_hide":   {"POST -": "S - - - - - - - - - 400"},

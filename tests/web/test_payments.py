@@ -318,7 +318,10 @@ def test_no_refund_is_due_before_a_paid_request_is_rejected(citizen, app, world)
 def test_the_demos_rejected_request_shows_the_refund_its_agency_owes(client, app, seeded):
     sign_in_staff(client, "officer", DEMO_PASSWORD)
     with app.app_context():
-        rejected = db.session.execute(db.select(Request).filter_by(status="rejected")).scalar_one()
+        # The demo officer's agency's rejected request (seed-demo's past requests of other agencies aside).
+        officer = db.session.execute(db.select(User).filter_by(username="officer")).scalar_one()
+        mine = db.select(Request).filter_by(status="rejected", agency_id=officer.agency_id)
+        rejected = db.session.execute(mine).scalar_one()
         code, agency = rejected.tracking_code, rejected.agency.name
         paid = db.session.execute(db.select(Payment).filter_by(request_id=rejected.id)).scalar_one()
     assert paid.method == "online" and paid.amount_rial == 12_500_000

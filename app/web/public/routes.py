@@ -12,6 +12,7 @@ from app.core.i18n import COOKIE, localized, page_language, text_language
 from app.core.page_cache import cached_page, do_not_store
 from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
+from app.evaluation import links, processing_times
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
 
@@ -83,6 +84,12 @@ def service(code):
         offered_here=catalogue.offered_in(found, place.province),
         related=catalogue.related_services(found),
         labels=catalogue,
+        # Link checks: the card's deep link as last checked (None before its first check).
+        link=links.link_for_url(found.current_revision.online_url) if found.current_revision else None,
+        # The measured time next to the declared one (None below the minimum sample). The page is cached per path
+        # (app/core/page_cache: the key holds /services/<code>), so a card only ever shows its own service's figure;
+        # decisions do not change the cache version, so the figure may be up to PAGE_CACHE_SECONDS old.
+        measured=processing_times.measured_time(found.id),
         # Once only: the card's documents an inquiry to another agency replaces (index -> its ServiceInquiry).
         replaced=inquiries.replaced_documents(found.id, found.current_revision.documents or [])
         if found.current_revision
