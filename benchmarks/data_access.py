@@ -15,7 +15,6 @@ unit test: run it by hand. The rows are not hash-chained (the chain is verify()'
 
 import argparse
 import random
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -32,7 +31,7 @@ from app.extensions import db
 from app.models import utcnow
 from app.models.data_access import DataAccess
 from app.people import data_access
-from benchmarks.databases import on_each
+from benchmarks.databases import measure_page, on_each
 from tests import factories
 from tests.web.helpers import sign_in_citizen
 
@@ -79,22 +78,6 @@ def fill(size, mine, rng):
         print(f"  stored {made:,} entries", file=sys.stderr, end="\r")
     print(file=sys.stderr)
     return me.national_code, agencies[0].code
-
-
-def _percentiles(timings):
-    timings.sort()
-    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)]
-
-
-def measure_page(client, url, lookups):
-    client.get(url)
-    timings = []
-    for _ in range(lookups):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return _percentiles(timings)
 
 
 def run(label, url, size, mine, lookups):

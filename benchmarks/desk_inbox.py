@@ -16,7 +16,6 @@ Printed per database and view: p50 and p95 of the whole page (test client, in pr
 import argparse
 import random
 import re
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -34,7 +33,7 @@ from app.extensions import db
 from app.models import Request, Role, User, utcnow
 from app.permissions import desk_tab
 from app.requests import sla
-from benchmarks.databases import on_each
+from benchmarks.databases import measure_page, on_each, percentiles
 from tests import factories
 
 BATCH = 20_000
@@ -106,22 +105,6 @@ def fill(size, rng):
     return manager.username, officers[0].username, sibling.code
 
 
-def _percentiles(timings):
-    timings.sort()
-    return statistics.median(timings), timings[max(int(len(timings) * 0.95) - 1, 0)]
-
-
-def measure_page(client, url, lookups):
-    client.get(url)
-    timings = []
-    for _ in range(lookups):
-        started = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return _percentiles(timings)
-
-
 def measure_query(user, tab, lookups, extra=None):
     timings = []
     for _ in range(lookups + 1):
@@ -135,7 +118,7 @@ def measure_query(user, tab, lookups, extra=None):
         keyset_page(query, keys, size=50)
         timings.append((time.perf_counter() - started) * 1000)
         db.session.rollback()
-    return _percentiles(timings[1:])
+    return percentiles(timings[1:])
 
 
 def run(label, url, size, lookups):
