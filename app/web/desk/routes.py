@@ -17,7 +17,7 @@ from app.core.errors import attach, refuse
 from app.core.pagination import keyset_page
 from app.extensions import db
 from app.inquiries.forms import AddInquiryForm, RetryInquiryForm
-from app.models import Request, Service, utcnow
+from app.models import Request, Service, User, utcnow
 from app.people import data_access
 from app.people.auth import role_required
 from app.permissions import (
@@ -64,8 +64,11 @@ def inbox():
     service_code = request.args.get("service", "")[:64]
     flags = [name for name in INBOX_FLAGS if request.args.get(name) == "1"]
     now = utcnow()
+    # The row shows the service's title and the assignee's name; the revision (the form definition, the card) is
+    # not needed here, and loading it for 50 rows was most of the page's database time on PostgreSQL.
     query = desk_tab(current_user, tab).options(
-        joinedload(Request.service), joinedload(Request.revision), joinedload(Request.assignee)
+        joinedload(Request.service).load_only(Service.title, Service.code),
+        joinedload(Request.assignee).load_only(User.full_name, User.username),
     )
     if status == "open":
         query = query.where(Request.awaiting_desk())
