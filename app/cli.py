@@ -4,6 +4,7 @@ mobile-ownership simulator's registry: register, remove, list), cleanup all (the
 cleanup scans (uploads no request references), and worker (the background worker: huey's consumer)."""
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -32,6 +33,7 @@ def register(app):
     register_ownership(app)
     register_worker(app)
     register_links(app)
+    register_inquiries(app)
 
 
 def _ensure_search_index():
@@ -287,3 +289,51 @@ def register_links(app):
             click.echo(f"{link.state:8} {link.url} {detail}".rstrip())
         broken = sum(1 for link, _check in done if link.state == "broken")
         click.echo(f"checked {len(done)} links of {agency_code}: {broken} broken")
+
+
+def register_inquiries(app):
+    @app.cli.group("inquiries")
+    def inquiries_group():
+        """Inquiry types and the inquiries each card declares (app/inquiries/transfer.py)."""
+
+    @inquiries_group.command("import")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check the file and report, without writing anything.")
+    def import_command(path, dry_run):
+        """Import inquiry types and cards' inquiries from a JSON file (all or nothing)."""
+        import json
+
+        from app.extensions import db
+        from app.inquiries.transfer import ImportFailed, import_inquiries
+
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            click.echo(f"cannot read {path}: {error}", err=True)
+            sys.exit(2)
+        try:
+            outcome = import_inquiries(data, dry_run=dry_run)
+        except ImportFailed as failed:
+            db.session.rollback()
+            for problem in failed.problems:
+                click.echo(problem, err=True)
+            click.echo(f"nothing imported: {len(failed.problems)} problems", err=True)
+            sys.exit(1)
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+        verb = "would import" if dry_run else "imported"
+        click.echo(
+            f"{verb}: {outcome.types_created} new types, {outcome.types_updated} updated, "
+            f"{len(outcome.cards)} cards' inquiries set"
+        )
+
+    @inquiries_group.command("export")
+    def export_command():
+        """Print every inquiry type and every card's inquiries as JSON (the import's shape)."""
+        import json
+
+        from app.inquiries.transfer import export_inquiries
+
+        click.echo(json.dumps(export_inquiries(), ensure_ascii=False, indent=1))
