@@ -234,6 +234,7 @@ def settings(instance_path):
         "JOBS_OTP_RETENTION_DAYS": _int("JOBS_OTP_RETENTION_DAYS", 7),
         "JOBS_DONE_RETENTION_DAYS": _int("JOBS_DONE_RETENTION_DAYS", 30),
         "JOBS_DRAFT_RETENTION_DAYS": _int("JOBS_DRAFT_RETENTION_DAYS", 180),
+        "JOBS_LINK_CHECK_RETENTION_DAYS": _int("JOBS_LINK_CHECK_RETENTION_DAYS", 400),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         # Public pages for anonymous visitors (app.core.page_cache): "simple" keeps them in each process (the embedded
         # default; processes share nothing, and each checks the catalogue version in the database), "redis" in

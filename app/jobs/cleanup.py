@@ -11,7 +11,7 @@ from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Job, OnlinePayment, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
+from app.models import Job, LinkCheck, OnlinePayment, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
 from app.requests import attachments
 
 # A throttle row whose wait is over and that saw no wrong password for this long is forgotten: the next wrong
@@ -44,6 +44,13 @@ def finished_jobs() -> int:
     """Outbox rows done more than JOBS_DONE_RETENTION_DAYS ago; failed ones stay for an administrator."""
     cutoff = utcnow() - _days("JOBS_DONE_RETENTION_DAYS")
     return _removed(delete(Job).where(Job.state == "done", Job.done_at < cutoff))
+
+
+def old_link_checks() -> int:
+    """Link-check history older than JOBS_LINK_CHECK_RETENTION_DAYS (a year and more by default, so an annual
+    evaluation can look back); each link's own row keeps its state, failure count and last check."""
+    cutoff = utcnow() - _days("JOBS_LINK_CHECK_RETENTION_DAYS")
+    return _removed(delete(LinkCheck).where(LinkCheck.checked_at < cutoff))
 
 
 def old_heartbeats() -> int:
@@ -133,6 +140,7 @@ def run_all() -> dict[str, int]:
         ("throttles", quiet_throttles),
         ("drafts", expired_drafts),
         ("scans", orphan_scans),
+        ("link_checks", old_link_checks),
     ):
         try:
             counts[name] = part()

@@ -8,7 +8,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.extensions import db
 from app.jobs import cleanup, tasks
-from app.models import Job, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
+from app.models import Job, Link, LinkCheck, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
 from app.requests import attachments
 from app.requests.filing import save_draft
 from tests import factories as f
@@ -70,6 +70,21 @@ def test_done_jobs_past_the_retention_go_and_failed_ones_stay(ctx, app):
     assert sorted(j.ref for j in db.session.query(Job)) == ["done-recent", "failed-old"]
 
 
+def test_link_checks_older_than_their_retention_go_and_the_link_keeps_its_state(ctx, app):
+    keep = app.config["JOBS_LINK_CHECK_RETENTION_DAYS"]
+    assert keep >= 365  # an annual evaluation looks back a year
+    link = Link(url="https://example.ir/a", host="example.ir", state="broken", failures=2, last_checked_at=_ago(1))
+    db.session.add(link)
+    db.session.flush()
+    for days, result in ((keep + 1, "ok"), (keep - 1, "failure"), (1, "failure")):
+        db.session.add(LinkCheck(link_id=link.id, checked_at=_ago(days), result=result, state="ok"))
+    db.session.commit()
+    assert cleanup.old_link_checks() == 1
+    db.session.commit()
+    assert sorted(c.result for c in db.session.query(LinkCheck)) == ["failure", "failure"]
+    assert db.session.get(Link, link.id).state == "broken"
+
+
 def test_beats_of_workers_silent_for_a_day_are_removed(ctx):
     db.session.add_all(
         [
@@ -126,7 +141,7 @@ def test_the_nightly_task_runs_every_part_once(app):
         db.session.add(SmsMessage(mobile="09120000009", body="old", created_at=_ago(1000)))
         db.session.commit()
         counts = tasks.nightly_cleanup.call_local()
-        assert counts == {"sms": 1, "codes": 0, "jobs": 0, "beats": 0, "throttles": 0, "drafts": 0, "scans": 0}
+        assert counts == {"sms": 1, "codes": 0, "jobs": 0, "beats": 0, "throttles": 0, "drafts": 0, "scans": 0, "link_checks": 0}
         assert db.session.query(SmsMessage).count() == 0
 
 
@@ -136,4 +151,4 @@ def test_cleanup_all_command_reports_each_part(app, runner):
         db.session.commit()
     result = runner.invoke(args=["cleanup", "all"])
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == "sms 1, codes 0, jobs 0, beats 0, throttles 0, drafts 0, scans 0"
+    assert result.output.strip() == "sms 1, codes 0, jobs 0, beats 0, throttles 0, drafts 0, scans 0, link_checks 0"
