@@ -62,6 +62,7 @@ SIMULATORS = [
     ("MOBILE_OWNERSHIP_BACKEND", "simulator"),
     ("PAYMENT_BACKEND", "simulator"),
     ("BUS_ADAPTER", "simulator"),
+    ("LINK_CHECK_BACKEND", "simulator"),
 ]
 
 
@@ -101,6 +102,8 @@ def _check_payments(config) -> None:
 
 
 def _check_bus(config) -> None:
+    if config.get("LINK_CHECK_BACKEND", "simulator") not in ("simulator", "http"):
+        raise RuntimeError(f"LINK_CHECK_BACKEND must be 'simulator' or 'http', not {config['LINK_CHECK_BACKEND']!r}")
     bus = config.get("BUS_ADAPTER", "simulator")
     if bus not in ("simulator", "http"):
         raise RuntimeError(f"BUS_ADAPTER must be 'simulator' or 'http', not {bus!r}")
@@ -173,6 +176,9 @@ def settings(instance_path):
         # Inquiries between agencies (app/inquiries) through the government service bus (app/adapters/bus.py):
         # "simulator" answers from a hash of the inputs; "http" posts JSON to BUS_URL with BUS_TOKEN as bearer.
         "BUS_ADAPTER": os.environ.get("BUS_ADAPTER", "simulator"),
+        # Link checks (app/evaluation/links.py): "http" asks each card's and agency's address for real; "simulator"
+        # answers from the address alone (no request leaves the machine), as the demo and tests run.
+        "LINK_CHECK_BACKEND": os.environ.get("LINK_CHECK_BACKEND", "simulator"),
         "BUS_URL": os.environ.get("BUS_URL", ""),
         "BUS_TOKEN": os.environ.get("BUS_TOKEN", ""),
         "BUS_TIMEOUT": _float("BUS_TIMEOUT", 10.0),

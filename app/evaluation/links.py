@@ -9,6 +9,7 @@ when the check before it failed too, so one bad minute on a server does not mark
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import socket
 import ssl
@@ -92,9 +93,32 @@ def _reason(error: BaseException) -> BaseException:
     )
 
 
+def simulated_probe(url: str) -> Probe:
+    """The link-check simulator (LINK_CHECK_BACKEND=simulator): no request leaves the machine. What it refuses, a
+    real check would refuse too (an address that is not http(s), a host under .invalid or .test, which never
+    resolve); anything else gets an outcome drawn from the address alone, so it is the same every day: about 90 in
+    100 answer, 6 redirect to another host (caution) and 4 fail with a 404 (broken from their second check)."""
+    parts = urllib.parse.urlsplit(url)
+    host = host_of(url)
+    if parts.scheme not in ("http", "https") or not host:
+        return Probe("failure", error="not an http(s) address")
+    if host.endswith((".invalid", ".test")):
+        return Probe("failure", None, url, f"DNS failure: {host} does not resolve (simulated)")
+    draw = int.from_bytes(hashlib.sha256(url.encode()).digest()[:2], "big") % 100
+    if draw < 4:
+        return Probe("failure", 404, url, "HTTP 404 (simulated)")
+    if draw < 10:
+        elsewhere = f"https://portal.{host}/"
+        return Probe("caution", 200, elsewhere, f"redirects to another host (portal.{host}) (simulated)")
+    return Probe("ok", 200, url)
+
+
 def probe(url: str, timeout: float | None = None) -> Probe:
     """Check one URL now: HEAD first (GET when HEAD is refused with 405/501), following at most MAX_REDIRECTS
-    redirects and recording where it ended. Only one probe of a host runs at a time in this process."""
+    redirects and recording where it ended. Only one probe of a host runs at a time in this process. With the
+    simulator configured, simulated_probe answers instead."""
+    if current_app.config.get("LINK_CHECK_BACKEND", "simulator") == "simulator":
+        return simulated_probe(url)
     timeout = timeout if timeout is not None else float(current_app.config["LINK_CHECK_TIMEOUT"])
     start_host = host_of(url)
     if urllib.parse.urlsplit(url).scheme not in ("http", "https") or not start_host:

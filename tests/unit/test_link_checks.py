@@ -21,6 +21,12 @@ from tests import factories as f
 CLOSED_PORT_URL = "http://127.0.0.1:9/card"  # discard port: nothing listens, the connection is refused
 
 
+@pytest.fixture(autouse=True)
+def real_checks(app, monkeypatch):
+    """These tests check for real, against local servers (the suite's default is the simulator)."""
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "http")
+
+
 def _link_for(url):
     """A card whose deep link is `url`, synced into its Link row."""
     f.service(online_url=url)
@@ -278,3 +284,36 @@ def test_the_daily_task_schedules_once_a_day(app, monkeypatch):
     assert tasks.daily_link_checks.call_local() is None
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Job).where(Job.kind == links.KIND)) == 1
+
+
+def test_the_simulator_asks_nobody_and_refuses_what_a_real_check_would(ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "simulator")
+    # A server that must not be asked: the simulator never opens a connection (the discard port would refuse it).
+    assert links.probe(CLOSED_PORT_URL).result in ("ok", "caution", "failure")
+    assert links.probe("ftp://files.example.ir/form.pdf") == links.Probe("failure", error="not an http(s) address")
+    nowhere = links.probe("https://portal.example.invalid/apply")
+    assert nowhere.result == "failure" and "DNS failure" in nowhere.error
+    # The same address gets the same outcome every day, and most addresses answer.
+    urls = [f"https://agency{n}.example.ir/service/{n}" for n in range(400)]
+    outcomes = [links.probe(url).result for url in urls]
+    assert outcomes == [links.probe(url).result for url in urls]
+    assert outcomes.count("ok") > 320 and outcomes.count("failure") > 0 and outcomes.count("caution") > 0
+
+
+def test_a_link_failing_in_the_simulator_is_broken_on_its_second_check(ctx, app, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "simulator")
+    failing = next(
+        url
+        for url in (f"https://agency.example.ir/s/{n}" for n in range(500))
+        if links.simulated_probe(url).status_code == 404
+    )
+    link = _link_for(failing)
+    assert _run_check(link).state == "caution"
+    assert _run_check(link).state == "broken"
+
+
+def test_the_site_says_link_checks_are_simulated(app, client, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "simulator")
+    assert "بررسی پیوندها شبیه‌سازی می‌شود" in client.get("/").get_data(as_text=True)
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "http")
+    assert "بررسی پیوندها شبیه‌سازی می‌شود" not in client.get("/").get_data(as_text=True)

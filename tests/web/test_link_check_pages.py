@@ -121,7 +121,8 @@ def test_a_provincial_administrator_sees_their_provinces_agencies_links_only(app
     assert "example.ir" not in html
 
 
-def test_the_command_checks_one_agencys_links_now(app, runner, httpserver):
+def test_the_command_checks_one_agencys_links_now(app, runner, httpserver, monkeypatch):
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "http")
     with app.app_context():
         owner = f.agency(code="7010")
         owner.website_url = httpserver.url_for("/")

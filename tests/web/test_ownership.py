@@ -341,6 +341,7 @@ def test_demo_notice_shows_while_simulators_are_configured(client, app, monkeypa
     monkeypatch.setitem(app.config, "SMS_BACKEND", "http")
     monkeypatch.setitem(app.config, "PAYMENT_BACKEND", "http")
     monkeypatch.setitem(app.config, "BUS_ADAPTER", "http")
+    monkeypatch.setitem(app.config, "LINK_CHECK_BACKEND", "http")
     assert "نسخهٔ نمایشی" not in client.get("/").get_data(as_text=True)
 
 
@@ -365,7 +366,10 @@ def test_app_refuses_to_start_with_https_and_simulators_unless_allowed(app):
         "PAYMENT_GATEWAY_TOKEN": "t",
         "BUS_ADAPTER": "http",
         "BUS_URL": "https://gsb",
+        "LINK_CHECK_BACKEND": "http",
     }
+    with pytest.raises(RuntimeError, match="LINK_CHECK_BACKEND=simulator"):
+        create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": False, **real, "LINK_CHECK_BACKEND": "simulator"})
     assert create_app({**base, "PREFER_HTTPS": True, "ALLOW_SIMULATORS": False, **real}).config["PREFER_HTTPS"]
 
 
