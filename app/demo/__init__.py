@@ -13,6 +13,7 @@ from werkzeug.security import generate_password_hash
 
 from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
+from app.demo import links as demo_links
 from app.demo import processing_times, requests
 from app.extensions import db
 from app.inquiries import demo as demo_inquiries
@@ -76,6 +77,8 @@ def load():
     loader.created += requests.load(DEMO_CITIZEN["national_code"], "officer", "clerk")
     # Weeks of decided requests for a few cards, so that their measured processing times show.
     loader.created += processing_times.load()
+    # Two weeks of (simulated) link checks, so cards, the desk and the scores have link results.
+    loader.created += demo_links.load()
     return loader.created
 
 
