@@ -186,6 +186,7 @@ def _objects(ids):
     objects["payment"] = {"A": {"token": ids["payment_a"]}}
     objects["gateway_session"] = {"-": {"authority": ids["gateway_session"]}}
     objects["data_entry"] = {"-": {"entry": ids["data_entry"]}}
+    objects["dashboard_table"] = {"-": {"chart": "weeks", "kind": "csv"}}
     objects["none"] = {"-": {}}
     return objects
 
@@ -237,6 +238,7 @@ KINDS = {
     "desk.reassign": "request",
     "desk.add_inquiry": "request",
     "desk.retry_inquiry": "request",
+    "transparency.dashboard_download": "dashboard_table",
 }
 
 
@@ -269,6 +271,8 @@ MATRIX = {
     "public.forget_location":   {"POST -": everyone("302")},
     "public.language":          {"GET -": everyone("302")},
     "public.track":             {"GET -": everyone("200"), "POST -": everyone("400")},
+    "transparency.dashboard":   {"GET -": everyone("200")},
+    "transparency.dashboard_download": {"GET -": everyone("200")},
     "health.healthz":           {"GET -": everyone("200")},
     "kept_forms.renew":         {"GET -": everyone("200")},
     "static":                   {"GET -": everyone("200")},
@@ -418,6 +422,7 @@ MATRIX = {
     "admin.jobs":               {"GET -": "S - - - - - - - - - 200"},
     "admin.job_retry":          {"POST -": "S - - - - - - - - - 400"},
     "admin.links_page":         {"GET -": ADMINS},
+    "admin.inquiry_types":      {"GET -": ADMINS},
     # Hiding a data-access entry from its citizen: the national administrator only.
     "admin.data_access_admin":  {"GET -": "S - - - - - - - - - 200"},
     "admin.data_access_hide":   {"POST -": "S - - - - - - - - - 400"},
@@ -462,6 +467,8 @@ PUBLIC = {
     "public.forget_location",
     "public.language",
     "public.track",
+    "transparency.dashboard",
+    "transparency.dashboard_download",
     "health.healthz",
     "kept_forms.renew",  # renews whatever session the browser has (js/session.js); reveals nothing
     "static",
@@ -515,6 +522,7 @@ _VARIANTS = {
     "language": ("-",),
     "static": ("-",),
     "data_entry": ("-",),
+    "dashboard_table": ("-",),
     "none": ("-",),
 }
 
