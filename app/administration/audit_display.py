@@ -23,6 +23,7 @@ from app.extensions import db
 from app.jobs import outbox
 from app.models import Agency, AuditEvent, County, Office, Outsourcing, Province, Request, Service, User
 from app.people import staff
+from app.people.mobile import masked as masked_mobile
 from app.requests import workflow
 
 FIELD_LABELS = {
@@ -310,6 +311,10 @@ def shown(key: str, value: object, object_type: str = "", names: _Names | None =
     text = str(value)
     if _ISO_MOMENT.fullmatch(text):
         return Shown(_moment(text))
+    if key == "mobile":
+        # A mobile in the log is masked as the citizen's own pages mask it: the log names the person already, and
+        # whoever reads it needs to recognise the number, not to learn it.
+        return Shown(local_digits(masked_mobile(text)), ltr=True)
     if key in LTR_FIELDS:
         return Shown(local_digits(text) if key in DIGIT_FIELDS else text, ltr=True)
     return Shown(text)

@@ -13,7 +13,7 @@ from app.demo import DEMO_CITIZEN
 from app.extensions import db
 from app.models import AuditEvent, MobileOwnership, OtpChallenge, Role, SmsMessage, User
 from tests import factories as f
-from tests.web.helpers import last_sms, otp_from_sms, register_mobile, sign_in_citizen
+from tests.web.helpers import last_sms, otp_from_sms, register_mobile, sign_in_citizen, sign_in_staff
 
 VICTIM_MOBILE, ATTACKER_MOBILE, NEW_MOBILE = "09121000001", "09351000002", "09191000003"
 
@@ -194,6 +194,21 @@ def test_mobile_change_end_to_end_notifies_the_old_number_and_is_audited(client,
         assert (event.actor_id, event.object_type, event.object_ref) == (user.id, "user", user.public_id)
         assert (event.before, event.after) == ({"mobile": VICTIM_MOBILE}, {"mobile": NEW_MOBILE})
     assert "۰۰۰۳" in client.get("/account/requests").get_data(as_text=True)
+
+
+def test_the_audit_log_shows_a_changed_mobile_masked(client, app, victim):
+    _signed_in_victim(client, app, victim)
+    register_mobile(app, victim, NEW_MOBILE)
+    client.post("/account/mobile", data={"mobile": NEW_MOBILE})
+    client.post("/account/mobile/code", data={"code": otp_from_sms(app, NEW_MOBILE)})
+    with app.app_context():
+        f.staff(Role.NATIONAL_ADMIN, username="auditor")
+        db.session.commit()
+    admin = app.test_client()
+    sign_in_staff(admin, "auditor")
+    page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "۰۹*****۰۰۰۱" in page and "۰۹*****۰۰۰۳" in page  # before and after, recognisable
+    assert "۰۹۱۲۱۰۰۰۰۰۱" not in page and "۰۹۱۹۱۰۰۰۰۰۳" not in page and NEW_MOBILE not in page
 
 
 def test_mobile_change_to_an_unregistered_number_is_refused_next_to_the_field(client, app, victim):
