@@ -141,7 +141,16 @@ def test_the_nightly_task_runs_every_part_once(app):
         db.session.add(SmsMessage(mobile="09120000009", body="old", created_at=_ago(1000)))
         db.session.commit()
         counts = tasks.nightly_cleanup.call_local()
-        assert counts == {"sms": 1, "codes": 0, "jobs": 0, "beats": 0, "throttles": 0, "drafts": 0, "scans": 0, "link_checks": 0}
+        assert counts == {
+            "sms": 1,
+            "codes": 0,
+            "jobs": 0,
+            "beats": 0,
+            "throttles": 0,
+            "drafts": 0,
+            "scans": 0,
+            "link_checks": 0,
+        }
         assert db.session.query(SmsMessage).count() == 0
 
 
