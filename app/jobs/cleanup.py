@@ -11,7 +11,17 @@ from sqlalchemy import CursorResult, Delete, delete, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Job, LinkCheck, OnlinePayment, OtpChallenge, Request, SignInThrottle, SmsMessage, WorkerHeartbeat, utcnow
+from app.models import (
+    Job,
+    LinkCheck,
+    OnlinePayment,
+    OtpChallenge,
+    Request,
+    SignInThrottle,
+    SmsMessage,
+    WorkerHeartbeat,
+    utcnow,
+)
 from app.requests import attachments
 
 # A throttle row whose wait is over and that saw no wrong password for this long is forgotten: the next wrong
