@@ -91,8 +91,12 @@ def _empty_database():
 
 @pytest.fixture
 def app(session_app):
-    """The app; every test starts from the migrated schema with only reference data in it."""
+    """The app; every test starts from the migrated schema with only reference data in it, and with the
+    session's settings (a test that changes app.config without monkeypatch cannot leak into the next)."""
+    settings = dict(session_app.config)
     yield session_app
+    session_app.config.clear()
+    session_app.config.update(settings)
     with session_app.app_context():
         _empty_database()
         page_cache.clear()  # no page kept from one test's data (or settings) into the next

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 
 from app.administration import audit
 from app.extensions import db
-from app.models import Agency, InquiryType, Service, ServiceInquiry
+from app.models import Agency, InquiryType, Service, ServiceInquiry, User
 
 TYPE_FIELDS = ("title", "subject", "due_minutes", "replaces", "legal_basis", "answer_fields")
 
@@ -97,7 +97,7 @@ def _check_card(card: Any, where: str, known_types: set[str], problems: list[str
         seen.append(spec["type"])
 
 
-def import_inquiries(data: Any, by=None, dry_run: bool = False) -> Outcome:
+def import_inquiries(data: Any, by: User | None = None, dry_run: bool = False) -> Outcome:
     """Check the whole file, then write it in the caller's transaction (the caller commits); raises ImportFailed."""
     problems: list[str] = []
     if not isinstance(data, dict):

@@ -82,11 +82,11 @@ def test_importing_again_updates_by_code_and_replaces_a_cards_list(world):
     assert [d.inquiry_type.code for d in inquiries.declared(service)] == ["criminal_record"]
 
 
-def test_a_request_filed_before_a_change_keeps_its_inquiries(world, app):
+def test_a_request_filed_before_a_change_keeps_its_inquiries(world, app, monkeypatch):
     _registry, service = world
     import_inquiries(_file())
     db.session.commit()
-    app.config["JOBS_IMMEDIATE"] = False
+    monkeypatch.setitem(app.config, "JOBS_IMMEDIATE", False)
     request = f.filed(service, f.citizen(900000))
     before = sorted(i.inquiry_type.code for i in inquiries.for_request(request))
     import_inquiries(_file(service="80030001", inquiries=[]))
