@@ -69,6 +69,7 @@ def create_app(overrides=None):
     from app.web.counter import bp as counter_bp
     from app.web.desk import bp as desk_bp
     from app.web.public import bp as public_bp
+    from app.web.transparency import bp as transparency_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(public_bp)
@@ -76,6 +77,7 @@ def create_app(overrides=None):
     app.register_blueprint(counter_bp)
     app.register_blueprint(desk_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(transparency_bp)
 
     from app.cli import register as register_cli
 

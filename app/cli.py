@@ -1,7 +1,8 @@
 """Flask commands: seed-demo (idempotent demo data and one account per role) and the catalogue group
 (import, export, reindex, misses), audit verify (the audit log's hash chain), the ownership group (the
 mobile-ownership simulator's registry: register, remove, list), cleanup all (the nightly retention, now) and
-cleanup scans (uploads no request references), and worker (the background worker: huey's consumer)."""
+cleanup scans (uploads no request references), worker (the background worker: huey's consumer), and dashboard
+refresh (the public dashboard's figures, now)."""
 
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ def register(app):
     register_worker(app)
     register_links(app)
     register_inquiries(app)
+    register_dashboard(app)
 
 
 def _ensure_search_index():
@@ -337,3 +339,18 @@ def register_inquiries(app):
         from app.inquiries.transfer import export_inquiries
 
         click.echo(json.dumps(export_inquiries(), ensure_ascii=False, indent=1))
+
+
+def register_dashboard(app):
+    @app.cli.group("dashboard")
+    def dashboard_group():
+        """The public dashboard's stored figures (app/evaluation/dashboard.py)."""
+
+    @dashboard_group.command("refresh")
+    def refresh_command():
+        """Compute every scope's figures now (the nightly job does the same), and store them."""
+        from app.evaluation import dashboard
+
+        scopes = dashboard.store()
+        db.session.commit()
+        click.echo(f"dashboard figures computed for {scopes} scopes")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.administration import audit
 from app.core.errors import RuleError
+from app.evaluation import connections
 from app.extensions import db
 from app.models import Agency, Province, User
 from app.permissions import can_manage_agencies, is_provincial_admin
@@ -76,6 +77,7 @@ def create_agency(
     )
     db.session.add(agency)
     db.session.flush()
+    connections.record_initial_status(agency, admin)  # the history the weekly report reads starts here
     audit.record(admin, "agency.create", "agency", agency.code, {}, snapshot(agency))
     return agency
 
@@ -89,8 +91,9 @@ def update_agency(
     db.session.refresh(agency)
     _check_values({"connection_status": connection_status})
     before = snapshot(agency)
+    connections.set_connection_status(agency, connection_status, admin)  # the one way a status changes
     agency.name, agency.name_en = name.strip(), (name_en or "").strip()
-    agency.connection_status, agency.website_url = connection_status, (website_url or "").strip()
+    agency.website_url = (website_url or "").strip()
     after = snapshot(agency)
     if after != before:
         audit.record(admin, "agency.update", "agency", agency.code, before, after)

@@ -43,6 +43,8 @@ FIELD_LABELS = {
     "status": _l("وضعیت"),
     "state": _l("وضعیت"),
     "connection_status": _l("وضعیت اتصال به پنجره"),
+    "connection_deadline": _l("مهلت اتصال"),
+    "note": _l("توضیح"),
     "website_url": _l("وبگاه"),
     "username": _l("نام کاربری"),
     "full_name": _l("نام و نام خانوادگی"),

@@ -882,6 +882,8 @@ def _apply_topics(model, rows, topics, summary, counter):
 
 
 def _apply_agencies(checker, summary):
+    from app.evaluation import connections  # the status history (issue 14); evaluation reads the catalogue
+
     agencies = dict(checker.known.agencies)
     renamed = []
     for code, entry in checker.agencies.items():
@@ -911,9 +913,17 @@ def _apply_agencies(checker, summary):
                 summary.agencies_updated += 1
             if entry.get("name", agency.name) != agency.name:
                 renamed.append(agency)
-        for name in ("name", "name_en", "level", "connection_status", "website_url"):
+        for name in ("name", "name_en", "level", "website_url"):
             if name in entry:
                 setattr(agency, name, entry[name])
+        # The status changes through the one rule that records it (issue 14); a new agency's history starts here.
+        if agency.id is None:
+            agency.connection_status = entry.get("connection_status") or agency.connection_status
+            connections.record_initial_status(agency, note=_("ورود از پرونده"))
+        elif entry.get("connection_status"):
+            connections.set_connection_status(
+                agency, entry["connection_status"], None, _("ورود از پرونده"), refresh=False
+            )
         if "province" in entry:
             agency.province = entry["province"]
     for code, entry in checker.agencies.items():

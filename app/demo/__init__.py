@@ -13,6 +13,8 @@ from werkzeug.security import generate_password_hash
 
 from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
+from app.demo import connections as demo_connections
+from app.demo import history as demo_history
 from app.demo import links as demo_links
 from app.demo import processing_times, requests
 from app.extensions import db
@@ -79,6 +81,10 @@ def load():
     loader.created += processing_times.load()
     # Two weeks of (simulated) link checks, so cards, the desk and the scores have link results.
     loader.created += demo_links.load()
+    # Nine weeks of connection status changes and the weekly reports, before the scores that read them (issue 14).
+    loader.created += demo_connections.load()
+    # Eight weeks of decided requests and weekly score snapshots, so /ranking and agency pages have a history.
+    loader.created += demo_history.load()
     return loader.created
 
 

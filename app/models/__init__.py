@@ -14,6 +14,8 @@ from app.models.catalogue import (
     service_life_event,
     service_province,
 )
+from app.models.connections import AgencyConnectionChange, WeeklyReport
+from app.models.dashboard import DashboardSnapshot
 from app.models.data_access import DataAccess
 from app.models.inquiries import Inquiry, InquiryType, ServiceInquiry
 from app.models.jobs import Job, WorkerHeartbeat
@@ -24,14 +26,17 @@ from app.models.offices import Office, Outsourcing, OutsourcingDecision, Setting
 from app.models.payments import OnlinePayment, SimulatedGatewayPayment
 from app.models.people import MobileOwnership, Role, SignInThrottle, User
 from app.models.requests import Attachment, Payment, Request, RequestEvent
+from app.models.scores import ScoreLine, ScoreSnapshot, ScoreTotal
 from app.models.search import SearchMiss, SearchTerm, Synonym
 
 __all__ = [
     "Agency",
+    "AgencyConnectionChange",
     "Attachment",
     "AuditEvent",
     "Cluster",
     "County",
+    "DashboardSnapshot",
     "DataAccess",
     "DayClose",
     "Inquiry",
@@ -53,6 +58,9 @@ __all__ = [
     "Request",
     "RequestEvent",
     "Role",
+    "ScoreLine",
+    "ScoreSnapshot",
+    "ScoreTotal",
     "SearchMiss",
     "SearchTerm",
     "Service",
@@ -64,6 +72,7 @@ __all__ = [
     "SmsMessage",
     "Synonym",
     "User",
+    "WeeklyReport",
     "WorkerHeartbeat",
     "new_public_id",
     "outsourcing_province",

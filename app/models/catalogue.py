@@ -1,11 +1,12 @@
 """The catalogue: provinces and counties, agencies, service cards and their revisions, clusters, life events."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -52,6 +53,8 @@ class Agency(Model):
     level: Mapped[str] = mapped_column(String(16), default="national")
     province_id: Mapped[int | None] = mapped_column(ForeignKey("province.id"), index=True)
     connection_status: Mapped[str] = mapped_column(String(16), default="not_connected")
+    # The last day to connect (issue 14): past it and not connected, the agency is late (evaluation/connections).
+    connection_deadline: Mapped[date | None] = mapped_column(Date)
     website_url: Mapped[str] = mapped_column(String(500), default="")
     created_at = created_at()
     parent: Mapped["Agency | None"] = relationship(remote_side="Agency.id")

@@ -187,6 +187,9 @@ def _objects(ids):
     objects["gateway_session"] = {"-": {"authority": ids["gateway_session"]}}
     objects["data_entry"] = {"-": {"entry": ids["data_entry"]}}
     objects["dashboard_table"] = {"-": {"chart": "weeks", "kind": "csv"}}
+    objects["weekly_report"] = {"-": {"key": "1300-W01"}}  # no stored report for that week (issue 14)
+    objects["weekly_file"] = {"-": {"key": "1300-W01", "kind": "csv"}}
+    objects["weekly_table"] = {"-": {"key": "1300-W01", "table": "late", "kind": "xlsx"}}
     objects["none"] = {"-": {}}
     return objects
 
@@ -239,6 +242,10 @@ KINDS = {
     "desk.add_inquiry": "request",
     "desk.retry_inquiry": "request",
     "transparency.dashboard_download": "dashboard_table",
+    "transparency.weekly_report": "weekly_report",
+    "transparency.weekly_file": "weekly_file",
+    "transparency.weekly_download": "weekly_table",
+    "admin.connection_edit": "agency",
 }
 
 
@@ -273,6 +280,16 @@ MATRIX = {
     "public.track":             {"GET -": everyone("200"), "POST -": everyone("400")},
     "transparency.dashboard":   {"GET -": everyone("200")},
     "transparency.dashboard_download": {"GET -": everyone("200")},
+    # the weekly connection report (issue 14): the archive; a week with no stored report is 404 for everyone
+    "transparency.weekly_archive": {"GET -": everyone("200")},
+    "transparency.weekly_report": {"GET -": everyone("-")},
+    "transparency.weekly_file": {"GET -": everyone("-")},
+    "transparency.weekly_download": {"GET -": everyone("-")},
+    # scores (issue 14): the method and the ranking, with its files
+    "transparency.score_method": {"GET -": everyone("200")},
+    "transparency.ranking":     {"GET -": everyone("200")},
+    "transparency.ranking_csv": {"GET -": everyone("200")},
+    "transparency.ranking_xlsx": {"GET -": everyone("200")},
     "health.healthz":           {"GET -": everyone("200")},
     "kept_forms.renew":         {"GET -": everyone("200")},
     "static":                   {"GET -": everyone("200")},
@@ -422,6 +439,17 @@ MATRIX = {
     "admin.jobs":               {"GET -": "S - - - - - - - - - 200"},
     "admin.job_retry":          {"POST -": "S - - - - - - - - - 400"},
     "admin.links_page":         {"GET -": ADMINS},
+    # connection status and deadlines (issue 14); generating the week under way redirects to its report
+    "admin.connections_list":   {"GET -": ADMINS},
+    "admin.connections_generate": {"POST -": "S - - - - - - - - 302 302"},
+    "admin.connection_edit": {
+        "GET A":  ADMINS,
+        "GET B":  "S - - - - - - - - - 200",
+        "POST A": "S - - - - - - - - 400 400",
+        "POST B": "S - - - - - - - - - 400",
+    },
+    "admin.scores_page":        {"GET -": "S - - - - - - - - - 200"},  # scores on demand (issue 14)
+    "admin.scores_compute":     {"POST -": "S - - - - - - - - - 302"},
     "admin.inquiry_types":      {"GET -": ADMINS},
     # Hiding a data-access entry from its citizen: the national administrator only.
     "admin.data_access_admin":  {"GET -": "S - - - - - - - - - 200"},
@@ -469,6 +497,14 @@ PUBLIC = {
     "public.track",
     "transparency.dashboard",
     "transparency.dashboard_download",
+    "transparency.weekly_archive",
+    "transparency.weekly_report",
+    "transparency.weekly_file",
+    "transparency.weekly_download",
+    "transparency.score_method",
+    "transparency.ranking",
+    "transparency.ranking_csv",
+    "transparency.ranking_xlsx",
     "health.healthz",
     "kept_forms.renew",  # renews whatever session the browser has (js/session.js); reveals nothing
     "static",
@@ -523,6 +559,9 @@ _VARIANTS = {
     "static": ("-",),
     "data_entry": ("-",),
     "dashboard_table": ("-",),
+    "weekly_report": ("-",),
+    "weekly_file": ("-",),
+    "weekly_table": ("-",),
     "none": ("-",),
 }
 

@@ -72,6 +72,7 @@ PERSIAN_LETTER = re.compile("[\u0600-\u06ff]")
 TEXT_TYPES = {"text", "search", "tel", "email", "number", "password", "date", "url", ""}
 # Pages that are not HTML (downloads), forms that end the client's session, and whole-app rules not about input.
 SKIP_PAGES = {"static", "account.download", "counter.day_xlsx", "public.language", "health.healthz", "account.dev_sms"}
+SKIP_PAGES |= {"transparency.ranking_xlsx"}  # a binary file (issue 14 scores); its page's filters are read on /ranking
 SKIP_ACTIONS = ("/account/sign-out",)
 
 

@@ -12,7 +12,7 @@ from app.core.i18n import COOKIE, localized, page_language, text_language
 from app.core.page_cache import cached_page, do_not_store
 from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
-from app.evaluation import links, processing_times
+from app.evaluation import links, processing_times, scores
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
 
@@ -141,6 +141,9 @@ def agency(code):
         services=services,
         electronic=electronic,
         labels=catalogue,
+        # Its score from the latest stored snapshot (app/evaluation/scores.py); storing one bumps the cache version.
+        score_card=scores.agency_card(found.id),
+        score_title=scores.title_of,
     )
 
 

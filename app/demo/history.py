@@ -1,0 +1,125 @@
+"""Demo history for the agency scores (app/evaluation/scores.py): eight weeks of decided requests across several demo
+agencies, each agency with its own share decided within the declared time, then one score snapshot as of the end of
+each past week and one now, so /ranking is meaningful and every agency page shows its weekly history on a fresh
+bin/serve.
+
+Past requests are written as the one path leaves them (submitted, then approved and delivered, or rejected, with
+their timeline events at those times), as app/demo/processing_times.py does; only decided requests, so no desk inbox
+changes. They belong to demo applicants of their own. Idempotent: nothing when the first of them exists already.
+"""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.core.identifiers import new_tracking_code
+from app.evaluation import scores
+from app.extensions import db
+from app.models import Request, RequestEvent, Role, Service, User, new_public_id, utcnow
+
+AGENCIES = 8  # the demo agencies with the most published cards
+SERVICES_PER_AGENCY = 2
+REQUESTS_PER_SERVICE = 16
+WEEKS = 8
+APPLICANTS = 6
+KEY = "demo-scores-{}"
+
+
+def _national_code(n: int) -> str:
+    body = f"{n:09d}"
+    total = sum(int(d) * (10 - i) for i, d in enumerate(body))
+    r = total % 11
+    return body + str(r if r < 2 else 11 - r)
+
+
+def _services() -> list[list[Service]]:
+    busiest = db.session.execute(
+        select(Service.agency_id)
+        .where(Service.is_active.is_(True), Service.current_revision_id.is_not(None))
+        .group_by(Service.agency_id)
+        .order_by(func.count().desc(), Service.agency_id)
+        .limit(AGENCIES)
+    ).scalars()
+    groups = []
+    for agency_id in busiest:
+        services = db.session.execute(
+            select(Service)
+            .where(Service.agency_id == agency_id, Service.current_revision_id.is_not(None))
+            .order_by(Service.yearly_volume.desc(), Service.id)
+            .limit(SERVICES_PER_AGENCY)
+        ).scalars()
+        groups.append(list(services))
+    return groups
+
+
+def load() -> int:
+    """Write the requests and the weekly snapshots; returns the rows created (0 when they are there already)."""
+    if db.session.execute(select(Request.id).filter_by(idempotency_key=KEY.format(0))).first():
+        return 0
+    rng = random.Random(1404)  # the same history on every fresh installation
+    now = utcnow()
+    applicants = [
+        User(
+            public_id=new_public_id(),
+            role=Role.CITIZEN,
+            national_code=_national_code(4910001 + n),
+            mobile=f"0935{4910001 + n:07d}",
+            full_name=f"متقاضی نمونهٔ ارزیابی {n + 1}",
+        )
+        for n in range(APPLICANTS)
+    ]
+    db.session.add_all(applicants)
+    created, number = len(applicants), 0
+    for position, services in enumerate(_services()):
+        on_time = 0.95 - 0.08 * position  # agencies differ, so the ranking says something
+        for service in services:
+            assert service.current_revision is not None
+            declared = service.current_revision.duration_days or 1
+            for _ in range(REQUESTS_PER_SERVICE):
+                late = rng.random() > on_time
+                days = declared * (rng.uniform(1.1, 2.0) if late else rng.uniform(0.2, 0.95))
+                decided_at = now - timedelta(days=rng.uniform(0.5, WEEKS * 7), minutes=rng.randrange(600))
+                submitted_at = decided_at - timedelta(days=days)
+                approved = rng.random() < 0.85
+                delivered_at = min(decided_at + timedelta(hours=rng.uniform(2, 48)), now) if approved else None
+                request = Request(
+                    public_id=new_public_id(),
+                    tracking_code=new_tracking_code(),
+                    idempotency_key=KEY.format(number),
+                    service=service,
+                    revision=service.current_revision,
+                    agency_id=service.agency_id,
+                    applicant=applicants[number % APPLICANTS],
+                    status="delivered" if approved else "rejected",
+                    answers={"description": "درخواست نمونه برای نمایش امتیاز دستگاه‌ها."},
+                    created_at=submitted_at,
+                    updated_at=delivered_at or decided_at,
+                    submitted_at=submitted_at,
+                    due_at=submitted_at + timedelta(days=declared),
+                    decided_at=decided_at,
+                    delivered_at=delivered_at,
+                )
+                steps = [("submit", "", "submitted", "citizen", submitted_at)]
+                if approved:
+                    steps += [("approve", "submitted", "approved", "agency", decided_at)]
+                    steps += [("deliver", "approved", "delivered", "agency", delivered_at)]
+                else:
+                    steps += [("reject", "submitted", "rejected", "agency", decided_at)]
+                request.events = [
+                    RequestEvent(action=a, from_status=s, to_status=t, actor_kind=k, created_at=at)
+                    for a, s, t, k, at in steps
+                ]
+                db.session.add(request)
+                created += 1 + len(steps)
+                number += 1
+    db.session.flush()
+    # One snapshot as of the end of each past week (Friday night), oldest first, then one now.
+    friday = (now - timedelta(days=(now.weekday() - 4) % 7)).replace(hour=20, minute=30, second=0, microsecond=0)
+    if friday > now:
+        friday -= timedelta(days=7)
+    for week in range(WEEKS - 1, -1, -1):
+        scores.store("nightly", friday - timedelta(days=7 * week))
+        created += 1
+    scores.store("nightly", now)
+    return created + 1
