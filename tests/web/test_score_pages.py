@@ -68,6 +68,11 @@ def test_ranking_ranks_all_agencies_and_filters_by_province(client, scored):
     assert {row[1] for row in in_tehran} == {"سازمان نخست", "سازمان آزمایشی"}
 
 
+def test_the_site_search_box_on_the_ranking_stays_empty(client, scored):
+    html = client.get("/ranking?province=23").get_data(as_text=True)
+    assert re.search(r'id="site-q"[^>]*value=""', html)
+
+
 def test_unknown_province_or_snapshot_says_so_next_to_the_field(client, scored):
     answer = client.get("/ranking?province=99&snapshot=1390-13-40")
     assert answer.status_code == 400

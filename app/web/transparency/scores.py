@@ -113,7 +113,7 @@ def ranking():
         errors=errors,
         axes=scores.AXES,
         asked=request.args.get("snapshot", "")[:40],
-        query=_query(snapshot, province),
+        download_query=_query(snapshot, province),
     )
     return page, 400 if errors else 200
 
