@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from app.core.identifiers import new_tracking_code
+from app.demo import processing_times
 from app.evaluation import scores
 from app.extensions import db
-from app.models import Request, RequestEvent, Role, Service, User, new_public_id, utcnow
+from app.models import Request, Service, utcnow
 
 AGENCIES = 8  # the demo agencies with the most published cards
 SERVICES_PER_AGENCY = 2
@@ -24,13 +24,6 @@ REQUESTS_PER_SERVICE = 16
 WEEKS = 8
 APPLICANTS = 6
 KEY = "demo-scores-{}"
-
-
-def _national_code(n: int) -> str:
-    body = f"{n:09d}"
-    total = sum(int(d) * (10 - i) for i, d in enumerate(body))
-    r = total % 11
-    return body + str(r if r < 2 else 11 - r)
 
 
 def _services() -> list[list[Service]]:
@@ -59,18 +52,9 @@ def load() -> int:
         return 0
     rng = random.Random(1404)  # the same history on every fresh installation
     now = utcnow()
-    applicants = [
-        User(
-            public_id=new_public_id(),
-            role=Role.CITIZEN,
-            national_code=_national_code(4910001 + n),
-            mobile=f"0935{4910001 + n:07d}",
-            full_name=f"متقاضی نمونهٔ ارزیابی {n + 1}",
-        )
-        for n in range(APPLICANTS)
-    ]
-    db.session.add_all(applicants)
-    created, number = len(applicants), 0
+    people = processing_times.applicants(4910001, APPLICANTS, "متقاضی نمونهٔ ارزیابی")
+    db.session.add_all(people)
+    created, number = len(people), 0
     for position, services in enumerate(_services()):
         on_time = 0.95 - 0.08 * position  # agencies differ, so the ranking says something
         for service in services:
@@ -83,35 +67,17 @@ def load() -> int:
                 submitted_at = decided_at - timedelta(days=days)
                 approved = rng.random() < 0.85
                 delivered_at = min(decided_at + timedelta(hours=rng.uniform(2, 48)), now) if approved else None
-                request = Request(
-                    public_id=new_public_id(),
-                    tracking_code=new_tracking_code(),
-                    idempotency_key=KEY.format(number),
-                    service=service,
-                    revision=service.current_revision,
-                    agency_id=service.agency_id,
-                    applicant=applicants[number % APPLICANTS],
-                    status="delivered" if approved else "rejected",
-                    answers={"description": "درخواست نمونه برای نمایش امتیاز دستگاه‌ها."},
-                    created_at=submitted_at,
-                    updated_at=delivered_at or decided_at,
-                    submitted_at=submitted_at,
-                    due_at=submitted_at + timedelta(days=declared),
-                    decided_at=decided_at,
-                    delivered_at=delivered_at,
+                request = processing_times.decided_request(
+                    service,
+                    people[number % APPLICANTS],
+                    KEY.format(number),
+                    submitted_at,
+                    decided_at,
+                    delivered_at,
+                    "درخواست نمونه برای نمایش امتیاز دستگاه‌ها.",
                 )
-                steps = [("submit", "", "submitted", "citizen", submitted_at)]
-                if approved:
-                    steps += [("approve", "submitted", "approved", "agency", decided_at)]
-                    steps += [("deliver", "approved", "delivered", "agency", delivered_at)]
-                else:
-                    steps += [("reject", "submitted", "rejected", "agency", decided_at)]
-                request.events = [
-                    RequestEvent(action=a, from_status=s, to_status=t, actor_kind=k, created_at=at)
-                    for a, s, t, k, at in steps
-                ]
                 db.session.add(request)
-                created += 1 + len(steps)
+                created += 1 + len(request.events)
                 number += 1
     db.session.flush()
     # One snapshot as of the end of each past week (Friday night), oldest first, then one now.

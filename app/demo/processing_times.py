@@ -9,7 +9,7 @@ first of them exists already.
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.core.identifiers import new_tracking_code
 from app.extensions import db
@@ -28,24 +28,71 @@ def _national_code(n: int) -> str:
     return body + str(r if r < 2 else 11 - r)
 
 
+def applicants(first: int, count: int, name: str) -> list[User]:
+    """Demo applicants of their own, numbered from `first` (national codes valid, mobiles in the demo range)."""
+    return [
+        User(
+            public_id=new_public_id(),
+            role=Role.CITIZEN,
+            national_code=_national_code(first + n),
+            mobile=f"0935{first + n:07d}",
+            full_name=f"{name} {n + 1}",
+        )
+        for n in range(count)
+    ]
+
+
+def decided_request(
+    service: Service,
+    applicant: User,
+    key: str,
+    submitted_at: datetime,
+    decided_at: datetime,
+    delivered_at: datetime | None,
+    description: str,
+) -> Request:
+    """A past request as the one path leaves it: approved and delivered (delivered_at set) or rejected, with its
+    timeline events at those times. Its rows are 1 + len(request.events)."""
+    assert service.current_revision is not None
+    declared = service.current_revision.duration_days or 1
+    request = Request(
+        public_id=new_public_id(),
+        tracking_code=new_tracking_code(),
+        idempotency_key=key,
+        service=service,
+        revision=service.current_revision,
+        agency_id=service.agency_id,
+        applicant=applicant,
+        status="delivered" if delivered_at is not None else "rejected",
+        answers={"description": description},
+        created_at=submitted_at,
+        updated_at=delivered_at or decided_at,
+        submitted_at=submitted_at,
+        due_at=submitted_at + timedelta(days=declared),
+        decided_at=decided_at,
+        delivered_at=delivered_at,
+    )
+    steps: list[tuple[str, str, str, str, datetime]] = [("submit", "", "submitted", "citizen", submitted_at)]
+    if delivered_at is not None:
+        steps += [("approve", "submitted", "approved", "agency", decided_at)]
+        steps += [("deliver", "approved", "delivered", "agency", delivered_at)]
+    else:
+        steps += [("reject", "submitted", "rejected", "agency", decided_at)]
+    request.events = [
+        RequestEvent(action=a, from_status=s, to_status=t, actor_kind=k, created_at=at) for a, s, t, k, at in steps
+    ]
+    return request
+
+
 def load() -> int:
     """Write the demo history; returns the rows created (0 when it is there already)."""
     if db.session.execute(db.select(Request.id).filter_by(idempotency_key=KEY.format(0))).first():
         return 0
     rng = random.Random(14)  # the same history on every fresh installation
     now = utcnow()
-    applicants = [
-        User(
-            public_id=new_public_id(),
-            role=Role.CITIZEN,
-            national_code=_national_code(4900001 + n),
-            mobile=f"0935{4900001 + n:07d}",
-            full_name=f"متقاضی نمونهٔ {n + 1}",
-        )
-        for n in range(APPLICANTS)
-    ]
-    db.session.add_all(applicants)
-    created, number = len(applicants), 0
+    people = applicants(4900001, APPLICANTS, "متقاضی نمونهٔ")
+    db.session.add_all(people)
+    created, number = len(people), 0
     for code, count in SERVICES:
         service = db.session.execute(db.select(Service).filter_by(code=code)).scalar_one_or_none()
         if service is None or service.current_revision is None:
@@ -58,35 +105,17 @@ def load() -> int:
             submitted_at = decided_at - timedelta(days=days)
             approved = rng.random() < 0.85
             delivered_at = decided_at + timedelta(hours=rng.uniform(2, 48)) if approved else None
-            request = Request(
-                public_id=new_public_id(),
-                tracking_code=new_tracking_code(),
-                idempotency_key=KEY.format(number),
-                service=service,
-                revision=service.current_revision,
-                agency_id=service.agency_id,
-                applicant=applicants[number % APPLICANTS],
-                status="delivered" if approved else "rejected",
-                answers={"description": "درخواست نمونه برای نمایش زمان واقعی انجام خدمت."},
-                created_at=submitted_at,
-                updated_at=delivered_at or decided_at,
-                submitted_at=submitted_at,
-                due_at=submitted_at + timedelta(days=declared),
-                decided_at=decided_at,
-                delivered_at=delivered_at,
+            request = decided_request(
+                service,
+                people[number % APPLICANTS],
+                KEY.format(number),
+                submitted_at,
+                decided_at,
+                delivered_at,
+                "درخواست نمونه برای نمایش زمان واقعی انجام خدمت.",
             )
-            steps = [("submit", "", "submitted", "citizen", submitted_at)]
-            if approved:
-                steps += [("approve", "submitted", "approved", "agency", decided_at)]
-                steps += [("deliver", "approved", "delivered", "agency", delivered_at)]
-            else:
-                steps += [("reject", "submitted", "rejected", "agency", decided_at)]
-            request.events = [
-                RequestEvent(action=a, from_status=s, to_status=t, actor_kind=k, created_at=at)
-                for a, s, t, k, at in steps
-            ]
             db.session.add(request)
-            created += 1 + len(steps)
+            created += 1 + len(request.events)
             number += 1
     db.session.flush()
     return created
