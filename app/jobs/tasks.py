@@ -97,40 +97,39 @@ def daily_link_checks() -> int | None:
     return count
 
 
+def _schedule_once(name: str, period: str, kind: str) -> bool:
+    """The outbox job `kind` for `period`, scheduled once however many schedulers run (in an application context);
+    the job's retries are the outbox's."""
+    from app.extensions import db
+
+    if not outbox.claim_period(name, period):
+        return False
+    outbox.schedule(kind, period, priority=queue.LOW)
+    db.session.commit()
+    return True
+
+
 # 01:00 UTC (04:30 in Tehran): the public dashboard's figures for the day that has just begun.
 @huey.periodic_task(crontab(minute="0", hour="1"), priority=queue.LOW, name="nightly_dashboard")
 @huey.lock_task("nightly_dashboard")
 def nightly_dashboard() -> bool:
-    """Every night, once however many schedulers run: the outbox job that computes the dashboard's snapshots for
-    every scope (app/evaluation/dashboard.py; its retries are the outbox's)."""
+    """Every night: the outbox job that computes the dashboard's snapshots for every scope
+    (app/evaluation/dashboard.py)."""
     from app.evaluation import dashboard
-    from app.extensions import db
 
     with queue.app_context():
-        day = utcnow().date().isoformat()
-        if not outbox.claim_period("nightly_dashboard", day):
-            return False
-        outbox.schedule(dashboard.JOB_KIND, day, priority=queue.LOW)
-        db.session.commit()
-    return True
+        return _schedule_once("nightly_dashboard", utcnow().date().isoformat(), dashboard.JOB_KIND)
 
 
 # 00:15 UTC (03:45 in Tehran): the agency scores as of the night that has just passed.
 @huey.periodic_task(crontab(minute="15", hour="0"), priority=queue.LOW, name="nightly_scores")
 @huey.lock_task("nightly_scores")
 def nightly_scores() -> bool:
-    """Every night, once however many schedulers run: the outbox job that stores a score snapshot of every agency
-    (app/evaluation/scores.py; its retries are the outbox's)."""
+    """Every night: the outbox job that stores a score snapshot of every agency (app/evaluation/scores.py)."""
     from app.evaluation import scores
-    from app.extensions import db
 
     with queue.app_context():
-        day = utcnow().date().isoformat()
-        if not outbox.claim_period("nightly_scores", day):
-            return False
-        outbox.schedule(scores.JOB_KIND, day, priority=queue.LOW)
-        db.session.commit()
-    return True
+        return _schedule_once("nightly_scores", utcnow().date().isoformat(), scores.JOB_KIND)
 
 
 # 21:00 UTC (00:30 on Saturday in Tehran, the first day of the Iranian week), checked every day: the report of the
@@ -138,15 +137,9 @@ def nightly_scores() -> bool:
 @huey.periodic_task(crontab(minute="0", hour="21"), priority=queue.LOW, name="weekly_connection_report")
 @huey.lock_task("weekly_connection_report")
 def weekly_connection_report() -> bool:
-    """Every week, once however many schedulers run: the outbox job that stores the last finished week's
-    connection report (app/evaluation/weekly.py; a stored week is never written again)."""
+    """Every day: the outbox job that stores the last finished week's connection report, once per week
+    (app/evaluation/weekly.py; a stored week is never written again)."""
     from app.evaluation import weekly
-    from app.extensions import db
 
     with queue.app_context():
-        key = weekly.last_complete_week().key
-        if not outbox.claim_period("weekly_connection_report", key):
-            return False
-        outbox.schedule(weekly.JOB_KIND, key, priority=queue.LOW)
-        db.session.commit()
-    return True
+        return _schedule_once("weekly_connection_report", weekly.last_complete_week().key, weekly.JOB_KIND)
