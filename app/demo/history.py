@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from app.demo import processing_times
 from app.evaluation import scores
 from app.extensions import db
-from app.models import Request, Service, utcnow
+from app.models import Request, Service, User, utcnow
 
 AGENCIES = 8  # the demo agencies with the most published cards
 SERVICES_PER_AGENCY = 2
@@ -30,6 +30,8 @@ def _services() -> list[list[Service]]:
     busiest = db.session.execute(
         select(Service.agency_id)
         .where(Service.is_active.is_(True), Service.current_revision_id.is_not(None))
+        # Not the demo staff's agencies: their desk shows the demo stories, not a backlog of history.
+        .where(Service.agency_id.not_in(select(User.agency_id).where(User.agency_id.is_not(None))))
         .group_by(Service.agency_id)
         .order_by(func.count().desc(), Service.agency_id)
         .limit(AGENCIES)
