@@ -198,6 +198,10 @@ def settings(instance_path):
         # Honest processing times on cards (app/evaluation/processing_times.py): the measured time is shown only when
         # at least this many requests were decided in the last 90 days.
         "PROCESSING_TIMES_MIN_SAMPLE": _int("PROCESSING_TIMES_MIN_SAMPLE", 20),
+        # Feedback (app/feedback): a card's and an agency's average stars are shown from this many ratings on; an open
+        # complaint left unanswered this many days is escalated to its province by the daily job.
+        "RATINGS_MIN_SAMPLE": _int("RATINGS_MIN_SAMPLE", 5),
+        "COMPLAINT_ESCALATION_DAYS": _int("COMPLAINT_ESCALATION_DAYS", 7),
         "ATTACHMENT_MAX_MB": _int("ATTACHMENT_MAX_MB", 5),
         "REQUEST_ATTACHMENTS_MAX_MB": _int("REQUEST_ATTACHMENTS_MAX_MB", 15),
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

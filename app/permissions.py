@@ -16,12 +16,14 @@ from app.extensions import db
 from app.models import (
     Agency,
     AuditEvent,
+    Complaint,
     DataAccess,
     Link,
     LinkReference,
     Office,
     Outsourcing,
     Province,
+    Rating,
     Request,
     Role,
     Service,
@@ -410,6 +412,53 @@ def outsourcing_for(user: User | None, public_id: str) -> Outsourcing:
     )
 
 
+# --- feedback: ratings and complaints (issue 14) ---------------------------------------------------------
+
+
+def complaints_visible_to(user: User | None) -> Select:
+    """A citizen their own complaints; agency staff their agency's; administrators those escalated to them (a
+    provincial one their province's, the national one every province's and those of no province), answered or
+    closed since included."""
+    query = db.select(Complaint)
+    user = _signed_in(user)
+    if user is None:
+        return query.where(false())
+    if user.role == Role.CITIZEN:
+        return query.where(Complaint.complainant_id == user.id)
+    if user.role in AGENCY_STAFF:
+        return query.where(Complaint.agency_id == user.agency_id) if user.agency_id else query.where(false())
+    escalated = query.where(Complaint.escalated_at.is_not(None))
+    if user.role == Role.NATIONAL_ADMIN:
+        return escalated
+    if user.role == Role.PROVINCIAL_ADMIN and user.province_id:
+        return escalated.where(Complaint.province_id == user.province_id)
+    return query.where(false())
+
+
+def complaint_for(user: User | None, reference: str) -> Complaint:
+    """The complaint with this reference if the user may see it; else 404."""
+    return _found(complaints_visible_to(user).where(Complaint.reference == reference))
+
+
+def ratings_visible_to(user: User | None) -> Select:
+    """Ratings with their comments, for moderation: agency staff their own agency's only; nobody else reads
+    individual ratings (the public reads aggregates)."""
+    query = db.select(Rating)
+    user = _signed_in(user)
+    if user is None or user.role not in AGENCY_STAFF or not user.agency_id:
+        return query.where(false())
+    return query.where(Rating.agency_id == user.agency_id)
+
+
+def rating_for(user: User | None, tracking_code: str) -> Rating:
+    """The rating of the request with this tracking code if the user may moderate it; else 404."""
+    return _found(
+        ratings_visible_to(user)
+        .join(Request, Request.id == Rating.request_id)
+        .where(Request.tracking_code == tracking_code)
+    )
+
+
 # --- the audit log -------------------------------------------------------------------------------------
 
 
@@ -427,6 +476,7 @@ def audit_events_visible_to(user: User | None) -> Select:
         "office": offices_managed_by(user).with_only_columns(Office.code),
         "agency": agencies_visible_to(user).with_only_columns(Agency.code),
         "user": staff_visible_to(user).with_only_columns(User.username),
+        "complaint": complaints_visible_to(user).with_only_columns(Complaint.reference),
     }
     return query.where(
         or_(

@@ -54,6 +54,11 @@ ACTIONS = {
     "request.assign": _l("ارجاع درخواست به کارشناس"),
     "inquiry.retry": _l("استعلام دوباره از دستگاه"),
     "inquiry.add": _l("افزودن استعلام به درخواست"),
+    "complaint.reply": _l("پاسخ به شکایت"),
+    "complaint.close": _l("بستن شکایت"),
+    "complaint.flag": _l("علامت‌گذاری متن شکایت"),
+    "complaint.escalate": _l("ارجاع شکایت بی‌پاسخ به استان"),
+    "rating.flag": _l("علامت‌گذاری نظر شهروند"),
 }
 OBJECT_TYPES = {
     "outsourcing": _l("واگذاری"),
@@ -64,6 +69,7 @@ OBJECT_TYPES = {
     "job": _l("کار پس‌زمینه"),
     "request": _l("درخواست"),
     "data_access": _l("استفاده از اطلاعات شهروند"),
+    "complaint": _l("شکایت"),
 }
 
 

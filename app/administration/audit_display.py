@@ -20,6 +20,7 @@ from app.catalogue import queries as catalogue
 from app.core.identifiers import format_tracking_code
 from app.core.persian import format_number, format_rial, jalali_datetime, local_digits, persian_digits_enabled
 from app.extensions import db
+from app.feedback import complaints, ratings
 from app.jobs import outbox
 from app.models import Agency, AuditEvent, County, Office, Outsourcing, Province, Request, Service, User
 from app.people import staff
@@ -67,6 +68,7 @@ FIELD_LABELS = {
     "refund": _l("بازپرداخت"),
     "amount_rial": _l("مبلغ"),
     "gateway_reference": _l("شمارهٔ مرجع پرداخت"),
+    "flag": _l("علامت متن"),
 }
 JOB_STATES = {"pending": _l("در انتظار"), "done": _l("انجام شده"), "failed": _l("ناموفق")}
 PASSWORDS = {"old": _l("گذرواژهٔ پیشین"), "new": _l("گذرواژهٔ تازه")}
@@ -85,6 +87,8 @@ VALUE_LABELS: dict[tuple[str, str], Mapping[str, object]] = {
     ("", "kind"): outbox.LABELS,
     ("", "password"): PASSWORDS,
     ("request", "refund"): REFUNDS,
+    ("complaint", "state"): complaints.STATE_LABELS,
+    ("", "flag"): ratings.FLAG_LABELS,
 }
 # Fields whose value is a code of another row, shown by that row's name: field -> the kind of row.
 NAMED_FIELDS = {

@@ -14,6 +14,7 @@ from werkzeug.security import generate_password_hash
 from app.adapters import ownership
 from app.catalogue.transfer import Source, import_catalogue
 from app.demo import connections as demo_connections
+from app.demo import feedback as demo_feedback
 from app.demo import history as demo_history
 from app.demo import links as demo_links
 from app.demo import processing_times, requests
@@ -85,6 +86,8 @@ def load():
     loader.created += demo_connections.load()
     # Eight weeks of decided requests and weekly score snapshots, so /ranking and agency pages have a history.
     loader.created += demo_history.load()
+    # Ratings of delivered demo requests and complaints in every state, then the scores again with them (issue 14).
+    loader.created += demo_feedback.load()
     return loader.created
 
 

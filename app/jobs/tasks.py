@@ -143,3 +143,21 @@ def weekly_connection_report() -> bool:
 
     with queue.app_context():
         return _schedule_once("weekly_connection_report", weekly.last_complete_week().key, weekly.JOB_KIND)
+
+
+# 02:00 UTC (05:30 in Tehran): complaints left unanswered past their days go to their province's administrators.
+@huey.periodic_task(crontab(minute="0", hour="2"), priority=queue.LOW, name="daily_complaint_escalation")
+@huey.lock_task("daily_complaint_escalation")
+def daily_complaint_escalation() -> bool:
+    """Every day, once however many schedulers run: the outbox job that escalates the overdue open complaints
+    (app/feedback/complaints.py, each escalation audited; its retries are the outbox's)."""
+    from app.extensions import db
+    from app.feedback import complaints
+
+    with queue.app_context():
+        day = utcnow().date().isoformat()
+        if not outbox.claim_period("daily_complaint_escalation", day):
+            return False
+        outbox.schedule(complaints.JOB_KIND, day, priority=queue.LOW)
+        db.session.commit()
+    return True

@@ -17,6 +17,7 @@ from app.models.catalogue import (
 from app.models.connections import AgencyConnectionChange, WeeklyReport
 from app.models.dashboard import DashboardSnapshot
 from app.models.data_access import DataAccess
+from app.models.feedback import Complaint, Rating
 from app.models.inquiries import Inquiry, InquiryType, ServiceInquiry
 from app.models.jobs import Job, WorkerHeartbeat
 from app.models.ledger import DayClose
@@ -35,6 +36,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Cluster",
+    "Complaint",
     "County",
     "DashboardSnapshot",
     "DataAccess",
@@ -55,6 +57,7 @@ __all__ = [
     "OutsourcingDecision",
     "Payment",
     "Province",
+    "Rating",
     "Request",
     "RequestEvent",
     "Role",

@@ -43,7 +43,8 @@ LANDED = {
     "0013_inquiries.py": "d3bf7c89d97b56d2b71da1e1c552749f479480af371275b9aa76c28551257a7e",
     "0014_link_checks.py": "be41dea668b13aaef74c7874cfac110b0e0274a1994f715d83642360aebbdc98",
     "0015_connection_status.py": "c15e83e2e87afc8e0b10f764dd3d6a516a172d692fbd3c5655696ffbe4f9972c",
-    "0016_feedback.py": "4f4b7d76e7eab09897afdcc18839f2aa917b85f4072697b86beb4ef93d5b96d8",
+    # 0016 was a no-op placeholder held for the feedback tables (issue 14) and was written once they were built.
+    "0016_feedback.py": "c36779ae240fa528281df7580dfad924f9e423a9f37fa0207f83ba007a6afc3e",
     "0017_scores.py": "b298f68ab5318151b233bd0582d1e658079d7f438cb31e7026f46be11004bd32",
     "0018_dashboard.py": "85f2dd9a9f40f6786a540fcd453d15db5e56a773124f1f4f4972e907b5649b05",
 }

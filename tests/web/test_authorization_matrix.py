@@ -24,7 +24,17 @@ from app.adapters import ownership
 from app.administration import audit
 from app.core.assets import asset_url
 from app.extensions import db, limiter
-from app.models import Cluster, LifeEvent, OnlinePayment, OtpChallenge, Role, SimulatedGatewayPayment, utcnow
+from app.feedback import complaints
+from app.models import (
+    Cluster,
+    LifeEvent,
+    OnlinePayment,
+    OtpChallenge,
+    Rating,
+    Role,
+    SimulatedGatewayPayment,
+    utcnow,
+)
 from app.people import data_access
 from app.requests import attachments
 from app.requests.filing import save_draft
@@ -60,6 +70,13 @@ def _build():
         scan = _attachment(citizen)
         filed = f.filed(service, citizen, channel="counter", office=office, actor=clerk, attachments=[scan])
         audit.record(clerk, "office.update", "office", office.code, {}, {"name": office.name})
+        # Feedback (issue 14): a complaint about the request, escalated to the province, and a rating of it (written
+        # directly: the request is not delivered, and the matrix only asks who may moderate it).
+        complaint = complaints.file_complaint(citizen, f"شکایت آزمایشی {side}", request=filed)
+        complaint.state, complaint.escalated_at = "escalated", utcnow()
+        db.session.add(
+            Rating(request=filed, service_id=service.id, agency_id=agency.id, stars=4, comment=f"نظر آزمایشی {side}")
+        )
         ids.update(
             {
                 f"agency_{side}": agency.code,
@@ -72,6 +89,7 @@ def _build():
                 f"cit_{side}": (citizen.national_code, citizen.mobile),
                 f"clerk_{side}": clerk.username,
                 f"off_{side}": officer.username,
+                f"complaint_{side}": complaint.reference,
             }
         )
         if side == "a":
@@ -170,9 +188,11 @@ def _objects(ids):
         "staff": lambda s: {"public_id": ids[f"staff_{s}"]},
         "service": lambda s: {"code": ids[f"service_{s}"]},
         "request": lambda s: {"code": ids[f"request_{s}"]},
+        "complaint": lambda s: {"reference": ids[f"complaint_{s}"]},
     }
     objects = {kind: {"A": make("a"), "B": make("b")} for kind, make in side.items()}
     objects["request"]["draft"] = {"code": ids["draft_a"]}
+    objects["rating"] = objects["request"]  # a rating is named by its request's tracking code
     objects["apply"] = {**objects["service"], "draft": {"code": ids["service_a"], "_query": {"draft": ids["draft_a"]}}}
     objects["attachment"] = {
         "A": {"code": ids["request_a"], "file_id": ids["file_a"]},
@@ -246,6 +266,14 @@ KINDS = {
     "transparency.weekly_file": "weekly_file",
     "transparency.weekly_download": "weekly_table",
     "admin.connection_edit": "agency",
+    "account.rate": "request",
+    "account.complaint_page": "complaint",
+    "account.complaint_close": "complaint",
+    "desk.complaint_page": "complaint",
+    "desk.complaint_act": "complaint",
+    "desk.rating_flag": "rating",
+    "admin.complaint_page": "complaint",
+    "admin.complaint_act": "complaint",
 }
 
 
@@ -278,6 +306,10 @@ MATRIX = {
     "public.forget_location":   {"POST -": everyone("302")},
     "public.language":          {"GET -": everyone("302")},
     "public.track":             {"GET -": everyone("200"), "POST -": everyone("400")},
+    # Rating and complaining from /track need the session's proof of a tracked request: without it, back to /track.
+    "public.tracked":           {"GET -": everyone("302")},
+    "public.track_rate":        {"POST -": everyone("302")},
+    "public.track_complaint":   {"POST -": everyone("302")},
     "transparency.dashboard":   {"GET -": everyone("200")},
     "transparency.dashboard_download": {"GET -": everyone("200")},
     # the weekly connection report (issue 14): the archive; a week with no stored report is 404 for everyone
@@ -346,6 +378,17 @@ MATRIX = {
     # The bank-gateway simulator's page: loopback clients only, like the SMS outbox; a POST without a button is
     # refused by the "bank".
     "account.simulator_page":   {"GET -": everyone("200"), "POST -": everyone("400")},
+    # Feedback (issue 14): rating one's own request (not delivered here, a draft neither: 400), one's complaints.
+    "account.rate": {
+        "POST A":     "L 400 - - - - - - - - -",
+        "POST B":     "L - 400 - - - - - - - -",
+        "POST draft": "L 400 - - - - - - - - -",
+    },
+    "account.complaints_list":  {"GET -": CITIZENS},
+    "account.complaint_new":    {"GET -": CITIZENS, "POST -": "L 400 400 - - - - - - - -"},
+    "account.complaint_page":   {"GET A": "L 200 - - - - - - - - -", "GET B": "L - 200 - - - - - - - -"},
+    # Closing needs nothing but the token (CSRF is off here): the complainant's own closes.
+    "account.complaint_close":  {"POST A": "L 302 - - - - - - - - -", "POST B": "L - 302 - - - - - - - -"},
     "account.act": {
         "POST A":     "L 400 - - - - - - - - -",
         "POST B":     "L - 400 - - - - - - - -",
@@ -388,6 +431,16 @@ MATRIX = {
         "POST draft": "S - - - - - - - - - -",
     },
     "desk.retry_inquiry": {
+        "POST A":     "S - - - - - 400 - 400 - -",
+        "POST B":     "S - - - - - - 400 - - -",
+        "POST draft": "S - - - - - - - - - -",
+    },
+    # Complaints and ratings of the officer's own agency; an empty POST presses no button (400).
+    "desk.complaints_list":     {"GET -": AGENCY_STAFF},
+    "desk.complaint_page":      {"GET A": "S - - - - - 200 - 200 - -", "GET B": "S - - - - - - 200 - - -"},
+    "desk.complaint_act":       {"POST A": "S - - - - - 400 - 400 - -", "POST B": "S - - - - - - 400 - - -"},
+    "desk.ratings_list":        {"GET -": AGENCY_STAFF},
+    "desk.rating_flag": {
         "POST A":     "S - - - - - 400 - 400 - -",
         "POST B":     "S - - - - - - 400 - - -",
         "POST draft": "S - - - - - - - - - -",
@@ -451,6 +504,10 @@ MATRIX = {
     "admin.scores_page":        {"GET -": "S - - - - - - - - - 200"},  # scores on demand (issue 14)
     "admin.scores_compute":     {"POST -": "S - - - - - - - - - 302"},
     "admin.inquiry_types":      {"GET -": ADMINS},
+    # Complaints escalated to the province: a provincial administrator sees their province's only.
+    "admin.complaints_list":    {"GET -": ADMINS},
+    "admin.complaint_page":     {"GET A": ADMINS, "GET B": "S - - - - - - - - - 200"},
+    "admin.complaint_act":      {"POST A": "S - - - - - - - - 400 400", "POST B": "S - - - - - - - - - 400"},
     # Hiding a data-access entry from its citizen: the national administrator only.
     "admin.data_access_admin":  {"GET -": "S - - - - - - - - - 200"},
     "admin.data_access_hide":   {"POST -": "S - - - - - - - - - 400"},
@@ -495,6 +552,9 @@ PUBLIC = {
     "public.forget_location",
     "public.language",
     "public.track",
+    "public.tracked",
+    "public.track_rate",
+    "public.track_complaint",
     "transparency.dashboard",
     "transparency.dashboard_download",
     "transparency.weekly_archive",
@@ -552,6 +612,8 @@ _VARIANTS = {
     "service": ("A", "B"),
     "apply": ("A", "B", "draft"),
     "request": ("A", "B", "draft"),
+    "complaint": ("A", "B"),
+    "rating": ("A", "B", "draft"),
     "attachment": ("A", "B", "A+fileB"),
     "cluster": ("-",),
     "life_event": ("-",),
@@ -675,6 +737,17 @@ LISTS = [
     ("padm_a", "/admin/staff", ["/admin/staff/{staff_a}"], ["/admin/staff/{staff_b}"]),
     ("padm_a", "/admin/audit", ['/admin/offices/{office_a}"'], ['/admin/offices/{office_b}"']),
     ("nadm", "/admin/audit", ['/admin/offices/{office_a}"', '/admin/offices/{office_b}"'], []),
+    ("off_a", "/desk/complaints", ["/desk/complaints/{complaint_a}"], ["/desk/complaints/{complaint_b}"]),
+    ("off_b", "/desk/complaints", ["/desk/complaints/{complaint_b}"], ["/desk/complaints/{complaint_a}"]),
+    ("off_a", "/desk/ratings", ["/desk/ratings/{request_a}/flag"], ["/desk/ratings/{request_b}/flag"]),
+    ("padm_a", "/admin/complaints?state=all", ["/admin/complaints/{complaint_a}"], ["/admin/complaints/{complaint_b}"]),
+    (
+        "nadm",
+        "/admin/complaints?state=all",
+        ["/admin/complaints/{complaint_a}", "/admin/complaints/{complaint_b}"],
+        [],
+    ),
+    ("cit_a", "/account/complaints", ["/account/complaints/{complaint_a}"], ["/account/complaints/{complaint_b}"]),
 ]
 
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("account", __name__, template_folder="templates")
 
-from app.web.account import data_access, payments, routes
+from app.web.account import data_access, feedback, payments, routes

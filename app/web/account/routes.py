@@ -18,6 +18,8 @@ from app.core.persian import persian_digits_enabled, to_persian_digits
 from app.core.security import client_is_loopback, safe_next
 from app.counter.fees import online_fee
 from app.extensions import db, limiter
+from app.feedback import ratings
+from app.feedback.forms import RatingForm
 from app.jobs import cleanup
 from app.models import OtpChallenge, Request, Role, SmsMessage
 from app.people import citizens, data_access, otp
@@ -51,6 +53,7 @@ from app.requests.formdefs import (
     stored_definition,
 )
 from app.web.account import bp
+from app.web.account.feedback import rating_panel
 from app.web.account.forms import (
     ApplyControls,
     CodeForm,
@@ -523,7 +526,7 @@ def request_page(code):
     return _render_request(found, RequestActionForm(), just_filed=just_filed)
 
 
-def _render_request(found, form, status=200, confirm=None, just_filed=False):
+def _render_request(found, form, status=200, confirm=None, just_filed=False, rating_form=None):
     definition = stored_definition(found.revision)  # a filed request is shown even if its form is now refused
     return render_template(
         "account/request.html",
@@ -537,7 +540,28 @@ def _render_request(found, form, status=200, confirm=None, just_filed=False):
         inquiries=inquiries.for_request(found) if found.tracking_code else [],  # the state only, never the answer
         inquiry_labels=inquiries.STATE_LABELS,
         clock_paused=sla.is_paused(found),
+        **rating_panel(found, rating_form),
     ), status
+
+
+@bp.post("/requests/<code>/rate")
+@role_required(Role.CITIZEN)
+def rate(code):
+    """The citizen's stars for a delivered request: once (a second click is told it is rated, and shown it)."""
+    found = request_for(current_user, code)
+    if found.status == "draft":  # no request page to show the reason on
+        return render_error(400, ratings.refusal(found))
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _render_request(found, RequestActionForm(), status=400, rating_form=form)
+    try:
+        ratings.rate(found, int(form.stars.data), form.comment.data or "")
+        db.session.commit()
+    except ratings.RatingError as error:
+        attach(form, error, "stars")
+        return _render_request(found, RequestActionForm(), status=400, rating_form=form)
+    flash(_("امتیاز شما ثبت شد. سپاس!"))
+    return redirect(url_for(".request_page", code=found.tracking_code))
 
 
 @bp.post("/requests/<code>/act")

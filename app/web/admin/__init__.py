@@ -5,4 +5,15 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
-from app.web.admin import audit_log, connections, data_access, inquiries, jobs, links, manage, routes, scores
+from app.web.admin import (
+    audit_log,
+    connections,
+    data_access,
+    feedback,
+    inquiries,
+    jobs,
+    links,
+    manage,
+    routes,
+    scores,
+)

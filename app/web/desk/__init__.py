@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("desk", __name__, url_prefix="/desk", template_folder="templates")
 
-from app.web.desk import links, outsourcing, payments, routes
+from app.web.desk import feedback, links, outsourcing, payments, routes

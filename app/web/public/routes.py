@@ -13,6 +13,7 @@ from app.core.page_cache import cached_page, do_not_store
 from app.core.persian import fold_digits, parse_whole_number
 from app.core.security import safe_next
 from app.evaluation import links, processing_times, scores
+from app.feedback import ratings
 from app.web.public import bp
 from app.web.public.forms import PlaceForm
 
@@ -90,6 +91,9 @@ def service(code):
         # (app/core/page_cache: the key holds /services/<code>), so a card only ever shows its own service's figure;
         # decisions do not change the cache version, so the figure may be up to PAGE_CACHE_SECONDS old.
         measured=processing_times.measured_time(found.id),
+        # Citizens' ratings: the average and the count only (None below RATINGS_MIN_SAMPLE), never a comment; like
+        # the measured time, up to PAGE_CACHE_SECONDS old.
+        stars=ratings.service_stars(found.id),
         # Once only: the card's documents an inquiry to another agency replaces (index -> its ServiceInquiry).
         replaced=inquiries.replaced_documents(found.id, found.current_revision.documents or [])
         if found.current_revision
@@ -143,6 +147,7 @@ def agency(code):
         labels=catalogue,
         # Its score from the latest stored snapshot (app/evaluation/scores.py); storing one bumps the cache version.
         score_card=scores.agency_card(found.id),
+        stars=ratings.agency_stars(found.id),
         score_title=scores.title_of,
     )
 
