@@ -56,8 +56,9 @@ def fold_digits(text: object) -> str:
 
 
 # Thousands separators people type (space, comma, the Arabic thousands separator ٬, the Persian comma ،,
-# underscore); the decimal mark ٫ is not one of them, so "12٫5" is refused rather than read as 125.
-_THOUSANDS = re.compile(r"[\s,\u066c\u060c_]")
+# underscore); the decimal mark ٫ is not one of them, so "12٫5" is refused rather than read as 125. Also dropped: the
+# invisible direction marks (LRM, RLM, ALM) a number copied from a page may carry (format_number writes an LRM).
+_THOUSANDS = re.compile(r"[\s,\u066c\u060c_\u200e\u200f\u061c]")
 
 
 def parse_whole_number(text: str | None, *, signed: bool = False, max_digits: int = 15) -> int | None:
@@ -130,10 +131,17 @@ def _digits(text: str, persian: bool) -> str:
     return to_persian_digits(text) if persian else text
 
 
+LRM = "\u200e"
+
+
 def format_number(n: int | float | Decimal, *, persian: bool = True) -> str:
     text = f"{n:,}"
     if persian:
         text = text.replace(",", "٬").replace(".", "٫")
+        if text.startswith("-"):
+            # A left-to-right mark first (CLDR's Persian minus sign does the same): on a right-to-left page a bare
+            # "-۶" is drawn «۶-», which reads as a dash after six. After the mark the sign stays on the digits' left.
+            text = LRM + text
     return _digits(text, persian)
 
 

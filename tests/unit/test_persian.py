@@ -243,10 +243,18 @@ def test_search_forms():
 
 @pytest.mark.parametrize(
     "n, expected",
-    [(0, "۰"), (999, "۹۹۹"), (1000, "۱٬۰۰۰"), (1234567, "۱٬۲۳۴٬۵۶۷"), (-12500, "-۱۲٬۵۰۰"), (2.5, "۲٫۵")],
+    [(0, "۰"), (999, "۹۹۹"), (1000, "۱٬۰۰۰"), (1234567, "۱٬۲۳۴٬۵۶۷"), (-12500, "\u200e-۱۲٬۵۰۰"), (2.5, "۲٫۵")],
 )
 def test_format_number(n, expected):
     assert format_number(n) == expected
+
+
+def test_a_negative_number_keeps_its_sign_on_the_left_on_a_right_to_left_page():
+    # The weekly report's "change against the week before" showed «۶-»: a bare "-" before Persian digits is drawn on
+    # their right in a right-to-left paragraph. A left-to-right mark first keeps "-۶" in reading order.
+    assert format_number(-6) == "\u200e-۶"
+    assert format_number(-6, persian=False) == "-6"
+    assert parse_whole_number(format_number(-1250), signed=True) == -1250
 
 
 def test_money():
