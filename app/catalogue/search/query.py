@@ -300,6 +300,15 @@ def corrections_for(word: str) -> list[str]:
             .scalars()
             .all()
         )
+    elif is_postgresql():
+        # One array parameter: the btree index answers "= ANY" as it does IN, without hundreds of bound values.
+        rows = (
+            db.session.execute(
+                text("SELECT term FROM search_term WHERE term = ANY(:words)"), {"words": list(_edits(word))}
+            )
+            .scalars()
+            .all()
+        )
     else:
         candidates = sorted(_edits(word))
         rows = []
