@@ -4,10 +4,11 @@ The same expectations hold on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm):
 """
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from app.catalogue.search import index as search_index
 from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
+from app.core.db import is_postgresql
 from app.extensions import db
 from app.models import SearchMiss, SearchTerm, Service
 from tests.catalogue_data import card, load, search_catalogue
@@ -284,3 +285,17 @@ def test_a_province_narrows_to_cards_offered_only_there(ctx):
 def test_one_letter_lists_titles_with_a_word_starting_with_it(catalogue):
     # «تحصیلات» (700 k a year), «ترخیص» (60 k), «تمدید» (45 k): a word, not just the title, starts with it.
     assert codes("ت") == ["26001002", "23001001", "27001002"]
+
+
+def test_a_search_leaves_the_transactions_planner_settings_as_it_found_them(catalogue):
+    # On PostgreSQL the search plans with its own settings (enable_seqscan off …) and must hand the rest of the
+    # request's transaction back its own: a later query planned without sequential scans could take seconds.
+    postgresql = is_postgresql()
+    setting = text("SELECT current_setting('enable_seqscan'), current_setting('plan_cache_mode')")
+    if postgresql:
+        db.session.execute(text("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)"))
+    # A query found as typed, and one whose misspelt word is repaired (the typo path has its own statements).
+    assert codes("کارت بازرگانی")[:2] == ["27001002", "27001001"]
+    assert codes("کارت بازرگنی")[:2] == ["27001002", "27001001"]
+    if postgresql:
+        assert db.session.execute(setting).one() == ("on", "force_generic_plan")

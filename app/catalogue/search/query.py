@@ -605,7 +605,17 @@ _PLANNER = {
     "plan_cache_mode": "force_custom_plan",
 }
 _SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
-_SAVED = "SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER)
+# Read the settings in force and set the search's in one round trip: the materialised CTE is read before the outer
+# select sets anything.
+_SAVE_AND_SET = (
+    "WITH saved AS MATERIALIZED (SELECT "
+    + ", ".join(f"current_setting('{name}') AS s{n}" for n, name in enumerate(_PLANNER))
+    + ") SELECT "
+    + ", ".join(f"s{n}" for n in range(len(_PLANNER)))
+    + ", "
+    + _SET.removeprefix("SELECT ")
+    + " FROM saved"
+)
 
 
 @contextmanager
@@ -615,8 +625,7 @@ def _through_the_indexes():
     if not is_postgresql():
         yield
         return
-    saved = dict(zip(_PLANNER, db.session.execute(text(_SAVED)).one()))
-    db.session.execute(text(_SET), _PLANNER)
+    saved = dict(zip(_PLANNER, db.session.execute(text(_SAVE_AND_SET), _PLANNER).one()))
     db.session.info["planner_saved"] = saved
     try:
         yield
