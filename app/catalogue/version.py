@@ -4,6 +4,8 @@ that a cache keyed by it never serves a page from before a published revision or
 
 import secrets
 import time
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import Connection, event, select
@@ -58,6 +60,25 @@ def current() -> str:
         return seen[0]
     value = db.session.execute(select(Setting.value).where(Setting.key == KEY)).scalar_one_or_none() or ""
     _seen[engine] = (value, now)
+    return value
+
+
+# Figures only the catalogue changes, computed once per catalogue version and process: (engine, version, name) ->
+# value. A new version is a new key, so nothing is ever stale for longer than current() itself may be.
+_per_version: dict[tuple[int, str, str], Any] = {}
+
+
+def per_version(name: str, compute: Callable[[], Any]) -> Any:
+    """compute() the first time this catalogue version asks for `name` (e.g. how many cards are published), then
+    the stored value until the version changes."""
+    key = (id(db.engine), current(), name)
+    try:
+        return _per_version[key]
+    except KeyError:
+        pass
+    if len(_per_version) > 256:  # old versions' values: nobody asks for them again
+        _per_version.clear()
+    value = _per_version[key] = compute()
     return value
 
 

@@ -4,8 +4,9 @@ The same expectations hold on SQLite (FTS5) and PostgreSQL (tsvector + pg_trgm):
 """
 
 import pytest
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text
 
+from app.catalogue import version as catalogue_version
 from app.catalogue.search import index as search_index
 from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
 from app.core.db import is_postgresql
@@ -299,3 +300,20 @@ def test_a_search_leaves_the_transactions_planner_settings_as_it_found_them(cata
     assert codes("کارت بازرگنی")[:2] == ["27001002", "27001001"]
     if postgresql:
         assert db.session.execute(setting).one() == ("on", "force_generic_plan")
+
+
+def test_a_figure_kept_per_catalogue_version_is_counted_again_after_an_import(catalogue):
+    # Multi-word searches weigh words by how many published cards there are: kept per catalogue version, so no
+    # search counts them all again, and an import (a new version) is counted afresh.
+    calls = []
+
+    def count():
+        calls.append(1)
+        return db.session.execute(select(func.count()).select_from(Service)).scalar_one()
+
+    first = catalogue_version.per_version("cards in this test", count)
+    assert catalogue_version.per_version("cards in this test", count) == first
+    assert len(calls) == 1
+    load([card("9901", "صدور مجوز آزمایشی", yearly_volume=1)])
+    assert catalogue_version.per_version("cards in this test", count) == first + 1
+    assert len(calls) == 2

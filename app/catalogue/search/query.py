@@ -25,6 +25,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
 
+from app.catalogue import version as catalogue_version
 from app.catalogue.search.index import JOINED, english_stem, trigram_key, words
 from app.core.db import is_postgresql, upsert
 from app.core.persian import PERSIAN_ALPHABET, normalize
@@ -476,15 +477,19 @@ def _frequency(syntax, clause):
 
 def _weights(syntax, clauses):
     """How telling each word is (inverse document frequency): a rare word counts more than a common one.
-    One statement counts the cards and each word's cards."""
+    One statement counts each word's cards; the number of cards is known per catalogue version."""
     sql = _Sql(syntax)
-    sql.params["live"] = True
     counts = ", ".join(_frequency_sql(syntax, sql, clause) for clause in clauses)
-    statement = (
-        f"SELECT (SELECT COUNT(*) FROM service WHERE is_active = :live AND current_revision_id IS NOT NULL), {counts}"
-    )
-    documents, *frequencies = db.session.execute(text(statement), sql.params).one()
+    frequencies = db.session.execute(text(f"SELECT {counts}"), sql.params).one()
+    # Counting the published cards reads all of them: once per catalogue version, not once per search.
+    documents = catalogue_version.per_version("published cards", _published_cards)
     return [round(math.log((max(documents, 1) + 1) / (frequency + 0.5)) + 0.1, 4) for frequency in frequencies]
+
+
+def _published_cards() -> int:
+    return db.session.execute(
+        select(func.count()).select_from(Service).where(Service.is_active, Service.current_revision_id.is_not(None))
+    ).scalar_one()
 
 
 def _ranked_ids(syntax, clauses, codes, page, weights=None):
