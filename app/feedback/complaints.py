@@ -10,15 +10,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, and_, select
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.adapters import sms
 from app.administration import audit
 from app.core.errors import RuleError
 from app.core.identifiers import damm_digit
-from app.core.persian import clean_text
+from app.core.persian import clean_text, local_digits
 from app.extensions import db
 from app.jobs import outbox
 from app.models import Complaint, Request, Service, User, utcnow
@@ -118,6 +120,25 @@ def reply(complaint: Complaint, text: str, actor: User) -> None:
     complaint.answered_at = complaint.answered_at or utcnow()
     _save()
     audit.record(actor, "complaint.reply", "complaint", complaint.reference, before, {"state": "answered"})
+    _tell_the_complainant(complaint)
+
+
+def _tell_the_complainant(complaint: Complaint) -> None:
+    """An SMS, in the reply's transaction, that the complaint has an answer and where to read it; never the answer
+    itself (it may hold personal details, and an SMS is read on a lock screen). In Persian, whatever language the
+    officer's page is in."""
+    complainant = db.session.get(User, complaint.complainant_id)
+    if complainant is None or not complainant.mobile:
+        return
+    with force_locale("fa"):
+        text = local_digits(
+            _(
+                "پنجره: دستگاه به شکایت %(reference)s شما پاسخ داد. پاسخ را در حساب خود، بخش «شکایت‌های من»، "
+                "یا با کد رهگیری در صفحهٔ پیگیری درخواست ببینید.",
+                reference=complaint.reference,
+            )
+        )
+    sms.send(complainant.mobile, text, purpose="status")
 
 
 def close(complaint: Complaint, actor: User) -> None:

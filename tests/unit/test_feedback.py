@@ -9,11 +9,12 @@ from sqlalchemy import func, select
 from werkzeug.exceptions import NotFound
 
 from app import permissions
+from app.core.persian import to_persian_digits
 from app.evaluation import scores
 from app.extensions import db
 from app.feedback import complaints, ratings
 from app.jobs import tasks
-from app.models import AuditEvent, Complaint, Job, Rating, Role, ScoreLine, utcnow
+from app.models import AuditEvent, Complaint, Job, Rating, Role, ScoreLine, SmsMessage, utcnow
 from tests import factories as f
 
 
@@ -95,6 +96,28 @@ def test_reply_answers_and_close_closes_each_audited(ctx):
     db.session.commit()
     actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars().all()
     assert actions == ["complaint.reply", "complaint.close"]
+
+
+def test_the_complainant_gets_an_sms_that_the_answer_is_there_but_not_the_answer(ctx):
+    service, citizen = f.service(), f.citizen()
+    officer = f.staff(Role.AGENCY_OFFICER, agency=service.agency)
+    complaint = complaints.file_complaint(citizen, "شکایت", service=service)
+    complaints.reply(complaint, "شمارهٔ پروندهٔ شما ۴۴۵ است.", officer)
+    db.session.commit()
+    (message,) = db.session.execute(select(SmsMessage)).scalars().all()
+    assert message.mobile == citizen.mobile and message.purpose == "status"
+    assert to_persian_digits(complaint.reference) in message.body and "شکایت‌های من" in message.body
+    assert "۴۴۵" not in message.body  # the answer is read on the site, never on a lock screen
+    assert message.job is not None  # queued in the reply's transaction, sent by the worker
+
+
+def test_no_sms_for_a_complainant_without_a_mobile_and_the_reply_still_stands(ctx):
+    service, citizen = f.service(), f.citizen()
+    citizen.mobile = None
+    complaint = complaints.file_complaint(citizen, "شکایت", service=service)
+    complaints.reply(complaint, "پیگیری شد.", f.staff(Role.AGENCY_OFFICER, agency=service.agency))
+    db.session.commit()
+    assert complaint.state == "answered" and _count(SmsMessage) == 0
 
 
 def test_another_agencys_officer_gets_404_on_a_complaint(ctx):
