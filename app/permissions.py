@@ -440,6 +440,12 @@ def complaint_for(user: User | None, reference: str) -> Complaint:
     return _found(complaints_visible_to(user).where(Complaint.reference == reference))
 
 
+def complaint_of_tracked(request: Request, reference: str) -> Complaint:
+    """A complaint about the request /track proved (its tracking code and national code): the only complaints a
+    visitor without an account may act on; else 404."""
+    return _found(db.select(Complaint).where(Complaint.request_id == request.id, Complaint.reference == reference))
+
+
 def ratings_visible_to(user: User | None) -> Select:
     """Ratings with their comments, for moderation: agency staff their own agency's only; nobody else reads
     individual ratings (the public reads aggregates)."""

@@ -269,6 +269,7 @@ KINDS = {
     "account.rate": "request",
     "account.complaint_page": "complaint",
     "account.complaint_close": "complaint",
+    "public.track_complaint_close": "complaint",
     "desk.complaint_page": "complaint",
     "desk.complaint_act": "complaint",
     "desk.rating_flag": "rating",
@@ -310,6 +311,7 @@ MATRIX = {
     "public.tracked":           {"GET -": everyone("302")},
     "public.track_rate":        {"POST -": everyone("302")},
     "public.track_complaint":   {"POST -": everyone("302")},
+    "public.track_complaint_close": {"POST A": everyone("302"), "POST B": everyone("302")},
     "transparency.dashboard":   {"GET -": everyone("200")},
     "transparency.dashboard_download": {"GET -": everyone("200")},
     # the weekly connection report (issue 14): the archive; a week with no stored report is 404 for everyone
@@ -555,6 +557,7 @@ PUBLIC = {
     "public.tracked",
     "public.track_rate",
     "public.track_complaint",
+    "public.track_complaint_close",
     "transparency.dashboard",
     "transparency.dashboard_download",
     "transparency.weekly_archive",

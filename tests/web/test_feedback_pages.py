@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.feedback import complaints, ratings
 from app.jobs import tasks
-from app.models import Complaint, Rating, Role, Service, utcnow
+from app.models import Complaint, Rating, Request, Role, Service, utcnow
 from tests import factories as f
 from tests.web.helpers import sign_in_citizen, sign_in_staff
 
@@ -106,6 +106,34 @@ def test_rating_and_complaining_from_track_with_its_proof(app, client, world):
         db.session.commit()
     page = client.get("/track/result").get_data(as_text=True)
     assert "سند ناقص بود" not in page and "متن این شکایت نمایش داده نمی‌شود." in page
+
+
+def test_closing_a_complaint_from_track_needs_the_proof_of_its_own_request(app, client, world):
+    # A walk-in citizen without an account complains from /track, reads the answer there, and closes it there.
+    _track(client, world, world["delivered"])
+    assert client.post("/track/complaint", data={"body": "سند ناقص بود"}).status_code == 302
+    with app.app_context():
+        own = db.session.execute(select(Complaint)).scalar_one()
+        other_request = db.session.execute(select(Request).filter_by(tracking_code=world["open"])).scalar_one()
+        other = complaints.file_complaint(other_request.applicant, "دربارهٔ درخواست دیگر", request=other_request)
+        db.session.commit()
+        own_ref, other_ref = own.reference, other.reference
+    page = client.get("/track/result").get_data(as_text=True)
+    assert f"/track/complaint/{own_ref}/close" in page and "بستن شکایت" in page
+    # The proof is of the delivered request: the same citizen's complaint about another request is not reachable.
+    assert client.post(f"/track/complaint/{other_ref}/close").status_code == 404
+    closed = client.post(f"/track/complaint/{own_ref}/close")
+    assert closed.status_code == 302 and closed.headers["Location"].endswith("/track/result#complaint")
+    page = client.get("/track/result").get_data(as_text=True)
+    assert "شکایت بسته شد." in page and "بسته شده" in page and f"/track/complaint/{own_ref}/close" not in page
+    again = client.post(f"/track/complaint/{own_ref}/close", follow_redirects=True).get_data(as_text=True)
+    assert "این شکایت قبلاً بسته شده است." in again
+    with app.app_context():
+        states = dict(db.session.execute(select(Complaint.reference, Complaint.state)).all())
+        assert states == {own_ref: "closed", other_ref: "open"}
+    # Without the proof (another browser), back to /track and nothing changes.
+    with app.test_client() as stranger:
+        assert stranger.post(f"/track/complaint/{other_ref}/close").headers["Location"].endswith("/track")
 
 
 def test_a_complaint_about_a_service_from_the_account(app, client, world):

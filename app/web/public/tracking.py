@@ -10,12 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
+from app import permissions
 from app.core.errors import RuleError, attach
 from app.core.identifiers import InvalidIdentifier, clean_tracking_code
 from app.core.validators import NationalCode, TrackingCode
 from app.extensions import db, limiter
 from app.feedback import complaints, ratings
-from app.feedback.forms import RatingForm, TrackComplaintForm
+from app.feedback.forms import CloseForm, RatingForm, TrackComplaintForm
 from app.models import Request, utcnow
 from app.requests import workflow
 from app.requests.tracking import find_tracked, public_steps
@@ -84,6 +85,7 @@ def _page(form, found, status=200, rating_form=None, complaint_form=None):
         complaints=complaints.of_request(found) if found is not None else [],
         complaint_labels=complaints.STATE_LABELS,
         shown_body=complaints.shown_body,
+        close_form=CloseForm(),
     ), status
 
 
@@ -161,3 +163,24 @@ def track_complaint():
         return _("شکایت شما ثبت شد. شمارهٔ پیگیری شکایت: %(ref)s", ref=complaint.reference)
 
     return _on_tracked(TrackComplaintForm(), "complaint_form", complain)
+
+
+@bp.post("/track/complaint/<reference>/close")
+@limiter.limit(PER_ADDRESS)
+def track_complaint_close(reference):
+    """The citizen closes a complaint about the tracked request (solved, or no longer wanted), as from their account."""
+    found = _proven()
+    if found is None:
+        return _again()
+    complaint = permissions.complaint_of_tracked(found, reference)
+    if not CloseForm().validate_on_submit():
+        flash(_("صفحه را دوباره باز کنید و دوباره بزنید."), "error")
+    else:
+        try:
+            complaints.close(complaint, found.applicant)
+            db.session.commit()
+        except complaints.ComplaintError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("شکایت بسته شد."))
+    return redirect(url_for(".tracked", _anchor="complaint"))
