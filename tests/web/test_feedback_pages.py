@@ -111,9 +111,11 @@ def test_rating_and_complaining_from_track_with_its_proof(app, client, world):
 def test_closing_a_complaint_from_track_needs_the_proof_of_its_own_request(app, client, world):
     # A walk-in citizen without an account complains from /track, reads the answer there, and closes it there.
     _track(client, world, world["delivered"])
-    assert client.post("/track/complaint", data={"body": "سند ناقص بود"}).status_code == 302
+    filed = client.post("/track/complaint", data={"body": "سند ناقص بود"}, follow_redirects=True)
     with app.app_context():
         own = db.session.execute(select(Complaint)).scalar_one()
+        persian = own.reference.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+        assert f"شمارهٔ پیگیری شکایت: {persian}" in filed.get_data(as_text=True)
         other_request = db.session.execute(select(Request).filter_by(tracking_code=world["open"])).scalar_one()
         other = complaints.file_complaint(other_request.applicant, "دربارهٔ درخواست دیگر", request=other_request)
         db.session.commit()
@@ -150,8 +152,9 @@ def test_a_complaint_about_a_service_from_the_account(app, client, world):
     with app.app_context():
         complaint = db.session.execute(select(Complaint)).scalar_one()
         assert complaint.request_id is None and complaint.service.code == world["service"]
+        reference = complaint.reference.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "شمارهٔ پیگیری شکایت" in page and "بی‌پاسخ ماند" in page
+    assert f"شمارهٔ پیگیری شکایت: {reference}" in page and "بی‌پاسخ ماند" in page  # Persian digits, as on receipts
 
 
 def _complaint(app, world, body="سند ناقص بود", days_ago=0):
