@@ -246,3 +246,19 @@ def test_the_card_and_agency_show_the_average_never_a_comment(app, client, world
     sign_in_staff(staff, "officer-a")
     desk = staff.get("/desk/ratings").get_data(as_text=True)
     assert "نظر خصوصی شهروند" in desk  # the agency moderates what citizens wrote
+
+
+def test_the_desks_complaints_page_by_page_keeping_the_state_filter(app, client, world):
+    # 51 open complaints: the newest 50 on the first page, the oldest on the second, the filter kept between them.
+    with app.app_context():
+        service = db.session.execute(select(Service).filter_by(code=world["service"])).scalar_one()
+        citizen = db.session.execute(select(Request).filter_by(tracking_code=world["open"])).scalar_one().applicant
+        references = [complaints.file_complaint(citizen, f"شکایت {n}", service=service).reference for n in range(51)]
+        db.session.commit()
+    sign_in_staff(client, "officer-a")
+    first = client.get("/desk/complaints?state=open").get_data(as_text=True)
+    shown = [ref for ref in references if f"/desk/complaints/{ref}" in first]
+    assert shown == references[1:]  # newest first, 50 of them
+    assert 'href="/desk/complaints?page=2&amp;state=open"' in first and "صفحهٔ ۱ از ۲" in first
+    second = client.get("/desk/complaints?page=2&state=open").get_data(as_text=True)
+    assert f"/desk/complaints/{references[0]}" in second and f"/desk/complaints/{references[1]}" not in second

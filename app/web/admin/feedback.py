@@ -4,7 +4,7 @@ province's administrators (the national administrator every province's), who can
 from flask import render_template, request
 from flask_login import current_user
 
-from app.extensions import db
+from app.core.pagination import paginate
 from app.feedback import complaints
 from app.models import Complaint
 from app.people.auth import role_required
@@ -20,10 +20,10 @@ def complaints_list():
     waiting = request.args.get("state") != "all"
     if waiting:  # still to act on: escalated and not answered since
         query = query.where(Complaint.state == "escalated")
-    rows = db.session.execute(query.order_by(Complaint.escalated_at.desc(), Complaint.id.desc()).limit(PAGE_SIZE))
-    return render_template(
-        "admin/complaints.html", complaints=rows.scalars().all(), labels=complaints.STATE_LABELS, waiting=waiting
+    found = paginate(
+        query.order_by(Complaint.escalated_at.desc(), Complaint.id.desc()), request.args.get("page"), PAGE_SIZE
     )
+    return render_template("admin/complaints.html", page=found, labels=complaints.STATE_LABELS, waiting=waiting)
 
 
 @bp.get("/complaints/<reference>")

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core.errors import attach
+from app.core.pagination import paginate
 from app.extensions import db
 from app.feedback import complaints, ratings
 from app.feedback.forms import ComplaintActionForm, FlagForm
@@ -24,9 +25,9 @@ def complaints_list():
     query = complaints_visible_to(current_user)
     if state in complaints.STATE_LABELS:
         query = query.where(Complaint.state == state)
-    rows = db.session.execute(query.order_by(Complaint.id.desc()).limit(PAGE_SIZE)).scalars().all()
+    found = paginate(query.order_by(Complaint.id.desc()), request.args.get("page"), PAGE_SIZE)
     return render_template(
-        "desk/complaints.html", complaints=rows, labels=complaints.STATE_LABELS, state=state, due_at=complaints.due_at
+        "desk/complaints.html", page=found, labels=complaints.STATE_LABELS, state=state, due_at=complaints.due_at
     )
 
 
@@ -83,9 +84,9 @@ def complaint_act(reference):
 
 def _ratings_page(status=200):
     query = ratings_visible_to(current_user).where(Rating.comment != "")
-    rows = db.session.execute(query.order_by(Rating.id.desc()).limit(PAGE_SIZE)).scalars().all()
+    found = paginate(query.order_by(Rating.id.desc()), request.args.get("page"), PAGE_SIZE)
     return render_template(
-        "desk/ratings.html", ratings=rows, flag_labels=ratings.FLAG_LABELS, star_labels=ratings.STAR_LABELS
+        "desk/ratings.html", page=found, flag_labels=ratings.FLAG_LABELS, star_labels=ratings.STAR_LABELS
     ), status
 
 
