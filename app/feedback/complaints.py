@@ -98,6 +98,11 @@ def file_complaint(
     return complaint
 
 
+def filed_message(complaint: Complaint) -> str:
+    """What the citizen is told once a complaint is filed (from the account or from /track): its reference."""
+    return _("شکایت شما ثبت شد. شمارهٔ پیگیری شکایت: %(ref)s", ref=local_digits(complaint.reference))
+
+
 def _free_reference() -> str:
     while True:
         reference = new_reference()
@@ -127,7 +132,7 @@ def _tell_the_complainant(complaint: Complaint) -> None:
     """An SMS, in the reply's transaction, that the complaint has an answer and where to read it; never the answer
     itself (it may hold personal details, and an SMS is read on a lock screen). In Persian, whatever language the
     officer's page is in."""
-    complainant = db.session.get(User, complaint.complainant_id)
+    complainant = complaint.complainant
     if complainant is None or not complainant.mobile:
         return
     with force_locale("fa"):

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.catalogue import queries as catalogue
 from app.core.errors import attach
-from app.core.persian import fold_digits, local_digits
+from app.core.persian import fold_digits
 from app.extensions import db
 from app.feedback import complaints, ratings
 from app.feedback.forms import CloseForm, ComplaintForm, RatingForm
@@ -74,7 +74,7 @@ def complaint_new():
     except complaints.ComplaintError as error:
         attach(form, error, "body")
         return _new_page(form, 400)
-    flash(_("شکایت شما ثبت شد. شمارهٔ پیگیری شکایت: %(ref)s", ref=local_digits(complaint.reference)))
+    flash(complaints.filed_message(complaint))
     return redirect(url_for(".complaint_page", reference=complaint.reference))
 
 

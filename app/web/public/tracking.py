@@ -13,7 +13,6 @@ from wtforms.validators import InputRequired
 from app import permissions
 from app.core.errors import RuleError, attach
 from app.core.identifiers import InvalidIdentifier, clean_tracking_code
-from app.core.persian import local_digits
 from app.core.validators import NationalCode, TrackingCode
 from app.extensions import db, limiter
 from app.feedback import complaints, ratings
@@ -161,7 +160,7 @@ def track_rate():
 def track_complaint():
     def complain(found, form):
         complaint = complaints.file_complaint(found.applicant, form.body.data, request=found)
-        return _("شکایت شما ثبت شد. شمارهٔ پیگیری شکایت: %(ref)s", ref=local_digits(complaint.reference))
+        return complaints.filed_message(complaint)
 
     return _on_tracked(TrackComplaintForm(), "complaint_form", complain)
 
