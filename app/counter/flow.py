@@ -13,6 +13,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
@@ -69,8 +70,9 @@ class CounterFiling:
     clerk: User
     state: dict
 
-    @property
+    @cached_property
     def definition(self) -> list[dict]:
+        # Once per page: every step reads it several times, and each read would ask for the card's inquiries again.
         return definition_for(self.service.current_revision)
 
 
