@@ -13,7 +13,7 @@ from app.catalogue.queries import publish_revision
 from app.catalogue.transfer import Source, import_catalogue
 from app.core import page_cache
 from app.extensions import db
-from app.models import Province, ServiceRevision
+from app.models import InquiryType, Province, ServiceInquiry, ServiceRevision
 from tests import factories as f
 from tests.web.helpers import sign_in_citizen
 
@@ -56,6 +56,31 @@ def test_a_card_is_served_from_the_cache_until_a_revision_is_published(app, clie
         publish_revision(service, revision, [], [], [])
         db.session.commit()
     assert "صدور پروانهٔ کسب خانگی (ویرایش دوم)" in client.get(f"/services/{code}").get_data(as_text=True)
+
+
+def test_an_inquiry_added_to_a_card_shows_at_once_on_the_cached_card(app, client):
+    # The card tells the citizen which documents an inquiry to another agency replaces: a new inquiry of the card
+    # is a new catalogue version, so a kept card never asks for a paper nobody needs to bring any more.
+    with app.app_context():
+        service = f.service(documents=["کارت ملی", "عکس ۳×۴"])
+        kind = InquiryType(
+            code="identity",
+            agency=f.agency(name="سازمان ثبت احوال کشور"),
+            title="استعلام هویت",
+            answer_fields=[{"name": "alive", "label": "در قید حیات"}],
+            replaces=["کارت ملی"],
+            legal_basis="",
+        )
+        db.session.add(kind)
+        db.session.commit()
+        code, service_id, kind_id = service.code, service.id, kind.id
+    before = client.get(f"/services/{code}").get_data(as_text=True)
+    assert "<li>کارت ملی</li>" in before and "لازم نیست «کارت ملی»" not in before
+    with app.app_context():
+        db.session.add(ServiceInquiry(service_id=service_id, inquiry_type_id=kind_id, position=0, replaces=[]))
+        db.session.commit()
+    after = client.get(f"/services/{code}").get_data(as_text=True)
+    assert "لازم نیست «کارت ملی» را بیاورید" in after and "<li>کارت ملی</li>" not in after
 
 
 def test_an_import_shows_at_once_on_the_agencies_page(app, client):
