@@ -10,6 +10,7 @@ from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.catalogue import version as catalogue_version
 from app.catalogue.search import index as search_index
 from app.core.pagination import Page, paginate
 from app.core.persian import persian_sort_key
@@ -144,24 +145,23 @@ class AgencySummary:
 
 
 def agencies_with_counts() -> list[AgencySummary]:
-    """Every agency with its number of published services and of fully electronic ones, alphabetical."""
-    counts = (
-        select(
-            Service.agency_id,
-            func.count().label("services"),
-            func.sum(case((Service.fully_electronic, 1), else_=0)).label("electronic"),
-        )
+    """Every agency with its number of published services and of fully electronic ones, alphabetical. The counts
+    (a pass over every published card) are kept per catalogue version."""
+    counts = catalogue_version.per_version("agency counts", _agency_counts)
+    agencies = db.session.execute(
+        select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province))
+    ).scalars()
+    summaries = [AgencySummary(agency, *counts.get(agency.id, (0, 0))) for agency in agencies]
+    return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
+
+
+def _agency_counts() -> dict[int, tuple[int, int]]:
+    rows = db.session.execute(
+        select(Service.agency_id, func.count(), func.sum(case((Service.fully_electronic, 1), else_=0)))
         .where(Service.is_active, Service.current_revision_id.is_not(None))
         .group_by(Service.agency_id)
-        .subquery()
     )
-    rows = db.session.execute(
-        select(Agency, func.coalesce(counts.c.services, 0), func.coalesce(counts.c.electronic, 0))
-        .options(joinedload(Agency.parent), joinedload(Agency.province))
-        .outerjoin(counts, counts.c.agency_id == Agency.id)
-    ).all()
-    summaries = [AgencySummary(agency, int(services), int(electronic)) for agency, services, electronic in rows]
-    return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
+    return {agency_id: (int(services), int(electronic or 0)) for agency_id, services, electronic in rows}
 
 
 def agency_by_code(code: str) -> Agency | None:
@@ -219,8 +219,13 @@ def service_by_code(code: str) -> Service | None:
 
 def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
     """Services sharing a life event or cluster with this one, those sharing a life event first, each group by
-    yearly volume. Two narrow id queries (a life event's, then a cluster's, never one ordering both groups across
-    the catalogue) and one load of the few shown."""
+    yearly volume. Which ones is kept per catalogue version (only the catalogue changes it): a card's view loads the
+    few shown, never ranks a cluster of thousands again."""
+    return _load(catalogue_version.per_version(f"related:{service.id}:{limit}", lambda: _related_ids(service, limit)))
+
+
+def _related_ids(service: Service, limit: int) -> list[int]:
+    # Two narrow id queries (a life event's, then a cluster's), never one ordering both groups across the catalogue.
     event_ids = [e.id for e in service.life_events]
     cluster_ids = [c.id for c in service.clusters]
     chosen: list[int] = []
@@ -233,7 +238,7 @@ def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
         linked = select(table.c.service_id).where(column.in_(ids))
         query = _published().where(Service.id.in_(linked), Service.id.not_in([service.id, *chosen]))
         chosen += db.session.execute(_by_volume(query).limit(limit - len(chosen))).scalars().all()
-    return _load(chosen)
+    return chosen
 
 
 def counter_offer(service: Service, province: Province | None) -> Outsourcing | None:

@@ -3,7 +3,9 @@
 that a cache keyed by it never serves a page from before a published revision or an import."""
 
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -68,21 +70,28 @@ def current() -> str:
 
 
 # Figures only the catalogue changes, computed once per catalogue version and process: (engine, version, name) ->
-# value. A new version is a new key, so nothing is ever stale for longer than current() itself may be.
-_per_version: dict[tuple[int, str, str], Any] = {}
+# value, the least recently used first. A new version is a new key, so nothing is ever stale for longer than current()
+# itself may be; the old version's values age out. PER_VERSION_ENTRIES bounds the store: per-card figures (a card's
+# related services) take one entry each, so it holds a national catalogue's cards and its local ones.
+PER_VERSION_ENTRIES = 50_000
+_per_version: OrderedDict[tuple[int, str, str], Any] = OrderedDict()
+_per_version_lock = threading.Lock()
 
 
 def per_version(name: str, compute: Callable[[], Any]) -> Any:
     """compute() the first time this catalogue version asks for `name` (e.g. how many cards are published), then
-    the stored value until the version changes."""
+    the stored value until the version changes. The value is shared by every thread: plain data, never rows of a
+    session."""
     key = (id(db.engine), current(), name)
-    try:
-        return _per_version[key]
-    except KeyError:
-        pass
-    if len(_per_version) > 256:  # old versions' values: nobody asks for them again
-        _per_version.clear()
-    value = _per_version[key] = compute()
+    with _per_version_lock:
+        if key in _per_version:
+            _per_version.move_to_end(key)
+            return _per_version[key]
+    value = compute()  # outside the lock: two threads may both compute a new key; either answer is the same
+    with _per_version_lock:
+        _per_version[key] = value
+        while len(_per_version) > PER_VERSION_ENTRIES:
+            _per_version.popitem(last=False)
     return value
 
 

@@ -317,3 +317,17 @@ def test_a_figure_kept_per_catalogue_version_is_counted_again_after_an_import(ca
     load([card("9901", "صدور مجوز آزمایشی", yearly_volume=1)])
     assert catalogue_version.per_version("cards in this test", count) == first + 1
     assert len(calls) == 2
+
+
+def test_the_figures_kept_per_catalogue_version_are_bounded_and_the_least_used_go_first(ctx, monkeypatch):
+    # One entry per card (its related services) must not grow a process without end: past the bound, the figure
+    # asked for longest ago is computed again when next asked; a figure in use stays.
+    monkeypatch.setattr(catalogue_version, "PER_VERSION_ENTRIES", 2)
+    calls = []
+
+    def figure(name):
+        return lambda: calls.append(name) or name
+
+    for name in ("first card", "second card", "first card", "third card", "first card", "second card"):
+        assert catalogue_version.per_version(name, figure(name)) == name
+    assert calls == ["first card", "second card", "third card", "second card"]

@@ -46,6 +46,16 @@ def test_card_shows_what_a_person_needs_to_act(client, catalogue):
     assert 'href="/services/22001002"' in page  # a related service (same cluster)
 
 
+def test_a_newly_published_card_is_among_the_related_services_at_once(client, catalogue, app):
+    # Which cards a card lists as related is kept per catalogue version: an import is a new version, so a busier
+    # card of the same cluster shows on the first view after it, not after the process restarts.
+    assert 'href="/services/22009999"' not in main(client.get("/services/22001001"))
+    with app.app_context():
+        load([card("22009999", "صدور مجوز حصارکشی", agency_code="2200", clusters=["urban"], yearly_volume=90000)])
+    page = main(client.get("/services/22001001"))
+    assert 'href="/services/22009999"' in page and 'href="/services/22001002"' in page
+
+
 def test_card_names_the_parent_agency_and_audience(client, app):
     with app.app_context():
         load(
