@@ -12,7 +12,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalogue import version as catalogue_version
 from app.catalogue.search import index as search_index
-from app.core.pagination import Page, paginate
+from app.core import pagination
+from app.core.pagination import Page
 from app.core.persian import persian_sort_key
 from app.counter import fees
 from app.extensions import db
@@ -82,14 +83,24 @@ def _load(ids: Sequence[int]) -> list[Service]:
     return [found[i] for i in ids if i in found]
 
 
-def _first(query, limit: int) -> list[Service]:
-    return _load(db.session.execute(_by_volume(query).limit(limit)).scalars().all())
+def _first(query, limit: int, kept_as: str) -> list[Service]:
+    """The `limit` busiest services of `query`; which ones is kept per catalogue version under `kept_as`."""
+    ids = catalogue_version.per_version(
+        f"{kept_as}:first:{limit}", lambda: db.session.execute(_by_volume(query).limit(limit)).scalars().all()
+    )
+    return _load(ids)
 
 
-def _page(query, page: int) -> Page:
-    found = paginate(_by_volume(query), page)
-    found.items = _load(found.items)
-    return found
+def _page(query, page, kept_as: str) -> Page:
+    """One page of `query`'s services, busiest first. Only the catalogue changes these lists, so the total and each
+    page's ids are kept per catalogue version under `kept_as`: a visit loads the twenty shown, never counts and sorts
+    a cluster of thousands again. The page number is clamped before it names anything kept."""
+    ordered = _by_volume(query)
+    total = catalogue_version.per_version(f"{kept_as}:total", lambda: pagination.count(ordered))
+    pages = pagination.page_count(total)
+    number = min(pagination.page_number(page), pages)
+    ids = catalogue_version.per_version(f"{kept_as}:page:{number}", lambda: pagination.page_items(ordered, number))
+    return Page(_load(ids), total, number, pages)
 
 
 # --- lists ---------------------------------------------------------------------------------------------
@@ -104,7 +115,7 @@ def life_events() -> Sequence[LifeEvent]:
 
 
 def high_volume_services(limit: int = 8) -> Sequence[Service]:
-    return _first(_published(), limit)
+    return _first(_published(), limit, kept_as="busiest")
 
 
 def local_services(province: Province | None, limit: int = 8) -> Sequence[Service]:
@@ -113,7 +124,8 @@ def local_services(province: Province | None, limit: int = 8) -> Sequence[Servic
         return []
     in_province = select(service_province.c.service_id).where(service_province.c.province_id == province.id)
     local_agencies = select(Agency.id).where(Agency.province_id == province.id)
-    return _first(_published().where(or_(Service.id.in_(in_province), Service.agency_id.in_(local_agencies))), limit)
+    local = _published().where(or_(Service.id.in_(in_province), Service.agency_id.in_(local_agencies)))
+    return _first(local, limit, kept_as=f"local:{province.id}")
 
 
 def cluster_by_slug(slug: str) -> Cluster | None:
@@ -126,12 +138,12 @@ def life_event_by_slug(slug: str) -> LifeEvent | None:
 
 def cluster_services(cluster: Cluster, page: int = 1) -> Page:
     linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
-    return _page(_published().where(Service.id.in_(linked)), page)
+    return _page(_published().where(Service.id.in_(linked)), page, kept_as=f"cluster:{cluster.id}")
 
 
 def life_event_services(event: LifeEvent, page: int = 1) -> Page:
     linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
-    return _page(_published().where(Service.id.in_(linked)), page)
+    return _page(_published().where(Service.id.in_(linked)), page, kept_as=f"life event:{event.id}")
 
 
 # --- agencies ------------------------------------------------------------------------------------------
@@ -175,7 +187,7 @@ def child_agencies(agency: Agency) -> list[Agency]:
 
 
 def agency_services(agency: Agency, page: int = 1) -> Page:
-    return _page(_published().where(Service.agency_id == agency.id), page)
+    return _page(_published().where(Service.agency_id == agency.id), page, kept_as=f"agency:{agency.id}")
 
 
 def agency_counts(agency: Agency) -> tuple[int, int]:

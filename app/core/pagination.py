@@ -42,11 +42,23 @@ def page_number(value: object) -> int:
 def paginate(query: Select, page: object, size: int = PAGE_SIZE) -> Page:
     """One page of `query`; `page` as it came (a query parameter's text or a number), clamped to the pages there
     are, so a page past the end shows the last one."""
-    total = db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
-    pages = max((total + size - 1) // size, 1)
+    total = count(query)
+    pages = page_count(total, size)
     number = min(page_number(page), pages)
-    items = list(db.session.execute(query.limit(size).offset((number - 1) * size)).unique().scalars().all())
-    return Page(items, total, number, pages)
+    return Page(page_items(query, number, size), total, number, pages)
+
+
+def count(query: Select) -> int:
+    return db.session.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one()
+
+
+def page_count(total: int, size: int = PAGE_SIZE) -> int:
+    return max((total + size - 1) // size, 1)
+
+
+def page_items(query: Select, number: int, size: int = PAGE_SIZE) -> list:
+    """Page `number` (from 1, within the pages there are) of `query`."""
+    return list(db.session.execute(query.limit(size).offset((number - 1) * size)).unique().scalars().all())
 
 
 @dataclass

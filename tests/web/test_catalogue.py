@@ -230,6 +230,21 @@ def test_cluster_and_life_event_pages_list_busiest_first_with_pages(client, app)
         assert client.get(f"/life-events/harvest?page={page}").status_code == 200
 
 
+def test_lists_kept_per_catalogue_version_change_on_the_first_view_after_an_import(client, app, catalogue):
+    # The cluster's total and pages, an agency's counts and the home page's busiest cards are kept per catalogue
+    # version: the views before the import keep them, the first view after it shows the new card.
+    assert "/services/21009999" not in main(client.get("/clusters/urban"))
+    row = r'<a href="/agencies/2100">.*?</tr>'
+    assert 'data-label="خدمات">۲</td>' in re.search(row, main(client.get("/agencies")), re.S).group(0)
+    assert "/services/21009999" not in main(client.get("/"))
+    with app.app_context():
+        load([card("21009999", "گواهی بی‌بدهی نوسازی", agency_code="2100", clusters=["urban"], yearly_volume=10**7)])
+    cluster = main(client.get("/clusters/urban"))
+    assert cluster.index("/services/21009999") < cluster.index("/services/22001001")  # the busiest, first
+    assert 'data-label="خدمات">۳</td>' in re.search(row, main(client.get("/agencies")), re.S).group(0)
+    assert "/services/21009999" in main(client.get("/"))
+
+
 # --- home and the visitor's place --------------------------------------------------------------------------
 
 
