@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, jobs, permissions
 from app.catalogue import version as catalogue_version
-from app.core import assets, errors, i18n, page_cache, persian, security
+from app.core import assets, errors, i18n, page_cache, persian, security, sqlite_writers
 from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 from app.people import auth
 from app.requests import workflow
@@ -30,6 +30,11 @@ def create_app(overrides=None):
     if overrides:
         app.config.update(overrides)
     config.check(app.config)  # before anything starts: a public site must not run on simulators by mistake
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # This process's writers wait in line on a lock, not in SQLite's busy handler (app/core/sqlite_writers.py).
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options["connect_args"] = {"factory": sqlite_writers.Connection, **options.get("connect_args", {})}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
