@@ -75,6 +75,11 @@ class CounterFiling:
         # Once per page: every step reads it several times, and each read would ask for the card's inquiries again.
         return definition_for(self.service.current_revision)
 
+    @cached_property
+    def fees_due(self) -> fees.Fees:
+        # Once per page too: the page shows them, and the submission checks them against those the clerk was shown.
+        return fees.fees_for(self.service, self.office)
+
 
 # --- step 1: the service --------------------------------------------------------------------------------
 
@@ -389,7 +394,7 @@ def submit(filing: CounterFiling, method: str, reference: str, fees_seen: str) -
     replay = replayed(filing)
     if replay is not None:
         return replay
-    taken = fees.fees_for(filing.service, filing.office)
+    taken = filing.fees_due
     if method not in fees.COUNTER_METHODS:
         raise CounterError(_("شیوهٔ پرداخت را انتخاب کنید."), "method")
     if method == "card" and taken.total:

@@ -174,7 +174,7 @@ def _page(template, filing, status=200, **context):
         flow=filing,
         service=filing.service,
         office=filing.office,
-        fees=fees.fees_for(filing.service, filing.office),
+        fees=filing.fees_due,
         **context,
     ), status
 
@@ -214,7 +214,7 @@ def _form_page(filing, dform, status=200):
 
 def _fees_page(filing, form, status=200):
     _autofocus(form)
-    form.fees_seen.data = fees.fees_for(filing.service, filing.office).token
+    form.fees_seen.data = filing.fees_due.token
     answers = display_answers(filing.definition, filing.state["answers"] or {})
     return _page(
         "counter/fees.html",
