@@ -1,7 +1,7 @@
 """Counter filing under load: 50 clerks filing at once against waitress, then a check that nothing was lost or doubled.
 
     .venv/bin/python benchmarks/counter_load.py                       # SQLite, then PostgreSQL
-    .venv/bin/python benchmarks/counter_load.py --db postgresql --processes 3 --duration 30 --threads 8
+    .venv/bin/python benchmarks/counter_load.py --db postgresql --processes 3 --duration 30 --threads 4
     .venv/bin/python benchmarks/counter_load.py --think 0             # stress: no pause between a clerk's pages
     .venv/bin/python benchmarks/counter_load.py --db postgresql --redis  # the scale stack (README's recipe)
 
@@ -798,7 +798,7 @@ def main():
         default=2,
         help="waitress processes on PostgreSQL (about one per core; the database needs CPU too)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads per process (bin/serve's)")
     parser.add_argument(
         "--client-processes",
         type=int,
