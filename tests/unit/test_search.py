@@ -116,6 +116,13 @@ def test_synonyms_from_the_imported_table(catalogue, query, expected):
     assert codes(query)[0] == expected
 
 
+def test_a_synonym_imported_after_a_search_applies_to_the_next_one(catalogue):
+    # The synonym groups are read once per catalogue version: an import of synonyms is a new version.
+    assert codes("بندرگاه") == []
+    load({"synonyms": {"گمرک": ["بندرگاه"]}})
+    assert codes("بندرگاه") == codes("گمرک") != []
+
+
 def test_words_no_card_contains_are_left_out_and_reported(catalogue):
     results = search_services("ترخیص خودرو ژاپنی")
     assert results.items[0].code == "23001001"

@@ -147,17 +147,27 @@ def _synonym_groups(query_words):
             solids.add("".join(query_words[start : start + size]))
     if not solids:
         return {}
-    solids = sorted(solids)
-    term, synonym = func.replace(Synonym.term, " ", ""), func.replace(Synonym.synonym, " ", "")
-    terms = select(Synonym.term).where(term.in_(solids) | synonym.in_(solids))
-    groups = {}
-    for term, synonym in db.session.execute(select(Synonym.term, Synonym.synonym).where(Synonym.term.in_(terms))):
-        groups.setdefault(term, {term}).add(synonym)
+    by_solid, groups = catalogue_version.per_version("synonym groups", _synonym_index)
     by_member = {}
-    for members in groups.values():
+    for term in set().union(*(by_solid.get(solid, ()) for solid in solids)):
+        members = groups[term]
         for member in members:
             by_member.setdefault(member.replace(" ", ""), set()).update(members)
     return by_member
+
+
+def _synonym_index() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Every synonym row, read once per catalogue version: {solid form of a term or of one of its synonyms: the
+    terms}, and {term: the term and its synonyms}. A search then finds its groups without a query."""
+    by_solid: dict[str, set[str]] = {}
+    groups: dict[str, set[str]] = {}
+    with _usual_planner():  # a first read inside a search: the synonyms need a plain scan
+        rows = db.session.execute(select(Synonym.term, Synonym.synonym)).all()
+    for term, synonym in rows:
+        groups.setdefault(term, {term}).add(synonym)
+        for member in (term, synonym):
+            by_solid.setdefault(member.replace(" ", ""), set()).add(term)
+    return by_solid, groups
 
 
 def _spellings(parts, prefix=False, last=False, phrase=False):
@@ -577,7 +587,8 @@ def _repair(syntax, clauses):
     """Replace words no card contains by indexed words one edit away, or leave them out."""
     kept, corrections, ignored = [], {}, []
     for clause in clauses:
-        if _exists(syntax, _render(syntax, [clause])):
+        # A single word that found nothing is known to be in no card: no need to ask the index again.
+        if len(clauses) > 1 and _exists(syntax, _render(syntax, [clause])):
             kept.append(clause)
             continue
         fixes = corrections_for(clause.word) if " " not in clause.word else []
@@ -587,8 +598,7 @@ def _repair(syntax, clauses):
         # The spelling most cards use is the one to show as "searched instead".
         if len(fixes) > 1:
             fixes.sort(key=lambda fix: -_frequency(syntax, Clause(fix, _spellings([fix]))))
-        with _usual_planner():
-            groups = _synonym_groups(fixes)
+        groups = _synonym_groups(fixes)
         alternatives = []
         for fix in fixes:
             alternatives += _spellings([fix]) + _group_alternatives(groups.get(fix, ()))
