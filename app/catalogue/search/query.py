@@ -688,7 +688,18 @@ def search_services(query: str, page: int | None = 1, record_miss: bool = True) 
 
 def _by_initial(letter, page):
     """One letter typed: services with a title word starting with it, busiest first. Through the full-text
-    index this would expand to most of its terms; a scan of the titles is cheaper and finds the same."""
+    index this would expand to most of its terms; a scan of the titles is cheaper and finds the same. Every search
+    typed as you go starts with one letter, and the answer depends on the catalogue only: the first page of each
+    letter is kept per catalogue version (a few dozen letters, twenty ids each)."""
+    if page == 1 and (letter in PERSIAN_ALPHABET or letter.isascii()):
+        ids, total = catalogue_version.per_version(f"initial:{letter}", lambda: _initial_page(letter, 1))
+    else:
+        ids, total = _initial_page(letter, page)
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return Results(_load(ids), total, min(page, pages), pages if total else 0, full=total)
+
+
+def _initial_page(letter, page):
     initials = {letter, "آ"} if letter == "ا" else {letter}
     patterns = [p for ch in sorted(initials) for p in (f"{ch}%", f"% {ch}%", f"%\u200c{ch}%")]
     titles = [Service.title.like(p) for p in patterns]
@@ -703,9 +714,7 @@ def _by_initial(letter, page):
         .offset((page - 1) * PAGE_SIZE)
     )
     rows = db.session.execute(query).all()
-    total = rows[0].total if rows else 0
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return Results(_load([row.id for row in rows]), total, min(page, pages), pages if total else 0, full=total)
+    return [row.id for row in rows], rows[0].total if rows else 0
 
 
 def _search(clauses, codes, page):
