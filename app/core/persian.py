@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 from flask import Flask
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
+
+from app.core.i18n import fast_locale
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 ZWNJ = "\u200c"
@@ -123,7 +125,7 @@ def search_variants(text: object) -> set[str]:
 
 def persian_digits_enabled() -> bool:
     """The single decision on digit script: Persian unless a non-fa locale is active."""
-    locale = get_locale()
+    locale = fast_locale()  # every number on a page asks: the request's locale as Flask-Babel chose it
     return locale is None or locale.language == "fa"
 
 
