@@ -82,12 +82,17 @@ def per_version(name: str, compute: Callable[[], Any]) -> Any:
     """compute() the first time this catalogue version asks for `name` (e.g. how many cards are published), then
     the stored value until the version changes. The value is shared by every thread: plain data, never rows of a
     session."""
+    if db.session.info.get("catalogue_bumped"):
+        # This transaction changed the catalogue and has not committed: it sees what is not yet any version.
+        return compute()
     key = (id(db.engine), current(), name)
     with _per_version_lock:
         if key in _per_version:
             _per_version.move_to_end(key)
             return _per_version[key]
     value = compute()  # outside the lock: two threads may both compute a new key; either answer is the same
+    if db.session.info.get("catalogue_bumped"):  # compute() flushed a change of this transaction's
+        return value
     with _per_version_lock:
         _per_version[key] = value
         while len(_per_version) > PER_VERSION_ENTRIES:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, text
 from app.catalogue import version as catalogue_version
 from app.catalogue.search import index as search_index
 from app.catalogue.search.query import clean_query, corrections_for, plan, search_services, within_one_edit
+from app.catalogue.transfer import Source, import_catalogue
 from app.core.db import is_postgresql
 from app.extensions import db
 from app.models import SearchMiss, SearchTerm, Service
@@ -346,3 +347,16 @@ def test_the_figures_kept_per_catalogue_version_are_bounded_and_the_least_used_g
     for name in ("first card", "second card", "first card", "third card", "first card", "second card"):
         assert catalogue_version.per_version(name, figure(name)) == name
     assert calls == ["first card", "second card", "third card", "second card"]
+
+
+def test_a_figure_seen_inside_an_uncommitted_catalogue_change_is_never_kept(catalogue):
+    # An import in progress sees its own cards; were that count kept, the version everyone else reads would show a
+    # card that the rollback below takes back.
+    def count():
+        return db.session.execute(select(func.count()).select_from(Service)).scalar_one()
+
+    before = catalogue_version.per_version("cards in this test", count)
+    import_catalogue(Source.from_data([card("9902", "صدور مجوز آزمایشی دوم", yearly_volume=1)]))
+    assert catalogue_version.per_version("cards in this test", count) == before + 1
+    db.session.rollback()
+    assert catalogue_version.per_version("cards in this test", count) == before
