@@ -340,6 +340,7 @@ class _Fts5:
 
     id_column = "rowid"
     joins = ""
+    fence = ""
     row_predicate = None  # FTS5 answers a MATCH for the whole table: ranks use `id IN (matches)`
 
     @staticmethod
@@ -366,6 +367,10 @@ class _TsQuery:
 
     id_column = "service_id"
     joins = " LEFT JOIN service_search ss ON ss.service_id = s.id"
+    # The ranks are worked out in the inner query (OFFSET 0 keeps the planner from moving them past the count):
+    # otherwise every candidate's tsvectors ride through the window and spill to disk (at 100,000 cards, «صدور»
+    # took 76 ms instead of 52).
+    fence = " OFFSET 0"
     COLUMNS: dict[tuple[str, ...] | None, str] = {
         None: "document",
         TITLE: "title",
@@ -548,7 +553,7 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     inner = (
         f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
         f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
-        f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL"
+        f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL{syntax.fence}"
     )
     sql.params["live"] = True
     statement = (
