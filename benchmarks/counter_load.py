@@ -798,7 +798,7 @@ def main():
         default=2,
         help="waitress processes on PostgreSQL (about one per core; the database needs CPU too)",
     )
-    parser.add_argument("--threads", type=int, default=4, help="waitress threads per process (bin/serve's)")
+    parser.add_argument("--threads", type=int, default=2, help="waitress threads per process (bin/serve's)")
     parser.add_argument(
         "--client-processes",
         type=int,

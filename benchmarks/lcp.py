@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/lcp.py                 # 5 first visits per page, the median and the worst printed
     .venv/bin/python benchmarks/lcp.py --runs 9 --latency 400 --kbit 400
 
-The app runs as `bin/serve` runs it (waitress, 4 threads) on a fresh SQLite database with the demo catalogue.
+The app runs as `bin/serve` runs it (waitress, 2 threads) on a fresh SQLite database with the demo catalogue.
 Each visit is a new browser context (empty cache, no cookies) whose network Chromium's DevTools throttles
 (Network.emulateNetworkConditions: --latency ms added to every response, --kbit kbit/s down and up, shared by all
 requests of the page). LCP is read from the page's own PerformanceObserver ('largest-contentful-paint') once the
@@ -57,7 +57,7 @@ def start_app(instance):
         subprocess.run([VENV_BIN / "flask", *command], cwd=ROOT, env=env, check=True, capture_output=True)
     port = free_port()
     server = subprocess.Popen(
-        [VENV_BIN / "waitress-serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "4", "wsgi:app"],
+        [VENV_BIN / "waitress-serve", "--host", "127.0.0.1", "--port", str(port), "--threads", "2", "wsgi:app"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

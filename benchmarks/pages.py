@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/pages.py --db postgresql --sizes 10000
     .venv/bin/python benchmarks/pages.py --profile /services/10030001   # cProfile of one page in-process
 
-Three servers run at once, each under waitress with the same settings (one process, bin/serve's 4 threads,
+Three servers run at once, each under waitress with the same settings (one process, bin/serve's 2 threads,
 loopback): a bare Flask app answering "hello", the app with its page cache (as `bin/serve` runs it) and the app with
 the page cache off (PAGE_CACHE=null). Each size gets a fresh database (migrated, the demo loaded through seed-demo's own code, then
 for 10,000 copies of the demo cards with new codes, clusters and life events kept, imported as `catalogue import`
@@ -316,7 +316,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=3, help="length of one wrk slice")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=4, help="waitress threads per server (bin/serve's)")
+    parser.add_argument("--threads", type=int, default=2, help="waitress threads per server (bin/serve's)")
     parser.add_argument("--only", nargs="+", metavar="PAGE", help="only these pages (names as printed: home, card …)")
     parser.add_argument("--profile", metavar="PATH", help="profile this page in-process instead of loading it")
     parser.add_argument("--serve", type=int, metavar="PORT", help=argparse.SUPPRESS)

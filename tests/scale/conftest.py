@@ -120,7 +120,7 @@ class Stack:
             "waitress",
             "--host=127.0.0.1",
             f"--port={port}",
-            "--threads=4",  # as the README runs each web process
+            "--threads=2",  # as the README runs each web process
             "--channel-timeout=60",
             "--connection-limit=400",
             *waitress_options,
