@@ -159,7 +159,7 @@ class AgencySummary:
 def agencies_with_counts() -> list[AgencySummary]:
     """Every agency with its number of published services and of fully electronic ones, alphabetical. The counts
     (a pass over every published card) are kept per catalogue version."""
-    counts = catalogue_version.per_version("agency counts", _agency_counts)
+    counts = catalogue_version.per_version("agency counts", _agency_counts)  # as agency_counts() reads them
     agencies = db.session.execute(
         select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province))
     ).scalars()
@@ -191,12 +191,8 @@ def agency_services(agency: Agency, page: int = 1) -> Page:
 
 
 def agency_counts(agency: Agency) -> tuple[int, int]:
-    services, electronic = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Service.fully_electronic, 1), else_=0)), 0)).where(
-            Service.agency_id == agency.id, Service.is_active, Service.current_revision_id.is_not(None)
-        )
-    ).one()
-    return int(services), int(electronic)
+    """The agency's published services and fully electronic ones: the agencies page's own counts."""
+    return catalogue_version.per_version("agency counts", _agency_counts).get(agency.id, (0, 0))
 
 
 # --- one service ---------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from sqlalchemy.orm import joinedload
 from app.catalogue import version as catalogue_version
 from app.catalogue.search.index import JOINED, english_stem, trigram_key, words
 from app.core.db import is_postgresql, upsert
+from app.core.pagination import page_count
 from app.core.persian import PERSIAN_ALPHABET, normalize
 from app.extensions import db
 from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
@@ -700,7 +701,7 @@ def _by_initial(letter, page):
         ids, total = catalogue_version.per_version(f"initial:{letter}", lambda: _initial_page(letter, 1))
     else:
         ids, total = _initial_page(letter, page)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    pages = page_count(total, PAGE_SIZE)
     return Results(_load(ids), total, min(page, pages), pages if total else 0, full=total)
 
 
@@ -735,7 +736,7 @@ def _search(clauses, codes, page):
         # Few cards have every word: the cards with most of them (rarest first) follow, so that one word the
         # card happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it.
         ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    pages = page_count(total, PAGE_SIZE)
     page = min(page, pages)
     first_partial = full - (page - 1) * PAGE_SIZE if full < total else None
     if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
