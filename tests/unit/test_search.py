@@ -184,6 +184,35 @@ def test_results_are_paginated(ctx):
     assert search_services("نمونه", page=99).page == 3
 
 
+@pytest.mark.parametrize("page_size", [1, 2, 3, 5, 20])
+def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size):
+    # Pages are read tier by tier; whatever the page size, their run is the one order: title, title prefix,
+    # keywords, agency, anywhere, and the busier card first within each.
+    monkeypatch.setattr("app.catalogue.search.query.PAGE_SIZE", page_size)
+    load(
+        [
+            card("9601", "خرید زعفران", yearly_volume=5),
+            card("9602", "کشت زعفران", yearly_volume=50),
+            card("9603", "بیمهٔ زعفرانی", yearly_volume=1000),
+            card("9604", "صادرات محصول", keywords=["زعفران"], yearly_volume=2000),
+            card("9605", "انبار محصول", keywords=["زعفران"], yearly_volume=3),
+            card("9606", "ثبت محصول", agency_code="9700", agency_name="ادارهٔ زعفران", yearly_volume=9999),
+            card("9607", "بسته‌بندی محصول", summary="برای زعفران و پسته.", yearly_volume=100000),
+            card("9608", "حمل محصول", summary="حمل زعفران.", yearly_volume=7),
+        ]
+    )
+    order = ["9602", "9601", "9603", "9604", "9605", "9606", "9607", "9608"]
+    pages = -(-len(order) // page_size)
+    seen = []
+    for page in range(1, pages + 1):
+        results = search_services("زعفران", page=page)
+        assert (results.total, results.pages, results.page) == (8, pages, page)
+        seen += [s.code for s in results.items]
+    assert seen == order
+    beyond = search_services("زعفران", page=pages + 5)
+    assert beyond.total == 8 and beyond.page == pages
+
+
 # --- misses, strange input, keeping the index in step ---------------------------------------------------------
 
 
@@ -258,6 +287,7 @@ def test_deleted_or_inactive_services_leave_the_results(ctx):
     db.session.execute(delete(Service).where(Service.code == "9702"))
     db.session.commit()
     assert codes("زنبورداری") == []
+    assert search_services("زنبورداری").total == 0  # nor are they counted
 
 
 def test_rebuild_indexes_every_published_card_again(catalogue):
