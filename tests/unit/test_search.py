@@ -185,10 +185,12 @@ def test_results_are_paginated(ctx):
 
 
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5, 20])
-def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size):
-    # Pages are read tier by tier; whatever the page size, their run is the one order: title, title prefix,
-    # keywords, agency, anywhere, and the busier card first within each.
+@pytest.mark.parametrize("rank_in_one_statement", [0, 1000], ids=["tier by tier", "all at once"])
+def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size, rank_in_one_statement):
+    # Many matches are read tier by tier, few ranked in one statement; whatever the page size, the run of pages is
+    # the one order: title, title prefix, keywords, agency, anywhere, and the busier card first within each.
     monkeypatch.setattr("app.catalogue.search.query.PAGE_SIZE", page_size)
+    monkeypatch.setattr("app.catalogue.search.query.RANK_IN_ONE_STATEMENT", rank_in_one_statement)
     load(
         [
             card("9601", "خرید زعفران", yearly_volume=5),

@@ -38,6 +38,8 @@ log = logging.getLogger("panjereh")
 MAX_QUERY = 200
 MAX_WORDS = 12
 PAGE_SIZE = 20
+# Up to this many matches one statement ranks them all (one round trip); past it a page is read tier by tier.
+RANK_IN_ONE_STATEMENT = 100
 TYPO_MIN_LENGTH = 5
 TRIGRAM_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
@@ -511,8 +513,17 @@ def _published_cards() -> int:
 _LIVE = "s.is_active = :live AND s.current_revision_id IS NOT NULL"
 
 
+def _matches(syntax, expression):
+    """How many cards match. The index holds an entry for each published card and for nothing else
+    (index_services writes and removes them with the card, a deleted service takes its entry with it): the
+    matches are counted there alone."""
+    sql = _Sql(syntax)
+    statement = f"SELECT COUNT(*) FROM service_search WHERE {syntax.predicate(sql.bind(expression))}"
+    return db.session.execute(text(statement), sql.params).scalar_one()
+
+
 def _tiered_ids(syntax, clauses, page):
-    """One page of the cards with every word, in rank order, and how many they are, read tier by tier.
+    """One page of the cards with every word, in rank order, read tier by tier.
 
     The tiers nest: a card with every word in its title has them in title and keywords too, and so on down to
     anywhere on the card. So the best tier's page is read first, each next tier without the cards of the one
@@ -520,17 +531,9 @@ def _tiered_ids(syntax, clauses, page):
     only, and never works out the rank of every card that mentions it (at 100,000 cards «گواهی نامه رانندگی»
     matches 9,496 cards and fills its page from 202).
     """
-    expression = _render(syntax, clauses)
-    if expression is None:
-        return [], 0
     sql = _Sql(syntax)
     sql.params["live"] = True
-    match = syntax.predicate(sql.bind(expression))
-    # The index holds an entry for each published card and for nothing else (index_services writes and removes
-    # them with the card, a deleted service takes its entry with it): the matches are counted there alone.
-    total = db.session.execute(text(f"SELECT COUNT(*) FROM service_search WHERE {match}"), sql.params).scalar_one()
-    if not total:
-        return [], 0
+    match = syntax.predicate(sql.bind(_render(syntax, clauses)))
     if syntax.row_predicate is None:
         # FTS5 answers a whole MATCH at once: a tier is `id IN (its matches)`, read without the whole query's.
         source = "service s WHERE"
@@ -567,7 +570,7 @@ def _tiered_ids(syntax, clauses, page):
             offset -= db.session.execute(text(counted_tier), sql.params).scalar_one()
         if len(ids) == PAGE_SIZE:
             break
-    return ids, total
+    return ids
 
 
 def _ranked_ids(syntax, clauses, codes, page, weights=None):
@@ -577,8 +580,12 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     the words follow them, those whose rarer words sit in stronger fields first.
     """
     if weights is None and not codes:
-        ids, total = _tiered_ids(syntax, clauses, page)
-        return ids, total, total
+        expression = _render(syntax, clauses)
+        total = _matches(syntax, expression) if expression is not None else 0
+        if not total:
+            return [], 0, 0
+        if total > RANK_IN_ONE_STATEMENT:
+            return _tiered_ids(syntax, clauses, page), total, total
     sql = _Sql(syntax)
     expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
     match = syntax.predicate(sql.bind(expression)) if expression is not None else None
