@@ -63,8 +63,8 @@ AGENCY_LEVELS = {"national": _l("ملی"), "provincial": _l("استانی")}
 
 
 def _published():
-    # Ids only: lists pick and order their page on this narrow row, then load the few services shown (_load), so the
-    # database never sorts thousands of joined card rows to keep twenty.
+    # Ids only: lists pick and order their page on this narrow row, then load the few services shown (service_lines),
+    # so the database never sorts thousands of joined card rows to keep twenty.
     return select(Service.id).where(Service.is_active, Service.current_revision_id.is_not(None))
 
 
@@ -72,23 +72,68 @@ def _by_volume(query):
     return query.order_by(Service.yearly_volume.desc(), Service.code)
 
 
-def _load(ids: Sequence[int]) -> list[Service]:
-    """The services with these ids, with their agency and card, in the order of `ids` (one query)."""
+@dataclass(frozen=True, slots=True)
+class AgencyName:
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLine:
+    """A service as a list shows it (public/_macros.html service_row): its title linking to the card, the agency,
+    and how far it can be done online. Plain values read in one narrow query, never the card's JSON lists."""
+
+    id: int
+    code: str
+    title: str
+    title_en: str | None
+    fully_electronic: bool
+    request_online: bool  # the card's request stage is electronic
+    agency: AgencyName | None
+
+
+def service_lines(ids: Sequence[int]) -> list[ServiceLine]:
+    """The services with these ids as list lines, in the order of `ids` (one query)."""
     if not ids:
         return []
-    # A list row shows the card's request stage only: not its documents, conditions and form (JSON to decode).
-    card = joinedload(Service.current_revision).load_only(ServiceRevision.stage_request)
-    query = select(Service).options(joinedload(Service.agency), card).where(Service.id.in_(list(ids)))
-    found = {service.id: service for service in db.session.execute(query).unique().scalars()}
+    query = (
+        select(
+            Service.id,
+            Service.code,
+            Service.title,
+            Service.title_en,
+            Service.fully_electronic,
+            ServiceRevision.stage_request,
+            Agency.code.label("agency_code"),
+            Agency.name.label("agency_name"),
+            Agency.name_en.label("agency_name_en"),
+        )
+        .outerjoin(ServiceRevision, ServiceRevision.id == Service.current_revision_id)
+        .outerjoin(Agency, Agency.id == Service.agency_id)
+        .where(Service.id.in_(list(ids)))
+    )
+    found = {
+        row.id: ServiceLine(
+            row.id,
+            row.code,
+            row.title,
+            row.title_en,
+            row.fully_electronic,
+            row.stage_request == "electronic",
+            AgencyName(row.agency_code, row.agency_name, row.agency_name_en) if row.agency_code is not None else None,
+        )
+        for row in db.session.execute(query)
+    }
     return [found[i] for i in ids if i in found]
 
 
-def _first(query, limit: int, kept_as: str) -> list[Service]:
+def _first(query, limit: int, kept_as: str) -> list[ServiceLine]:
     """The `limit` busiest services of `query`; which ones is kept per catalogue version under `kept_as`."""
     ids = catalogue_version.per_version(
         f"{kept_as}:first:{limit}", lambda: db.session.execute(_by_volume(query).limit(limit)).scalars().all()
     )
-    return _load(ids)
+    return service_lines(ids)
 
 
 def _page(query, page, kept_as: str) -> Page:
@@ -100,7 +145,7 @@ def _page(query, page, kept_as: str) -> Page:
     pages = pagination.page_count(total)
     number = min(pagination.page_number(page), pages)
     ids = catalogue_version.per_version(f"{kept_as}:page:{number}", lambda: pagination.page_items(ordered, number))
-    return Page(_load(ids), total, number, pages)
+    return Page(service_lines(ids), total, number, pages)
 
 
 # --- lists ---------------------------------------------------------------------------------------------
@@ -114,11 +159,11 @@ def life_events() -> Sequence[LifeEvent]:
     return db.session.execute(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name)).scalars().all()
 
 
-def high_volume_services(limit: int = 8) -> Sequence[Service]:
+def high_volume_services(limit: int = 8) -> Sequence[ServiceLine]:
     return _first(_published(), limit, kept_as="busiest")
 
 
-def local_services(province: Province | None, limit: int = 8) -> Sequence[Service]:
+def local_services(province: Province | None, limit: int = 8) -> Sequence[ServiceLine]:
     """Services offered only in some provinces, including this one, or run by this province's agencies."""
     if province is None:
         return []
@@ -225,11 +270,13 @@ def service_by_code(code: str) -> Service | None:
     return service
 
 
-def related_services(service: Service, limit: int = 5) -> Sequence[Service]:
+def related_services(service: Service, limit: int = 5) -> Sequence[ServiceLine]:
     """Services sharing a life event or cluster with this one, those sharing a life event first, each group by
     yearly volume. Which ones is kept per catalogue version (only the catalogue changes it): a card's view loads the
     few shown, never ranks a cluster of thousands again."""
-    return _load(catalogue_version.per_version(f"related:{service.id}:{limit}", lambda: _related_ids(service, limit)))
+    return service_lines(
+        catalogue_version.per_version(f"related:{service.id}:{limit}", lambda: _related_ids(service, limit))
+    )
 
 
 def _related_ids(service: Service, limit: int) -> list[int]:

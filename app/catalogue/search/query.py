@@ -23,15 +23,15 @@ from itertools import combinations
 
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
 
 from app.catalogue import version as catalogue_version
+from app.catalogue.queries import ServiceLine, service_lines
 from app.catalogue.search.index import JOINED, english_stem, trigram_key, words
 from app.core.db import is_postgresql, upsert
 from app.core.pagination import page_count
 from app.core.persian import PERSIAN_ALPHABET, normalize
 from app.extensions import db
-from app.models import Agency, SearchMiss, SearchTerm, Service, ServiceRevision, Synonym, utcnow
+from app.models import SearchMiss, SearchTerm, Service, Synonym, utcnow
 
 log = logging.getLogger("panjereh")
 
@@ -108,7 +108,7 @@ FIELD_STRENGTH = ((4, TITLE), (3, ("title", "keywords")), (2, ("title", "keyword
 
 @dataclass
 class Results:
-    items: list[Service]
+    items: list[ServiceLine]
     total: int
     page: int
     pages: int
@@ -644,23 +644,6 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     return [], total, int(complete_total or 0)
 
 
-def _load(ids):
-    if not ids:
-        return []
-    # A result line needs the title, the agency's name and whether the request stage is online: nothing more
-    # of the card is loaded (its JSON lists are most of the cost).
-    query = (
-        select(Service)
-        .options(
-            joinedload(Service.agency).load_only(Agency.code, Agency.name, Agency.name_en),
-            joinedload(Service.current_revision).load_only(ServiceRevision.stage_request),
-        )
-        .where(Service.id.in_(ids))
-    )
-    by_id = {s.id: s for s in db.session.execute(query).unique().scalars()}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def _repair(syntax, clauses):
     """Replace words no card contains by indexed words one edit away, or leave them out."""
     kept, corrections, ignored = [], {}, []
@@ -774,7 +757,7 @@ def _by_initial(letter, page):
     else:
         ids, total = _initial_page(letter, page)
     pages = page_count(total, PAGE_SIZE)
-    return Results(_load(ids), total, min(page, pages), pages if total else 0, full=total)
+    return Results(service_lines(ids), total, min(page, pages), pages if total else 0, full=total)
 
 
 def _initial_page(letter, page):
@@ -814,7 +797,7 @@ def _search(clauses, codes, page):
     if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
         first_partial = None
     return Results(
-        _load(ids), total, page, pages if total else 0, corrections, ignored, full < total, full, first_partial
+        service_lines(ids), total, page, pages if total else 0, corrections, ignored, full < total, full, first_partial
     )
 
 
