@@ -151,12 +151,27 @@ def _page(query, page, kept_as: str) -> Page:
 # --- lists ---------------------------------------------------------------------------------------------
 
 
-def clusters() -> Sequence[Cluster]:
-    return db.session.execute(select(Cluster).order_by(Cluster.position, Cluster.name)).scalars().all()
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """A cluster or life event as the lists of them show it: its link and its names."""
+
+    slug: str
+    name: str
+    name_en: str
 
 
-def life_events() -> Sequence[LifeEvent]:
-    return db.session.execute(select(LifeEvent).order_by(LifeEvent.position, LifeEvent.name)).scalars().all()
+def _topics(model) -> tuple[Topic, ...]:
+    query = select(model.slug, model.name, model.name_en).order_by(model.position, model.name)
+    return tuple(Topic(row.slug, row.name, row.name_en) for row in db.session.execute(query))
+
+
+def clusters() -> Sequence[Topic]:
+    """Every cluster in its order; the home page lists them on every visit, so the list is kept per catalogue version."""
+    return catalogue_version.per_version("clusters", lambda: _topics(Cluster))
+
+
+def life_events() -> Sequence[Topic]:
+    return catalogue_version.per_version("life events", lambda: _topics(LifeEvent))
 
 
 def high_volume_services(limit: int = 8) -> Sequence[ServiceLine]:

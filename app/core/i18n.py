@@ -120,7 +120,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         text_direction=text_direction,
-        current_locale=lambda: str(get_locale() or "fa"),
+        current_locale=lambda: str(fast_locale() or "fa"),
         localized=localized,
         text_language=text_language,
         lang_attrs=lang_attrs,

@@ -231,18 +231,31 @@ def test_cluster_and_life_event_pages_list_busiest_first_with_pages(client, app)
 
 
 def test_lists_kept_per_catalogue_version_change_on_the_first_view_after_an_import(client, app, catalogue):
-    # The cluster's total and pages, an agency's counts and the home page's busiest cards are kept per catalogue
-    # version: the views before the import keep them, the first view after it shows the new card.
+    # The cluster's total and pages, an agency's counts, the home page's busiest cards and its lists of clusters and
+    # life events are kept per catalogue version: the views before the import keep them, the first view after it
+    # shows the new card.
     assert "/services/21009999" not in main(client.get("/clusters/urban"))
     row = r'<a href="/agencies/2100">.*?</tr>'
     assert 'data-label="خدمات">۲</td>' in re.search(row, main(client.get("/agencies")), re.S).group(0)
     assert "/services/21009999" not in main(client.get("/"))
+    assert 'href="/clusters/heritage"' not in main(client.get("/"))
     with app.app_context():
-        load([card("21009999", "گواهی بی‌بدهی نوسازی", agency_code="2100", clusters=["urban"], yearly_volume=10**7)])
+        load(
+            {
+                "clusters": [{"slug": "heritage", "name": "میراث فرهنگی"}],
+                "life_events": [{"slug": "moving", "name": "جابه‌جایی منزل"}],
+                "services": [
+                    card("21009999", "گواهی بی‌بدهی نوسازی", agency_code="2100", clusters=["urban"], yearly_volume=10**7)
+                ],
+            }
+        )
     cluster = main(client.get("/clusters/urban"))
     assert cluster.index("/services/21009999") < cluster.index("/services/22001001")  # the busiest, first
     assert 'data-label="خدمات">۳</td>' in re.search(row, main(client.get("/agencies")), re.S).group(0)
-    assert "/services/21009999" in main(client.get("/"))
+    home = main(client.get("/"))
+    assert "/services/21009999" in home
+    # The lists of clusters and life events too: a new one is linked at once.
+    assert 'href="/clusters/heritage">میراث فرهنگی<' in home and 'href="/life-events/moving">جابه‌جایی منزل<' in home
 
 
 # --- home and the visitor's place --------------------------------------------------------------------------
