@@ -153,16 +153,17 @@ def _page(query, page, kept_as: str) -> Page:
 
 @dataclass(frozen=True, slots=True)
 class Topic:
-    """A cluster or life event as the lists of them show it: its link and its names."""
+    """A cluster or life event as its page and the lists of them show it: its link and its names."""
 
+    id: int
     slug: str
     name: str
     name_en: str
 
 
 def _topics(model) -> tuple[Topic, ...]:
-    query = select(model.slug, model.name, model.name_en).order_by(model.position, model.name)
-    return tuple(Topic(row.slug, row.name, row.name_en) for row in db.session.execute(query))
+    query = select(model.id, model.slug, model.name, model.name_en).order_by(model.position, model.name)
+    return tuple(Topic(row.id, row.slug, row.name, row.name_en) for row in db.session.execute(query))
 
 
 def clusters() -> Sequence[Topic]:
@@ -188,20 +189,20 @@ def local_services(province: Province | None, limit: int = 8) -> Sequence[Servic
     return _first(local, limit, kept_as=f"local:{province.id}")
 
 
-def cluster_by_slug(slug: str) -> Cluster | None:
-    return db.session.execute(select(Cluster).filter_by(slug=slug)).scalar_one_or_none()
+def cluster_by_slug(slug: str) -> Topic | None:
+    return next((cluster for cluster in clusters() if cluster.slug == slug), None)
 
 
-def life_event_by_slug(slug: str) -> LifeEvent | None:
-    return db.session.execute(select(LifeEvent).filter_by(slug=slug)).scalar_one_or_none()
+def life_event_by_slug(slug: str) -> Topic | None:
+    return next((event for event in life_events() if event.slug == slug), None)
 
 
-def cluster_services(cluster: Cluster, page: int = 1) -> Page:
+def cluster_services(cluster: Topic, page: int = 1) -> Page:
     linked = select(service_cluster.c.service_id).where(service_cluster.c.cluster_id == cluster.id)
     return _page(_published().where(Service.id.in_(linked)), page, kept_as=f"cluster:{cluster.id}")
 
 
-def life_event_services(event: LifeEvent, page: int = 1) -> Page:
+def life_event_services(event: Topic, page: int = 1) -> Page:
     linked = select(service_life_event.c.service_id).where(service_life_event.c.life_event_id == event.id)
     return _page(_published().where(Service.id.in_(linked)), page, kept_as=f"life event:{event.id}")
 
