@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import bindparam, case, func, or_, select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -93,26 +93,29 @@ class ServiceLine:
     agency: AgencyName | None
 
 
+# Built once: every list page runs it, and writing the statement anew cost about as much as running it.
+_LINES = (
+    select(
+        Service.id,
+        Service.code,
+        Service.title,
+        Service.title_en,
+        Service.fully_electronic,
+        ServiceRevision.stage_request,
+        Agency.code.label("agency_code"),
+        Agency.name.label("agency_name"),
+        Agency.name_en.label("agency_name_en"),
+    )
+    .outerjoin(ServiceRevision, ServiceRevision.id == Service.current_revision_id)
+    .outerjoin(Agency, Agency.id == Service.agency_id)
+    .where(Service.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def service_lines(ids: Sequence[int]) -> list[ServiceLine]:
     """The services with these ids as list lines, in the order of `ids` (one query)."""
     if not ids:
         return []
-    query = (
-        select(
-            Service.id,
-            Service.code,
-            Service.title,
-            Service.title_en,
-            Service.fully_electronic,
-            ServiceRevision.stage_request,
-            Agency.code.label("agency_code"),
-            Agency.name.label("agency_name"),
-            Agency.name_en.label("agency_name_en"),
-        )
-        .outerjoin(ServiceRevision, ServiceRevision.id == Service.current_revision_id)
-        .outerjoin(Agency, Agency.id == Service.agency_id)
-        .where(Service.id.in_(list(ids)))
-    )
     found = {
         row.id: ServiceLine(
             row.id,
@@ -123,7 +126,7 @@ def service_lines(ids: Sequence[int]) -> list[ServiceLine]:
             row.stage_request == "electronic",
             AgencyName(row.agency_code, row.agency_name, row.agency_name_en) if row.agency_code is not None else None,
         )
-        for row in db.session.execute(query)
+        for row in db.session.execute(_LINES, {"ids": list(ids)})
     }
     return [found[i] for i in ids if i in found]
 
