@@ -21,7 +21,6 @@ from app.models import (
     Agency,
     Cluster,
     LifeEvent,
-    Outsourcing,
     Province,
     Service,
     ServiceRevision,
@@ -315,10 +314,24 @@ def _related_ids(service: Service, limit: int) -> list[int]:
     return chosen
 
 
-def counter_offer(service: Service, province: Province | None) -> Outsourcing | None:
-    """The outsourcing in force that lets counter offices in this province (or, with none, anywhere) file the
-    service: the fee rule's own answer, so the card shows the counter fee the counter will take."""
-    return fees.in_force(service, province.id if province is not None else None)
+@dataclass(frozen=True, slots=True)
+class CounterOffer:
+    """That counter offices may file the service, and the fee they take."""
+
+    counter_fee_rial: int | None
+
+
+def counter_offer(service: Service, province: Province | None) -> CounterOffer | None:
+    """What the outsourcing in force says about counter offices in this province (or, with none, anywhere): the
+    fee rule's own answer, so the card shows the counter fee the counter will take. Outsourcings and their decisions
+    are catalogue rows, so the answer is kept per catalogue version."""
+    province_id = province.id if province is not None else None
+
+    def offer() -> CounterOffer | None:
+        found = fees.in_force(service, province_id)
+        return CounterOffer(found.counter_fee_rial) if found is not None else None
+
+    return catalogue_version.per_version(f"counter offer:{service.id}:{province_id}", offer)
 
 
 def offered_in(service: Service, province: Province | None) -> bool:

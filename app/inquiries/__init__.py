@@ -22,6 +22,8 @@ from sqlalchemy.orm import joinedload
 
 from app.adapters import bus
 from app.administration import audit
+from app.catalogue import version as catalogue_version
+from app.catalogue.queries import AgencyName
 from app.core.persian import local_number
 from app.extensions import db
 from app.jobs import outbox
@@ -73,6 +75,18 @@ def replaced_documents(service_id: int | None, documents: Sequence[object]) -> d
             if index in indexes or (isinstance(text, str) and text.strip() in texts):
                 found.setdefault(index, declaration)
     return found
+
+
+def replaced_on_card(service_id: int, documents: Sequence[object]) -> dict[int, AgencyName]:
+    """For the public card: the indexes of its documents an inquiry replaces, each with the agency asked. Inquiry
+    types and a card's inquiries are catalogue rows, so this is kept per catalogue version."""
+
+    def replaced() -> dict[int, AgencyName]:
+        found = replaced_documents(service_id, documents)
+        agencies = {index: declaration.inquiry_type.agency for index, declaration in found.items()}
+        return {index: AgencyName(a.code, a.name, a.name_en) for index, a in agencies.items()}
+
+    return catalogue_version.per_version(f"replaced documents:{service_id}", replaced)
 
 
 # --- a request's inquiries ------------------------------------------------------------------------------------

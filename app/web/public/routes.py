@@ -94,8 +94,8 @@ def service(code):
         # Citizens' ratings: the average and the count only (None below RATINGS_MIN_SAMPLE), never a comment; like
         # the measured time, up to PAGE_CACHE_SECONDS old.
         stars=ratings.service_stars(found.id),
-        # Once only: the card's documents an inquiry to another agency replaces (index -> its ServiceInquiry).
-        replaced=inquiries.replaced_documents(found.id, found.current_revision.documents or [])
+        # Once only: the card's documents an inquiry to another agency replaces (index -> the agency asked).
+        replaced=inquiries.replaced_on_card(found.id, found.current_revision.documents or [])
         if found.current_revision
         else {},
     )
