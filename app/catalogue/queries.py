@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, case, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalogue import version as catalogue_version
@@ -212,22 +212,59 @@ def life_event_services(event: Topic, page: int = 1) -> Page:
 # --- agencies ------------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class AgencyLine:
+    """An agency as the agencies page lists it."""
+
+    code: str
+    name: str
+    name_en: str
+    connection_status: str
+    parent: AgencyName | None
+
+
+@dataclass(frozen=True, slots=True)
 class AgencySummary:
-    agency: Agency
+    agency: AgencyLine
     services: int
     fully_electronic: int
 
 
-def agencies_with_counts() -> list[AgencySummary]:
-    """Every agency with its number of published services and of fully electronic ones, alphabetical. The counts
-    (a pass over every published card) are kept per catalogue version."""
+def agencies_with_counts() -> tuple[AgencySummary, ...]:
+    """Every agency with its number of published services and of fully electronic ones, alphabetical: kept per
+    catalogue version (the counts are a pass over every published card, and the page lists every agency)."""
+    return catalogue_version.per_version("agency summaries", _agency_summaries)
+
+
+def _agency_summaries() -> tuple[AgencySummary, ...]:
     counts = catalogue_version.per_version("agency counts", _agency_counts)  # as agency_counts() reads them
-    agencies = db.session.execute(
-        select(Agency).options(joinedload(Agency.parent), joinedload(Agency.province))
-    ).scalars()
-    summaries = [AgencySummary(agency, *counts.get(agency.id, (0, 0))) for agency in agencies]
-    return sorted(summaries, key=lambda s: persian_sort_key(s.agency.name))
+    parent = aliased(Agency)
+    query = select(
+        Agency.id,
+        Agency.code,
+        Agency.name,
+        Agency.name_en,
+        Agency.connection_status,
+        parent.code.label("parent_code"),
+        parent.name.label("parent_name"),
+        parent.name_en.label("parent_name_en"),
+    ).outerjoin(parent, parent.id == Agency.parent_id)
+    summaries = [
+        AgencySummary(
+            AgencyLine(
+                row.code,
+                row.name,
+                row.name_en,
+                row.connection_status,
+                AgencyName(row.parent_code, row.parent_name, row.parent_name_en)
+                if row.parent_code is not None
+                else None,
+            ),
+            *counts.get(row.id, (0, 0)),
+        )
+        for row in db.session.execute(query)
+    ]
+    return tuple(sorted(summaries, key=lambda s: persian_sort_key(s.agency.name)))
 
 
 def _agency_counts() -> dict[int, tuple[int, int]]:

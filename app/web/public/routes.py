@@ -125,7 +125,9 @@ def agencies():
     summaries = catalogue.agencies_with_counts()
     if page_language() != "fa":
         # Alphabetical in the language shown: English names A to Z, agencies with only a Persian name after them.
-        summaries.sort(key=lambda s: (text_language(s.agency) != "en", localized(s.agency).casefold()))
+        summaries = tuple(
+            sorted(summaries, key=lambda s: (text_language(s.agency) != "en", localized(s.agency).casefold()))
+        )
     connected = sum(1 for s in summaries if s.agency.connection_status == "connected")
     return render_template("public/agencies.html", summaries=summaries, connected=connected, labels=catalogue)
 
