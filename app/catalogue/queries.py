@@ -6,9 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, literal, or_, select
 from sqlalchemy.orm import aliased, joinedload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from app.catalogue import version as catalogue_version
 from app.catalogue.search import index as search_index
@@ -305,24 +304,29 @@ def service_by_code(code: str) -> Service | None:
         .options(joinedload(Service.agency).joinedload(Agency.parent), joinedload(Service.current_revision))
         .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
     )
-    service = db.session.execute(query).unique().scalar_one_or_none()
-    if service is None:
-        return None
-    # Its clusters and life events in two plain queries (selectinload's machinery costs more than the queries do);
-    # the provinces load when asked for, which a card offered everywhere never is.
-    clusters = select(Cluster).join(service_cluster, service_cluster.c.cluster_id == Cluster.id)
-    events = select(LifeEvent).join(service_life_event, service_life_event.c.life_event_id == LifeEvent.id)
-    set_committed_value(
-        service,
-        "clusters",
-        db.session.execute(clusters.where(service_cluster.c.service_id == service.id)).scalars().all(),
-    )
-    set_committed_value(
-        service,
-        "life_events",
-        db.session.execute(events.where(service_life_event.c.service_id == service.id)).scalars().all(),
-    )
-    return service
+    return db.session.execute(query).unique().scalar_one_or_none()
+
+
+def card_topics(service: Service) -> tuple[tuple[Topic, ...], tuple[Topic, ...]]:
+    """The clusters and the life events a card is listed under, in their lists' order: kept per catalogue version
+    (one query on the first view of a card, none after it)."""
+
+    def topics() -> tuple[tuple[Topic, ...], tuple[Topic, ...]]:
+        in_clusters = select(literal(True).label("cluster"), service_cluster.c.cluster_id.label("id")).where(
+            service_cluster.c.service_id == service.id
+        )
+        in_events = select(literal(False), service_life_event.c.life_event_id).where(
+            service_life_event.c.service_id == service.id
+        )
+        rows = db.session.execute(in_clusters.union_all(in_events)).all()
+        cluster_ids = {row.id for row in rows if row.cluster}
+        event_ids = {row.id for row in rows if not row.cluster}
+        return (
+            tuple(c for c in clusters() if c.id in cluster_ids),
+            tuple(e for e in life_events() if e.id in event_ids),
+        )
+
+    return catalogue_version.per_version(f"card topics:{service.id}", topics)
 
 
 def related_services(service: Service, limit: int = 5) -> Sequence[ServiceLine]:

@@ -258,6 +258,18 @@ def test_lists_kept_per_catalogue_version_change_on_the_first_view_after_an_impo
     assert 'href="/clusters/heritage">میراث فرهنگی<' in home and 'href="/life-events/moving">جابه‌جایی منزل<' in home
 
 
+def test_a_card_lists_the_topics_of_its_current_revision_on_the_first_view_after_an_import(client, app, catalogue):
+    with app.app_context():
+        load([card("21009998", "پروانهٔ حفاری معابر", agency_code="2100", clusters=["urban"])])
+    page = main(client.get("/services/21009998"))
+    assert 'href="/clusters/urban"' in page and 'href="/clusters/tax"' not in page
+    with app.app_context():
+        load([card("21009998", "پروانهٔ حفاری معابر", agency_code="2100", clusters=["tax"], life_events=["retirement"])])
+    page = main(client.get("/services/21009998"))
+    assert 'href="/clusters/tax"' in page and 'href="/clusters/urban"' not in page
+    assert 'href="/life-events/retirement"' in page
+
+
 # --- home and the visitor's place --------------------------------------------------------------------------
 
 

@@ -84,6 +84,7 @@ def service(code):
         can_apply=catalogue.can_apply_here(found),
         offered_here=catalogue.offered_in(found, place.province),
         related=catalogue.related_services(found),
+        topics=catalogue.card_topics(found),
         labels=catalogue,
         # Link checks: the card's deep link as last checked (None before its first check).
         link=links.link_for_url(found.current_revision.online_url) if found.current_revision else None,
