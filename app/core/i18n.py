@@ -44,7 +44,7 @@ def fast_translations() -> NullTranslations:
     state = _babel_state()
     if state is None:
         return get_translations()
-    locale = fast_locale()
+    locale = getattr(state.get("_flask_babel"), "babel_locale", None) or get_locale()  # fast_locale(), state in hand
     kept = state.get("_i18n_translations")
     if kept is not None and kept[0] is locale:
         return kept[1]
