@@ -215,6 +215,21 @@ def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size, 
     assert beyond.total == 8 and beyond.page == pages
 
 
+@pytest.mark.parametrize("rank_in_one_statement", [0, 1000], ids=["tier by tier", "all at once"])
+def test_a_republished_cards_new_yearly_volume_reorders_the_results(ctx, monkeypatch, rank_in_one_statement):
+    # On PostgreSQL the index entry carries the volume it is ordered by: a new revision's volume must reach it.
+    monkeypatch.setattr("app.catalogue.search.query.RANK_IN_ONE_STATEMENT", rank_in_one_statement)
+    load(
+        [
+            card("9801", "صدور مجوز پرورش قارچ", yearly_volume=10),
+            card("9802", "تمدید مجوز پرورش قارچ", yearly_volume=20),
+        ]
+    )
+    assert codes("قارچ") == ["9802", "9801"]
+    load([card("9801", "صدور مجوز پرورش قارچ", yearly_volume=30)])
+    assert codes("قارچ") == ["9801", "9802"]
+
+
 # --- misses, strange input, keeping the index in step ---------------------------------------------------------
 
 

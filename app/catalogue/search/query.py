@@ -536,10 +536,12 @@ def _tiered_ids(syntax, clauses, page):
     match = syntax.predicate(sql.bind(_render(syntax, clauses)))
     if syntax.row_predicate is None:
         # FTS5 answers a whole MATCH at once: a tier is `id IN (its matches)`, read without the whole query's.
-        source = "service s WHERE"
+        card, source, live = "s", "service s WHERE", f" AND {_LIVE}"
     else:
-        # PostgreSQL tests each candidate's small tsvectors: the index finds the candidates once per statement.
-        source = f"service_search ss JOIN service s ON s.id = ss.service_id WHERE ss.{match} AND"
+        # PostgreSQL tests each candidate's small tsvectors: the index finds the candidates once per statement, and
+        # its entries carry the volume and code to order by (and are published cards only).
+        card, source, live = "ss", f"service_search ss WHERE ss.{match} AND", ""
+    card_id = "s.id" if card == "s" else "ss.service_id"
     ids: list[int] = []
     offset = (page - 1) * PAGE_SIZE
     above = None  # the tiers above: their cards are already placed, or on earlier pages
@@ -550,13 +552,13 @@ def _tiered_ids(syntax, clauses, page):
         elif page == 1:
             # On the first page every card of the tiers above is on it already: leaving out those ids is cheaper
             # than asking the index for the tier above again.
-            where = f"{tier} AND s.id NOT IN ({', '.join(':' + sql.bind(i) for i in ids)})" if ids else tier
+            where = f"{tier} AND {card_id} NOT IN ({', '.join(':' + sql.bind(i) for i in ids)})" if ids else tier
         else:
             where = f"{tier} AND NOT {above}"
         above = tier
         statement = (
-            f"SELECT s.id AS id FROM {source} {where} AND {_LIVE} "
-            f"ORDER BY s.yearly_volume DESC, s.code LIMIT :limit OFFSET :offset"
+            f"SELECT {card_id} AS id FROM {source} {where}{live} "
+            f"ORDER BY {card}.yearly_volume DESC, {card}.code LIMIT :limit OFFSET :offset"
         )
         rows = db.session.execute(
             text(statement), {**sql.params, "limit": PAGE_SIZE - len(ids), "offset": offset}
@@ -566,7 +568,7 @@ def _tiered_ids(syntax, clauses, page):
             offset = 0
         elif offset:
             # The page starts below this tier: how many cards it holds moves the offset on.
-            counted_tier = f"SELECT COUNT(*) FROM {source} {where} AND {_LIVE}"
+            counted_tier = f"SELECT COUNT(*) FROM {source} {where}{live}"
             offset -= db.session.execute(text(counted_tier), sql.params).scalar_one()
         if len(ids) == PAGE_SIZE:
             break
@@ -591,8 +593,12 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     match = syntax.predicate(sql.bind(expression)) if expression is not None else None
     code_params = ", ".join(":" + sql.bind(code) for code in codes)
     if syntax.row_predicate is not None and match and not codes:
-        # PostgreSQL, no code named: the index scan hands over each candidate's row, tsvectors and all.
-        source = f"service_search ss JOIN service s ON s.id = ss.service_id WHERE ss.{match} AND"
+        # PostgreSQL, no code named: the index scan hands over each candidate's row, tsvectors, volume and code and
+        # all. The index holds published cards only: no service row is read.
+        row, source = (
+            "ss.service_id AS id, ss.code AS code, ss.yearly_volume AS volume",
+            f"service_search ss WHERE ss.{match}",
+        )
     else:
         # Start from the candidates the index found and the services named by code.
         parts = [f"SELECT {syntax.id_column} AS id FROM service_search WHERE {match}"] if match else []
@@ -600,7 +606,8 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
             parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
         if not parts:
             return [], 0, 0
-        source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE"
+        row = "s.id AS id, s.code AS code, s.yearly_volume AS volume"
+        source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE {_LIVE}"
     by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
     tiers = " ".join(
         f"WHEN {sql.ranking(_render(syntax, clauses, fields, prefixes), fields)} THEN {rank}"
@@ -624,9 +631,8 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     order += ["s.volume DESC", "s.code"]
     # The inner query finds the candidates and computes their ranks; the outer one orders and counts them.
     inner = (
-        f"SELECT s.id AS id, s.code AS code, s.yearly_volume AS volume, {complete} AS complete, "
-        f"CASE {tiers} ELSE 1 END AS tier, {score} AS score "
-        f"FROM {source} s.is_active = :live AND s.current_revision_id IS NOT NULL{syntax.fence}"
+        f"SELECT {row}, {complete} AS complete, CASE {tiers} ELSE 1 END AS tier, {score} AS score "
+        f"FROM {source}{syntax.fence}"
     )
     sql.params["live"] = True
     statement = (
