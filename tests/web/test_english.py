@@ -225,3 +225,19 @@ def test_english_search_corrects_a_typo(seeded, client):
     page = html(english(client), "/search?q=pasport")
     assert result_codes(page)[:4] == PASSPORT_CARDS
     assert "passport" in page.split('class="search-note"', 1)[1].split("</p>", 1)[0]
+
+
+# --- template strings ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cookie", "expected"),
+    [(None, "جستجو | ردیف &lt;b&gt; | ۵۰%"), ("en", "Search | Row &lt;b&gt; | ۵۰%")],
+    ids=["persian", "english"],
+)
+def test_a_templates_strings_are_translated_with_their_variables_escaped(app, cookie, expected):
+    """`_()` in a template: the page's language, a variable escaped like any other text, "%%" a percent sign."""
+    template = app.jinja_env.from_string('{{ _("جستجو") }} | {{ _("ردیف %(row)s", row="<b>") }} | {{ _("۵۰%%") }}')
+    headers = {"Cookie": f"lang={cookie}"} if cookie else {}
+    with app.test_request_context("/", headers=headers):
+        assert template.render() == expected
