@@ -297,14 +297,17 @@ def agency_counts(agency: Agency) -> tuple[int, int]:
 # --- one service ---------------------------------------------------------------------------------------
 
 
+# Built once, like _LINES: every card view runs it.
+_BY_CODE = (
+    select(Service)
+    .options(joinedload(Service.agency).joinedload(Agency.parent), joinedload(Service.current_revision))
+    .where(Service.code == bindparam("code"), Service.is_active, Service.current_revision_id.is_not(None))
+)
+
+
 def service_by_code(code: str) -> Service | None:
     """The active service with this public code and a published card, or None."""
-    query = (
-        select(Service)
-        .options(joinedload(Service.agency).joinedload(Agency.parent), joinedload(Service.current_revision))
-        .where(Service.code == code, Service.is_active, Service.current_revision_id.is_not(None))
-    )
-    return db.session.execute(query).unique().scalar_one_or_none()
+    return db.session.execute(_BY_CODE, {"code": code}).unique().scalar_one_or_none()
 
 
 def card_topics(service: Service) -> tuple[tuple[Topic, ...], tuple[Topic, ...]]:

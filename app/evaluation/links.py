@@ -24,7 +24,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, bindparam, delete, select, update
 
 from app.catalogue import version as catalogue_version
 from app.extensions import db
@@ -342,8 +342,11 @@ def check_agency(agency: Agency) -> list[tuple[Link, LinkCheck]]:
 # --- what pages read ----------------------------------------------------------------------------------------
 
 
+_BY_URL = select(Link).where(Link.url == bindparam("url"))  # built once: every card view runs it
+
+
 def link_for_url(url: str) -> Link | None:
-    return db.session.scalar(select(Link).where(Link.url == url.strip())) if url else None
+    return db.session.scalar(_BY_URL, {"url": url.strip()}) if url else None
 
 
 def history(link: Link, limit: int = 10) -> list[LinkCheck]:

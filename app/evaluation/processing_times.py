@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from sqlalchemy import bindparam, select
 
 from app.extensions import db
 from app.models import Request, utcnow
@@ -57,18 +58,21 @@ def whole_days(seconds: float) -> int:
     return max(math.ceil(seconds / DAY_SECONDS), 1)
 
 
+# Built once: every card view runs it (writing the statement anew cost more than running it).
+_DURATIONS = select(Request.submitted_at, Request.decided_at).where(
+    Request.service_id == bindparam("service_id"),
+    Request.submitted_at.is_not(None),
+    Request.decided_at.is_not(None),
+    Request.decided_at > bindparam("since"),
+    Request.decided_at <= bindparam("now"),
+)
+
+
 def decision_durations(service_id: int, now: datetime | None = None) -> list[float]:
     """Seconds from submission to decision of the service's requests decided in the last WINDOW_DAYS days."""
     now = now or utcnow()
-    rows = db.session.execute(
-        db.select(Request.submitted_at, Request.decided_at).where(
-            Request.service_id == service_id,
-            Request.submitted_at.is_not(None),
-            Request.decided_at.is_not(None),
-            Request.decided_at > now - timedelta(days=WINDOW_DAYS),
-            Request.decided_at <= now,
-        )
-    ).all()
+    since = now - timedelta(days=WINDOW_DAYS)
+    rows = db.session.execute(_DURATIONS, {"service_id": service_id, "since": since, "now": now}).all()
     return [max((decided - submitted).total_seconds(), 0.0) for submitted, decided in rows]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from app.administration import audit
 from app.core.db import upsert
@@ -114,10 +114,16 @@ def min_sample() -> int:
     return max(int(current_app.config.get("RATINGS_MIN_SAMPLE", DEFAULT_MIN_SAMPLE)), 1)
 
 
-def _stars(condition: Any) -> Stars | None:
-    count, total = db.session.execute(
-        select(func.count(), func.sum(Rating.stars)).where(condition, Rating.flag != "spam")
-    ).one()
+def _sum_of_stars(column: Any) -> Any:
+    return select(func.count(), func.sum(Rating.stars)).where(column == bindparam("id"), Rating.flag != "spam")
+
+
+# Built once: every card view runs the first (writing the statement anew cost more than running it).
+_SERVICE_STARS, _AGENCY_STARS = _sum_of_stars(Rating.service_id), _sum_of_stars(Rating.agency_id)
+
+
+def _stars(statement: Any, owner_id: int) -> Stars | None:
+    count, total = db.session.execute(statement, {"id": owner_id}).one()
     if not count or count < min_sample():
         return None
     return Stars(round(int(total) / int(count), 1), int(count))
@@ -125,9 +131,9 @@ def _stars(condition: Any) -> Stars | None:
 
 def service_stars(service_id: int) -> Stars | None:
     """A card's average stars and their count; None below the minimum sample (a handful says little)."""
-    return _stars(Rating.service_id == service_id)
+    return _stars(_SERVICE_STARS, service_id)
 
 
 def agency_stars(agency_id: int) -> Stars | None:
     """An agency's average stars over all its services' ratings; None below the minimum sample."""
-    return _stars(Rating.agency_id == agency_id)
+    return _stars(_AGENCY_STARS, agency_id)
