@@ -48,6 +48,7 @@ LANDED = {
     "0017_scores.py": "b298f68ab5318151b233bd0582d1e658079d7f438cb31e7026f46be11004bd32",
     "0018_dashboard.py": "85f2dd9a9f40f6786a540fcd453d15db5e56a773124f1f4f4972e907b5649b05",
     "0019_search_rank_columns.py": "be465d43f9085dcbc858a0e50a50c48e60360871f39a2adf32f1e481a96bd2e3",
+    "0020_search_volume_order.py": "b774e3ada50e871edd95d702a362191896b891fa96de7b6492cf0ffbdcb17780",
 }
 
 

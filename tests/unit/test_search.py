@@ -184,13 +184,39 @@ def test_results_are_paginated(ctx):
     assert search_services("نمونه", page=99).page == 3
 
 
+def test_past_the_counted_matches_the_page_says_more_than_and_pages_stop_there(ctx, monkeypatch):
+    monkeypatch.setattr("app.catalogue.search.query.COUNT_CAP", 30)
+    load([card(f"93{n:02d}", f"خدمت نمونهٔ شمارهٔ {n}", yearly_volume=n) for n in range(45)])
+    first = search_services("نمونه")
+    assert (first.more, first.total, first.pages) == (True, 30, 2)
+    last = search_services("نمونه", page=9)
+    assert last.page == 2 and [s.code for s in last.items] == [f"93{n:02d}" for n in range(24, 4, -1)]
+
+
+@pytest.mark.parametrize(("whole", "prefixed", "shown"), [(25, 0, (False, 25)), (20, 20, (True, 30))])
+def test_matches_are_counted_with_the_word_as_typed_and_as_a_prefix(ctx, monkeypatch, whole, prefixed, shown):
+    # «نمونه» finds «نمونه» and, as the word being typed, «نمونه‌گیری» written solid: both count against the cap.
+    monkeypatch.setattr("app.catalogue.search.query.COUNT_CAP", 30)
+    cards = [card(f"94{n:02d}", f"خدمت نمونه شمارهٔ {n}") for n in range(whole)]
+    cards += [card(f"95{n:02d}", f"خدمت نمونهگیری شمارهٔ {n}") for n in range(prefixed)]
+    load(cards)
+    found = search_services("نمونه")
+    assert (found.more, found.total) == shown
+
+
 @pytest.mark.parametrize("page_size", [1, 2, 3, 5, 20])
 @pytest.mark.parametrize("rank_in_one_statement", [0, 1000], ids=["tier by tier", "all at once"])
-def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size, rank_in_one_statement):
+@pytest.mark.parametrize("busiest_window", [None, 1, 3, 1000], ids=["no window", "1", "3", "1000"])
+def test_pages_follow_one_ranking_across_the_tiers(ctx, monkeypatch, page_size, rank_in_one_statement, busiest_window):
     # Many matches are read tier by tier, few ranked in one statement; whatever the page size, the run of pages is
-    # the one order: title, title prefix, keywords, agency, anywhere, and the busier card first within each.
+    # the one order: title, title prefix, keywords, agency, anywhere, and the busier card first within each. On
+    # PostgreSQL a tier's page may first be looked for among the busiest cards: in a window of one or three cards it
+    # is found there for some pages and not for others, in a window of a thousand the window is the whole catalogue.
     monkeypatch.setattr("app.catalogue.search.query.PAGE_SIZE", page_size)
     monkeypatch.setattr("app.catalogue.search.query.RANK_IN_ONE_STATEMENT", rank_in_one_statement)
+    if busiest_window is not None:
+        monkeypatch.setattr("app.catalogue.search.query.BUSIEST_FIRST_PAST", 0)
+        monkeypatch.setattr("app.catalogue.search.query.BUSIEST_WINDOW", busiest_window)
     load(
         [
             card("9601", "خرید زعفران", yearly_volume=5),

@@ -367,6 +367,14 @@ def test_search_page_lists_results_with_agency_and_online_status(client, catalog
     assert "سازمان امور مالیاتی کشور" in page and "کاملاً برخط" in page
 
 
+def test_a_search_with_more_matches_than_are_counted_says_more_than(client, catalogue, monkeypatch):
+    monkeypatch.setattr("app.catalogue.search.query.COUNT_CAP", 2)
+    page = main(client.get("/search", query_string={"q": "مالیات"}))
+    assert "بیش از ۲ خدمت برای «مالیات»" in page
+    client.set_cookie("lang", "en")
+    assert "Services matching “مالیات”: more than 2" in main(client.get("/search", query_string={"q": "مالیات"}))
+
+
 def test_search_with_htmx_returns_the_results_block_of_the_same_page(client, catalogue):
     full = client.get("/search", query_string={"q": "کارت"})
     part = client.get(

@@ -40,6 +40,13 @@ MAX_WORDS = 12
 PAGE_SIZE = 20
 # Up to this many matches one statement ranks them all (one round trip); past it a page is read tier by tier.
 RANK_IN_ONE_STATEMENT = 100
+# Matches are counted up to this many; past it the page says "more than 1,000" (50 pages), as search engines do:
+# counting all 14,293 cards with «صدور» at 100,000 cards visits every one of them, for a figure nobody pages through.
+COUNT_CAP = 1000
+# PostgreSQL, past this many matches: a tier's page is first looked for among the BUSIEST_WINDOW busiest cards (see
+# _tiered_ids). Below it a tier holds at most this many cards, and its own index reads them in a millisecond or two.
+BUSIEST_FIRST_PAST = COUNT_CAP
+BUSIEST_WINDOW = 1000
 TYPO_MIN_LENGTH = 5
 TRIGRAM_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
@@ -116,6 +123,7 @@ class Results:
     ignored: list[str] = field(default_factory=list)  # words no card contains
     partial: bool = False  # some results lack a word of the query
     full: int = 0  # how many results have every word (they come first)
+    more: bool = False  # more than COUNT_CAP matched: total is COUNT_CAP, and "more than" is shown
     first_partial: int | None = None  # index on this page where partial matches start
 
 
@@ -513,16 +521,36 @@ def _published_cards() -> int:
 _LIVE = "s.is_active = :live AND s.current_revision_id IS NOT NULL"
 
 
-def _matches(syntax, expression):
-    """How many cards match. The index holds an entry for each published card and for nothing else
-    (index_services writes and removes them with the card, a deleted service takes its entry with it): the
+def _count(syntax, expression):
+    """How many cards match, up to COUNT_CAP + 1. The index holds an entry for each published card and for nothing
+    else (index_services writes and removes them with the card, a deleted service takes its entry with it): the
     matches are counted there alone."""
     sql = _Sql(syntax)
-    statement = f"SELECT COUNT(*) FROM service_search WHERE {syntax.predicate(sql.bind(expression))}"
-    return db.session.execute(text(statement), sql.params).scalar_one()
+    statement = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} "
+        f"LIMIT :cap) AS hits"
+    )
+    return db.session.execute(text(statement), {**sql.params, "cap": COUNT_CAP + 1}).scalar_one()
 
 
-def _tiered_ids(syntax, clauses, page):
+def _matches(syntax, clauses):
+    """How many cards have every word, up to COUNT_CAP + 1.
+
+    The cards with the whole words are among those with the words as prefixes: when they alone pass the cap, so
+    do all. They are counted first, as an index finds a word as a prefix at twice the cost of the word itself and
+    more (at 100,000 cards the three prefixes of «گواهی نامه رانندگی» took 30 ms, its three words 5)."""
+    expression = _render(syntax, clauses)
+    if expression is None:
+        return 0
+    whole_words = _render(syntax, clauses, prefixes=False)
+    if whole_words != expression and whole_words is not None:
+        counted = _count(syntax, whole_words)
+        if counted > COUNT_CAP:
+            return counted
+    return _count(syntax, expression)
+
+
+def _tiered_ids(syntax, clauses, page, total):
     """One page of the cards with every word, in rank order, read tier by tier.
 
     The tiers nest: a card with every word in its title has them in title and keywords too, and so on down to
@@ -530,18 +558,24 @@ def _tiered_ids(syntax, clauses, page):
     above, and reading stops when the page is full. A common word's first page then sorts its title matches
     only, and never works out the rank of every card that mentions it (at 100,000 cards «گواهی نامه رانندگی»
     matches 9,496 cards and fills its page from 202).
+
+    On PostgreSQL each tier is read through the GIN index of its own tsvector (title, title and keywords, ...). And
+    a tier's page is first looked for among the BUSIEST_WINDOW busiest cards, walking the index entries in the order
+    pages are shown (yearly volume, then code: a total order) and testing each one's small tsvector: when the page
+    is found there it is exact, as every card outside the window comes after every card in it. A common word's
+    title tier (14,293 cards for «صدور» at 100,000) is then never read whole. The window is tried past
+    BUSIEST_FIRST_PAST matches (total, counted up to COUNT_CAP + 1) only: a smaller tier is cheaper to read whole.
     """
     sql = _Sql(syntax)
     sql.params["live"] = True
-    match = syntax.predicate(sql.bind(_render(syntax, clauses)))
-    if syntax.row_predicate is None:
+    windowed = syntax.row_predicate is not None and total > BUSIEST_FIRST_PAST
+    if syntax.row_predicate is not None:
+        card, source, live = "ss", "service_search ss WHERE", ""
+    else:
         # FTS5 answers a whole MATCH at once: a tier is `id IN (its matches)`, read without the whole query's.
         card, source, live = "s", "service s WHERE", f" AND {_LIVE}"
-    else:
-        # PostgreSQL tests each candidate's small tsvectors: the index finds the candidates once per statement, and
-        # its entries carry the volume and code to order by (and are published cards only).
-        card, source, live = "ss", f"service_search ss WHERE ss.{match} AND", ""
     card_id = "s.id" if card == "s" else "ss.service_id"
+    order = f"ORDER BY {card}.yearly_volume DESC, {card}.code LIMIT :limit OFFSET :offset"
     ids: list[int] = []
     offset = (page - 1) * PAGE_SIZE
     above = None  # the tiers above: their cards are already placed, or on earlier pages
@@ -556,13 +590,19 @@ def _tiered_ids(syntax, clauses, page):
         else:
             where = f"{tier} AND NOT {above}"
         above = tier
-        statement = (
-            f"SELECT {card_id} AS id FROM {source} {where}{live} "
-            f"ORDER BY {card}.yearly_volume DESC, {card}.code LIMIT :limit OFFSET :offset"
-        )
-        rows = db.session.execute(
-            text(statement), {**sql.params, "limit": PAGE_SIZE - len(ids), "offset": offset}
-        ).all()
+        page_params = {**sql.params, "limit": PAGE_SIZE - len(ids), "offset": offset}
+        rows = None
+        if windowed:
+            busiest = (
+                "SELECT ss.service_id AS id FROM (SELECT * FROM service_search ORDER BY yearly_volume DESC, code "
+                f"LIMIT :window) AS ss WHERE {where} {order}"
+            )
+            rows = db.session.execute(text(busiest), {**page_params, "window": BUSIEST_WINDOW}).all()
+            if len(rows) < page_params["limit"]:
+                rows = None  # the tier's page reaches past the busiest cards: the whole tier decides
+        if rows is None:
+            rows = db.session.execute(text(f"SELECT {card_id} AS id FROM {source} {where}{live} {order}"), page_params)
+            rows = rows.all()
         if rows:
             ids += [row.id for row in rows]
             offset = 0
@@ -582,12 +622,11 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     the words follow them, those whose rarer words sit in stronger fields first.
     """
     if weights is None and not codes:
-        expression = _render(syntax, clauses)
-        total = _matches(syntax, expression) if expression is not None else 0
+        total = _matches(syntax, clauses)
         if not total:
             return [], 0, 0
         if total > RANK_IN_ONE_STATEMENT:
-            return _tiered_ids(syntax, clauses, page), total, total
+            return _tiered_ids(syntax, clauses, page, total), total, total
     sql = _Sql(syntax)
     expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
     match = syntax.predicate(sql.bind(expression)) if expression is not None else None
@@ -685,6 +724,9 @@ _PLANNER = {
     "enable_indexscan": "off",
     "max_parallel_workers_per_gather": "0",
     "plan_cache_mode": "force_custom_plan",
+    # A plan with index scans turned off costs some 10^10 where it still needs one (walking the busiest cards):
+    # past jit_above_cost PostgreSQL would then compile it, 76 ms for a statement that runs in 2.
+    "jit": "off",
 }
 _SET = "SELECT " + ", ".join(f"set_config('{name}', :{name}, true)" for name in _PLANNER)
 # Read the settings in force and set the search's in one round trip: the materialised CTE is read before the outer
@@ -789,6 +831,7 @@ def _search(clauses, codes, page):
         return _by_initial(clauses[0].word, page)
     syntax = _syntax()
     corrections, ignored = {}, []
+    page = min(page, page_count(COUNT_CAP, PAGE_SIZE))  # past the counted matches there are no pages
     ids, total, full = _ranked_ids(syntax, clauses, codes, page)
     if not total and clauses:
         clauses, corrections, ignored = _repair(syntax, clauses)
@@ -797,13 +840,24 @@ def _search(clauses, codes, page):
         # Few cards have every word: the cards with most of them (rarest first) follow, so that one word the
         # card happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it.
         ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
+    more = total > COUNT_CAP
+    total, full = min(total, COUNT_CAP), min(full, COUNT_CAP)
     pages = page_count(total, PAGE_SIZE)
     page = min(page, pages)
     first_partial = full - (page - 1) * PAGE_SIZE if full < total else None
     if first_partial is not None and not 0 <= first_partial < PAGE_SIZE:
         first_partial = None
     return Results(
-        service_lines(ids), total, page, pages if total else 0, corrections, ignored, full < total, full, first_partial
+        service_lines(ids),
+        total,
+        page,
+        pages if total else 0,
+        corrections,
+        ignored,
+        full < total,
+        full,
+        more=more,
+        first_partial=first_partial,
     )
 
 
