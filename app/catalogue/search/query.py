@@ -543,7 +543,9 @@ def _matches(syntax, clauses):
     if expression is None:
         return 0
     whole_words = _render(syntax, clauses, prefixes=False)
-    if whole_words != expression and whole_words is not None:
+    # With no more published cards than the cap, no count can pass it: one statement is enough.
+    many = catalogue_version.per_version("published cards", _published_cards) > COUNT_CAP
+    if many and whole_words is not None and whole_words != expression:
         counted = _count(syntax, whole_words)
         if counted > COUNT_CAP:
             return counted
