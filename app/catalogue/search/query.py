@@ -627,6 +627,8 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
         total = _matches(syntax, clauses)
         if not total:
             return [], 0, 0
+        if _near_misses_follow(clauses, total):
+            return [], total, total  # _search ranks them with the near misses, in one statement
         if total > RANK_IN_ONE_STATEMENT:
             return _tiered_ids(syntax, clauses, page, total), total, total
     sql = _Sql(syntax)
@@ -828,6 +830,12 @@ def _initial_page(letter, page):
     return [row.id for row in rows], rows[0].total if rows else 0
 
 
+def _near_misses_follow(clauses, full):
+    """Few cards have every word: the cards with most of them (rarest first) follow, so that one word the card
+    happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it."""
+    return len(clauses) > 1 and full < PAGE_SIZE
+
+
 def _search(clauses, codes, page):
     if len(clauses) == 1 and len(clauses[0].word) == 1 and not codes:
         return _by_initial(clauses[0].word, page)
@@ -838,9 +846,7 @@ def _search(clauses, codes, page):
     if not total and clauses:
         clauses, corrections, ignored = _repair(syntax, clauses)
         ids, total, full = _ranked_ids(syntax, clauses, codes, page)
-    if len(clauses) > 1 and full < PAGE_SIZE:
-        # Few cards have every word: the cards with most of them (rarest first) follow, so that one word the
-        # card happens not to use ("سفر حج", "تمدید پاسپورت") does not hide it.
+    if _near_misses_follow(clauses, full):
         ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
     more = total > COUNT_CAP
     total, full = min(total, COUNT_CAP), min(full, COUNT_CAP)
