@@ -197,6 +197,7 @@ def test_past_the_counted_matches_the_page_says_more_than_and_pages_stop_there(c
 def test_matches_are_counted_with_the_word_as_typed_and_as_a_prefix(ctx, monkeypatch, whole, prefixed, shown):
     # «نمونه» finds «نمونه» and, as the word being typed, «نمونه‌گیری» written solid: both count against the cap.
     monkeypatch.setattr("app.catalogue.search.query.COUNT_CAP", 30)
+    monkeypatch.setattr("app.catalogue.search.query.WHOLE_WORDS_FIRST_PAST", 30)
     cards = [card(f"94{n:02d}", f"خدمت نمونه شمارهٔ {n}") for n in range(whole)]
     cards += [card(f"95{n:02d}", f"خدمت نمونهگیری شمارهٔ {n}") for n in range(prefixed)]
     load(cards)
