@@ -489,12 +489,17 @@ def _exists(syntax, expression):
 # --- running it -----------------------------------------------------------------------------------------
 
 
+def _capped_count_sql(syntax, sql, expression, cap):
+    """A subquery counting the index entries that match, reading no more than cap of them."""
+    return (
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} "
+        f"LIMIT :{sql.bind(cap)}) AS hits)"
+    )
+
+
 def _frequency_sql(syntax, sql, clause):
     # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
-    return (
-        f"(SELECT COUNT(*) FROM (SELECT 1 FROM service_search "
-        f"WHERE {syntax.predicate(sql.bind(_render(syntax, [clause])))} LIMIT 2000) AS hits)"
-    )
+    return _capped_count_sql(syntax, sql, _render(syntax, [clause]), 2000)
 
 
 def _frequency(syntax, clause):
@@ -528,11 +533,8 @@ def _count(syntax, expression):
     else (index_services writes and removes them with the card, a deleted service takes its entry with it): the
     matches are counted there alone."""
     sql = _Sql(syntax)
-    statement = (
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} "
-        f"LIMIT :cap) AS hits"
-    )
-    return db.session.execute(text(statement), {**sql.params, "cap": COUNT_CAP + 1}).scalar_one()
+    statement = "SELECT " + _capped_count_sql(syntax, sql, expression, COUNT_CAP + 1)
+    return db.session.execute(text(statement), sql.params).scalar_one()
 
 
 def _matches(syntax, clauses):
@@ -574,8 +576,9 @@ def _tiered_ids(syntax, clauses, page, total):
     """
     sql = _Sql(syntax)
     sql.params["live"] = True
-    windowed = syntax.row_predicate is not None and total > BUSIEST_FIRST_PAST
-    if syntax.row_predicate is not None:
+    tests_rows = syntax.row_predicate is not None  # PostgreSQL
+    windowed = tests_rows and total > BUSIEST_FIRST_PAST
+    if tests_rows:
         card, source, live = "ss", "service_search ss WHERE", ""
     else:
         # FTS5 answers a whole MATCH at once: a tier is `id IN (its matches)`, read without the whole query's.
@@ -607,8 +610,8 @@ def _tiered_ids(syntax, clauses, page, total):
             if len(rows) < page_params["limit"]:
                 rows = None  # the tier's page reaches past the busiest cards: the whole tier decides
         if rows is None:
-            rows = db.session.execute(text(f"SELECT {card_id} AS id FROM {source} {where}{live} {order}"), page_params)
-            rows = rows.all()
+            statement = f"SELECT {card_id} AS id FROM {source} {where}{live} {order}"
+            rows = db.session.execute(text(statement), page_params).all()
         if rows:
             ids += [row.id for row in rows]
             offset = 0
