@@ -82,22 +82,34 @@ def per_version(name: str, compute: Callable[[], Any]) -> Any:
     """compute() the first time this catalogue version asks for `name` (e.g. how many cards are published), then
     the stored value until the version changes. The value is shared by every thread: plain data, never rows of a
     session."""
+    return per_version_many([name], lambda missing: [compute()])[0]
+
+
+def per_version_many(names: list[str], compute: Callable[[list[str]], list[Any]]) -> list[Any]:
+    """per_version for several names at once: compute(missing) gets the names this version does not know yet, in
+    order, and returns their values in the same order (one statement for them all, say)."""
     if db.session.info.get("catalogue_bumped"):
         # This transaction changed the catalogue and has not committed: it sees what is not yet any version.
-        return compute()
-    key = (id(db.engine), current(), name)
+        return compute(list(names))
+    engine, version = id(db.engine), current()
+    found: dict[str, Any] = {}
     with _per_version_lock:
-        if key in _per_version:
-            _per_version.move_to_end(key)
-            return _per_version[key]
-    value = compute()  # outside the lock: two threads may both compute a new key; either answer is the same
-    if db.session.info.get("catalogue_bumped"):  # compute() flushed a change of this transaction's
-        return value
-    with _per_version_lock:
-        _per_version[key] = value
-        while len(_per_version) > PER_VERSION_ENTRIES:
-            _per_version.popitem(last=False)
-    return value
+        for name in names:
+            key = (engine, version, name)
+            if key in _per_version:
+                _per_version.move_to_end(key)
+                found[name] = _per_version[key]
+    missing = list(dict.fromkeys(name for name in names if name not in found))
+    if missing:
+        values = compute(missing)  # outside the lock: two threads may both compute a new key; either answer is the same
+        found.update(zip(missing, values, strict=True))
+        if not db.session.info.get("catalogue_bumped"):  # compute() flushed a change of this transaction's
+            with _per_version_lock:
+                for name, value in zip(missing, values):
+                    _per_version[(engine, version, name)] = value
+                while len(_per_version) > PER_VERSION_ENTRIES:
+                    _per_version.popitem(last=False)
+    return [found[name] for name in names]
 
 
 def bump() -> None:

@@ -99,6 +99,14 @@ def test_one_wrong_letter_in_a_long_word_still_finds_it(catalogue, query, expect
     assert results.corrections
 
 
+def test_every_misspelt_word_of_a_query_is_corrected_and_a_word_no_card_has_is_left_out(catalogue):
+    # Two words one letter off, one word right and one no card has: the vocabulary is asked for both at once.
+    results = search_services("کارتت بازرگنای ژاپنی")
+    assert results.items[0].code == "27001002"
+    assert results.corrections == {"کارتت": "کارت", "بازرگنای": "بازرگانی"}
+    assert results.ignored == ["ژاپنی"]
+
+
 def test_no_correction_when_the_word_exists(catalogue):
     results = search_services("کارت")
     assert results.corrections == {} and results.total >= 3
@@ -169,6 +177,24 @@ def test_agency_and_cluster_rank_between_keywords_and_body(ctx):
         ]
     )
     assert codes("شیلات") == ["9102", "9101", "9103"]
+
+
+def test_cards_with_every_word_come_first_then_those_missing_the_commonest(ctx):
+    # «مجوز» is on five cards, «صید» on three, «ماهی» on two: a card without «مجوز» misses less than one without
+    # «ماهی», whatever their volumes. After an import that makes «ماهی» the commonest, the order turns.
+    load(
+        [
+            card("9301", "صدور مجوز صید ماهی", yearly_volume=1),
+            card("9302", "تمدید مجوز صید", yearly_volume=1000),
+            card("9303", "صید ماهی در رودخانه", yearly_volume=10),
+            *[card(f"931{n}", f"مجوز نصب تابلوی شمارهٔ {n}", yearly_volume=5) for n in range(3)],
+        ]
+    )
+    results = search_services("مجوز صید ماهی")
+    assert [s.code for s in results.items] == ["9301", "9303", "9302"]
+    assert (results.full, results.total, results.first_partial, results.partial) == (1, 3, 1, True)
+    load([card(f"932{n}", f"پرورش ماهی گرمابی شمارهٔ {n}", yearly_volume=5) for n in range(5)])
+    assert codes("مجوز صید ماهی") == ["9301", "9302", "9303"]
 
 
 def test_whole_word_in_title_ranks_above_a_prefix_in_title(ctx):

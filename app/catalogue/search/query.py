@@ -49,6 +49,8 @@ BUSIEST_FIRST_PAST = COUNT_CAP
 BUSIEST_WINDOW = 1000
 # In a catalogue of more published cards than this, a query's whole words are counted before its prefixes (_matches).
 WHOLE_WORDS_FIRST_PAST = 10 * COUNT_CAP
+# Word frequencies (for near misses and for the spelling shown as "searched instead") are counted up to this many.
+FREQUENCY_CAP = 2000
 TYPO_MIN_LENGTH = 5
 TRIGRAM_MIN_LENGTH = 8
 PREFIX_MIN_LENGTH = 4  # words before the last: long enough that a prefix is a stem, not a different word
@@ -305,44 +307,51 @@ def _edits(word):
 
 def corrections_for(word: str) -> list[str]:
     """Indexed words one edit away from a word no card contains."""
-    if len(word) < TYPO_MIN_LENGTH or word.isdigit():
-        return []
-    if is_postgresql() and len(word) >= TRIGRAM_MIN_LENGTH:
-        # pg_trgm's index narrows the vocabulary to similar words and the edit distance then decides. One edit
-        # leaves a word of n letters at least (n-4)/(n+4) trigram similarity to the right one, so this threshold
-        # loses no candidate. Below eight letters that bound is so low that the index would return a large
-        # share of the vocabulary, and the word's few one-edit spellings are cheaper to look up directly.
-        threshold = (len(word) - 4) / (len(word) + 4) - 0.03
-        db.session.execute(
-            text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"), {"value": f"{threshold:.3f}"}
-        )
-        rows = (
-            db.session.execute(
-                text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest"),
-                {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1},
-            )
-            .scalars()
-            .all()
-        )
-    elif is_postgresql():
-        # One array parameter: the btree index answers "= ANY" as it does IN, without hundreds of bound values.
-        rows = (
-            db.session.execute(
-                text("SELECT term FROM search_term WHERE term = ANY(:words)"), {"words": list(_edits(word))}
-            )
-            .scalars()
-            .all()
-        )
-    else:
-        candidates = sorted(_edits(word))
-        rows = []
-        for start in range(0, len(candidates), 900):
-            rows += (
-                db.session.execute(select(SearchTerm.term).where(SearchTerm.term.in_(candidates[start : start + 900])))
-                .scalars()
-                .all()
-            )
-    return sorted({term for term in rows if term != word and within_one_edit(word, term)})
+    return _corrections([word])[word]
+
+
+def _corrections(typed: Sequence[str]) -> dict[str, list[str]]:
+    """corrections_for each of these words, the vocabulary asked once for all the short ones."""
+    found: dict[str, list[str]] = {word: [] for word in typed}
+    candidates: dict[str, set[str]] = {}  # word -> its one-edit spellings, looked up in the vocabulary
+    for word in found:
+        if len(word) < TYPO_MIN_LENGTH or word.isdigit():
+            continue
+        if is_postgresql() and len(word) >= TRIGRAM_MIN_LENGTH:
+            found[word] = _similar_terms(word)
+        else:
+            candidates[word] = _edits(word)
+    if candidates:
+        everyone = sorted(set().union(*candidates.values()))
+        if is_postgresql():
+            # One array parameter: the btree index answers "= ANY" as it does IN, without hundreds of bound values.
+            statement = text("SELECT term FROM search_term WHERE term = ANY(:words)")
+            indexed = set(db.session.execute(statement, {"words": everyone}).scalars())
+        else:
+            indexed = set()
+            for start in range(0, len(everyone), 900):
+                chunk = everyone[start : start + 900]
+                indexed.update(db.session.execute(select(SearchTerm.term).where(SearchTerm.term.in_(chunk))).scalars())
+        for word, spellings in candidates.items():
+            found[word] = sorted(spellings & indexed)
+    return {
+        word: sorted({term for term in terms if term != word and within_one_edit(word, term)})
+        for word, terms in found.items()
+    }
+
+
+def _similar_terms(word: str) -> list[str]:
+    """PostgreSQL, a word of eight letters or more: pg_trgm's index narrows the vocabulary to similar words and the
+    edit distance then decides. One edit leaves a word of n letters at least (n-4)/(n+4) trigram similarity to the
+    right one, so this threshold loses no candidate. Below eight letters that bound is so low that the index would
+    return a large share of the vocabulary, and the word's few one-edit spellings are cheaper to look up directly."""
+    threshold = (len(word) - 4) / (len(word) + 4) - 0.03
+    db.session.execute(
+        text("SELECT set_config('pg_trgm.similarity_threshold', :value, true)"), {"value": f"{threshold:.3f}"}
+    )
+    statement = text("SELECT term FROM search_term WHERE key % :key AND length(term) BETWEEN :shortest AND :longest")
+    parameters = {"key": trigram_key(word), "shortest": len(word) - 1, "longest": len(word) + 1}
+    return list(db.session.execute(statement, parameters).scalars())
 
 
 # --- the two query languages ------------------------------------------------------------------------------
@@ -478,12 +487,16 @@ class _Sql:
         return self.syntax.row_predicate(self.bind(expression), fields)
 
 
-def _exists(syntax, expression):
-    if expression is None:
-        return False
+def _found(syntax, clauses):
+    """Whether some card has each clause's word (one statement for them all)."""
     sql = _Sql(syntax)
-    statement = f"SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT 1"
-    return db.session.execute(text(statement), sql.params).first() is not None
+    tests = [
+        f"EXISTS (SELECT 1 FROM service_search WHERE {syntax.predicate(sql.bind(expression))})"
+        if expression is not None
+        else "1 = 0"
+        for expression in (_render(syntax, [clause]) for clause in clauses)
+    ]
+    return [bool(found) for found in db.session.execute(text("SELECT " + ", ".join(tests)), sql.params).one()]
 
 
 # --- running it -----------------------------------------------------------------------------------------
@@ -497,23 +510,26 @@ def _capped_count_sql(syntax, sql, expression, cap):
     )
 
 
-def _frequency_sql(syntax, sql, clause):
-    # Capped: past a few thousand cards a word tells little anyway, and counting further costs time.
-    return _capped_count_sql(syntax, sql, _render(syntax, [clause]), 2000)
+def _frequencies(syntax, clauses):
+    """How many cards have each clause's word, up to FREQUENCY_CAP: past a few thousand cards a word tells little,
+    and counting further costs time.
 
+    A word's frequency is a figure of the catalogue, as the number of its cards is: only an import or a published
+    card changes it. So it is kept per catalogue version, and the words not known yet are counted in one statement
+    (at 10,000 cards the three words of «مالیات ملک تهران» read 3,000 index entries: 2 ms)."""
+    expressions = {f"frequency:{_render(syntax, [clause])}": _render(syntax, [clause]) for clause in clauses}
 
-def _frequency(syntax, clause):
-    """How many cards have this clause's word (up to the cap)."""
-    sql = _Sql(syntax)
-    return db.session.execute(text("SELECT " + _frequency_sql(syntax, sql, clause)), sql.params).scalar_one()
+    def count(names):
+        sql = _Sql(syntax)
+        counts = ", ".join(_capped_count_sql(syntax, sql, expressions[name], FREQUENCY_CAP) for name in names)
+        return list(db.session.execute(text(f"SELECT {counts}"), sql.params).one())
+
+    return catalogue_version.per_version_many(list(expressions), count)
 
 
 def _weights(syntax, clauses):
-    """How telling each word is (inverse document frequency): a rare word counts more than a common one.
-    One statement counts each word's cards; the number of cards is known per catalogue version."""
-    sql = _Sql(syntax)
-    counts = ", ".join(_frequency_sql(syntax, sql, clause) for clause in clauses)
-    frequencies = db.session.execute(text(f"SELECT {counts}"), sql.params).one()
+    """How telling each word is (inverse document frequency): a rare word counts more than a common one."""
+    frequencies = _frequencies(syntax, clauses)
     # Counting the published cards reads all of them: once per catalogue version, not once per search.
     documents = catalogue_version.per_version("published cards", _published_cards)
     return [round(math.log((max(documents, 1) + 1) / (frequency + 0.5)) + 0.1, 4) for frequency in frequencies]
@@ -528,24 +544,35 @@ def _published_cards() -> int:
 _LIVE = "s.is_active = :live AND s.current_revision_id IS NOT NULL"
 
 
-def _count(syntax, expression):
+def _count(syntax, expression, listed=False):
     """How many cards match, up to COUNT_CAP + 1. The index holds an entry for each published card and for nothing
     else (index_services writes and removes them with the card, a deleted service takes its entry with it): the
-    matches are counted there alone."""
+    matches are counted there alone.
+
+    With listed=True, also which cards, when fewer than a page match, on PostgreSQL (None otherwise): the near misses
+    that then follow are ranked knowing which cards have every word, without testing each candidate for them."""
     sql = _Sql(syntax)
+    if listed and syntax.row_predicate is not None:
+        statement = (
+            f"SELECT COUNT(*), CASE WHEN COUNT(*) < :few THEN array_agg(service_id) END FROM (SELECT service_id "
+            f"FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT :cap) AS hits"
+        )
+        counted, ids = db.session.execute(text(statement), {**sql.params, "few": PAGE_SIZE, "cap": COUNT_CAP + 1}).one()
+        return counted, (ids or []) if counted < PAGE_SIZE else None
     statement = "SELECT " + _capped_count_sql(syntax, sql, expression, COUNT_CAP + 1)
-    return db.session.execute(text(statement), sql.params).scalar_one()
+    counted = db.session.execute(text(statement), sql.params).scalar_one()
+    return (counted, None) if listed else counted
 
 
 def _matches(syntax, clauses):
-    """How many cards have every word, up to COUNT_CAP + 1.
+    """How many cards have every word, up to COUNT_CAP + 1, and which ones when fewer than a page (see _count).
 
     The cards with the whole words are among those with the words as prefixes: when they alone pass the cap, so
     do all. They are counted first, as an index finds a word as a prefix at twice the cost of the word itself and
     more (at 100,000 cards the three prefixes of «گواهی نامه رانندگی» took 30 ms, its three words 5)."""
     expression = _render(syntax, clauses)
     if expression is None:
-        return 0
+        return 0, []
     whole_words = _render(syntax, clauses, prefixes=False)
     # Up to ten times the cap in published cards the two counts cost what the prefixes' count alone does (at 10,000
     # cards «گواهی نامه رانندگی» 1.7 + 3.3 ms, «صدور» wins as much as the others lose); past it the prefixes cost
@@ -554,8 +581,8 @@ def _matches(syntax, clauses):
     if many and whole_words is not None and whole_words != expression:
         counted = _count(syntax, whole_words)
         if counted > COUNT_CAP:
-            return counted
-    return _count(syntax, expression)
+            return counted, None
+    return _count(syntax, expression, listed=True)
 
 
 def _tiered_ids(syntax, clauses, page, total):
@@ -624,20 +651,22 @@ def _tiered_ids(syntax, clauses, page, total):
     return ids
 
 
-def _ranked_ids(syntax, clauses, codes, page, weights=None):
-    """One page of service ids in rank order, how many match in all, and how many of those have every word.
+def _ranked_ids(syntax, clauses, codes, page, weights=None, full_ids=None):
+    """One page of service ids in rank order, how many match in all, how many of those have every word, and which
+    ones have every word when that is known to be fewer than a page (else None).
 
     Without weights only cards with every word are returned. With weights (one per clause) cards with some of
-    the words follow them, those whose rarer words sit in stronger fields first.
+    the words follow them, those whose rarer words sit in stronger fields first; full_ids, when given, are the cards
+    with every word.
     """
     if weights is None and not codes:
-        total = _matches(syntax, clauses)
+        total, listed = _matches(syntax, clauses)
         if not total:
-            return [], 0, 0
+            return [], 0, 0, listed
         if _near_misses_follow(clauses, total):
-            return [], total, total  # _search ranks them with the near misses, in one statement
+            return [], total, total, listed  # _search ranks them with the near misses, in one statement
         if total > RANK_IN_ONE_STATEMENT:
-            return _tiered_ids(syntax, clauses, page, total), total, total
+            return _tiered_ids(syntax, clauses, page, total), total, total, None
     sql = _Sql(syntax)
     expression = _render(syntax, clauses) if weights is None else _render_most(syntax, clauses)
     match = syntax.predicate(sql.bind(expression)) if expression is not None else None
@@ -655,7 +684,7 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
         if codes:
             parts.append(f"SELECT id FROM service WHERE code IN ({code_params})")
         if not parts:
-            return [], 0, 0
+            return [], 0, 0, None
         row = "s.id AS id, s.code AS code, s.yearly_volume AS volume"
         source = f"({' UNION '.join(parts)}) AS c JOIN service s ON s.id = c.id{syntax.joins} WHERE {_LIVE}"
     by_code = f"s.code IN ({code_params})" if codes else "1 = 0"
@@ -668,7 +697,12 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     if weights is None:
         order.append("tier DESC")
     else:
-        complete = f"CASE WHEN {sql.ranking(_render(syntax, clauses))} THEN 1 ELSE 0 END"
+        if full_ids is not None and syntax.row_predicate is not None:
+            # PostgreSQL: testing a candidate's whole-card tsvector costs some 4 µs (it is stored compressed).
+            has_all = f"ss.service_id = ANY(:{sql.bind(list(full_ids))})"
+        else:
+            has_all = sql.ranking(_render(syntax, clauses))
+        complete = f"CASE WHEN {has_all} THEN 1 ELSE 0 END"
         scores = []
         for clause, weight in zip(clauses, weights):
             cases = " ".join(
@@ -692,29 +726,33 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None):
     sql.params.update(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     rows = db.session.execute(text(statement), sql.params).all()
     if rows:
-        return [row.id for row in rows], rows[0].total, int(rows[0].full_total or 0)
+        return [row.id for row in rows], rows[0].total, int(rows[0].full_total or 0), None
     if page == 1:
-        return [], 0, 0
+        return [], 0, 0, None
     counted = f"SELECT COUNT(*), SUM(complete) FROM ({inner}) AS s"
     total, complete_total = db.session.execute(text(counted), sql.params).one()
-    return [], total, int(complete_total or 0)
+    return [], total, int(complete_total or 0), None
 
 
 def _repair(syntax, clauses):
     """Replace words no card contains by indexed words one edit away, or leave them out."""
     kept, corrections, ignored = [], {}, []
-    for clause in clauses:
-        # A single word that found nothing is known to be in no card: no need to ask the index again.
-        if len(clauses) > 1 and _exists(syntax, _render(syntax, [clause])):
+    # A single word that found nothing is known to be in no card: no need to ask the index again.
+    found = _found(syntax, clauses) if len(clauses) > 1 else [False]
+    missing = [clause for clause, present in zip(clauses, found) if not present]
+    fixed = _corrections([clause.word for clause in missing if " " not in clause.word])
+    for clause, present in zip(clauses, found):
+        if present:
             kept.append(clause)
             continue
-        fixes = corrections_for(clause.word) if " " not in clause.word else []
+        fixes = fixed.get(clause.word, [])
         if not fixes:
             ignored.append(clause.word)
             continue
         # The spelling most cards use is the one to show as "searched instead".
         if len(fixes) > 1:
-            fixes.sort(key=lambda fix: -_frequency(syntax, Clause(fix, _spellings([fix]))))
+            frequency = dict(zip(fixes, _frequencies(syntax, [Clause(fix, _spellings([fix])) for fix in fixes])))
+            fixes.sort(key=lambda fix: -frequency[fix])
         groups = _synonym_groups(fixes)
         alternatives = []
         for fix in fixes:
@@ -849,12 +887,12 @@ def _search(clauses, codes, page):
     syntax = _syntax()
     corrections, ignored = {}, []
     page = min(page, page_count(COUNT_CAP, PAGE_SIZE))  # past the counted matches there are no pages
-    ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+    ids, total, full, full_ids = _ranked_ids(syntax, clauses, codes, page)
     if not total and clauses:
         clauses, corrections, ignored = _repair(syntax, clauses)
-        ids, total, full = _ranked_ids(syntax, clauses, codes, page)
+        ids, total, full, full_ids = _ranked_ids(syntax, clauses, codes, page)
     if _near_misses_follow(clauses, full):
-        ids, total, full = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses))
+        ids, total, full, _ = _ranked_ids(syntax, clauses, codes, page, _weights(syntax, clauses), full_ids)
     more = total > COUNT_CAP
     total, full = min(total, COUNT_CAP), min(full, COUNT_CAP)
     pages = page_count(total, PAGE_SIZE)
