@@ -723,12 +723,20 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None, full_ids=None):
             has_all = sql.ranking(_render(syntax, clauses))
         complete = f"CASE WHEN {has_all} THEN 1 ELSE 0 END"
         scores = []
-        for clause, weight in zip(clauses, weights):
-            cases = " ".join(
-                f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}"
-                for rank, fields in FIELD_STRENGTH
-            )
-            scores.append(f"(CASE {cases} ELSE 0 END) * :{sql.bind(weight)}")
+        *named, (_, anywhere) = FIELD_STRENGTH  # title, keywords, meta; then the whole card
+        in_meta = [sql.ranking(_render(syntax, [clause], named[-1][1]), named[-1][1]) for clause in clauses]
+        for i, (clause, weight) in enumerate(zip(clauses, weights)):
+            cases = [
+                f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}" for rank, fields in named
+            ]
+            if not codes:
+                # A word not in title, keywords or meta is elsewhere on the card (1) or missing (0). A card with every
+                # word has it; a near miss lacks exactly one word, so when all the others are in those fields it is
+                # this one. Only otherwise is the whole card tested: the small tsvectors tell most cards.
+                others = " AND ".join(in_meta[:i] + in_meta[i + 1 :]) or "1 = 0"
+                cases.append(f"WHEN {has_all} THEN 1 WHEN {others} THEN 0")
+            cases.append(f"WHEN {sql.ranking(_render(syntax, [clause], anywhere), anywhere)} THEN 1")
+            scores.append(f"(CASE {' '.join(cases)} ELSE 0 END) * :{sql.bind(weight)}")
         score = " + ".join(scores)
         order += ["complete DESC", "(CASE WHEN complete = 1 THEN tier ELSE 0 END) DESC", "score DESC"]
     order += ["s.volume DESC", "s.code"]
