@@ -724,15 +724,18 @@ def _ranked_ids(syntax, clauses, codes, page, weights=None, full_ids=None):
         complete = f"CASE WHEN {has_all} THEN 1 ELSE 0 END"
         scores = []
         *named, (_, anywhere) = FIELD_STRENGTH  # title, keywords, meta; then the whole card
-        in_meta = [sql.ranking(_render(syntax, [clause], named[-1][1]), named[-1][1]) for clause in clauses]
+        by_meta = syntax.row_predicate is not None and not codes
+        in_meta = [sql.ranking(_render(syntax, [c], named[-1][1]), named[-1][1]) for c in clauses] if by_meta else []
         for i, (clause, weight) in enumerate(zip(clauses, weights)):
             cases = [
                 f"WHEN {sql.ranking(_render(syntax, [clause], fields), fields)} THEN {rank}" for rank, fields in named
             ]
-            if not codes:
-                # A word not in title, keywords or meta is elsewhere on the card (1) or missing (0). A card with every
-                # word has it; a near miss lacks exactly one word, so when all the others are in those fields it is
-                # this one. Only otherwise is the whole card tested: the small tsvectors tell most cards.
+            if by_meta:
+                # PostgreSQL tests each candidate's own tsvectors, and the whole card's is the costly one (see
+                # has_all). A word not in title, keywords or meta is elsewhere on the card (1) or missing (0). A card
+                # with every word has it; a near miss lacks exactly one word, so when all the others are in those
+                # fields it is this one. Only otherwise is the whole card tested: the small tsvectors tell most cards.
+                # (FTS5 answers each test for the whole table at once, and more tests would be more statements.)
                 others = " AND ".join(in_meta[:i] + in_meta[i + 1 :]) or "1 = 0"
                 cases.append(f"WHEN {has_all} THEN 1 WHEN {others} THEN 0")
             cases.append(f"WHEN {sql.ranking(_render(syntax, [clause], anywhere), anywhere)} THEN 1")
