@@ -5,11 +5,12 @@
     .venv/bin/python benchmarks/search.py --sizes 100 10000 100000   # the whole goal (100,000 takes minutes)
 
 Each size gets a fresh database (migrated, then filled through the importer, as `catalogue import` does, and on
-PostgreSQL vacuumed and analysed, as autovacuum does within a minute of an import), and
-every query of the mix is sent as GET /search?q=... through the app's test client: routing, search, miss logging
-and rendering all count; the page cache is off (PAGE_CACHE=null), so every answer is searched and rendered. The
-goals (issue 15): p95 <= 15 ms on SQLite and <= 20 ms on PostgreSQL at 10,000 services, at most 1.5 times the
-100-service figure, and <= 30 ms at 100,000 on both.
+PostgreSQL vacuumed and analysed, as autovacuum does within a minute of an import), and every query of the mix is
+sent as GET /search?q=... through the app's test client: routing, search, miss logging and rendering all count; the
+page cache is off (PAGE_CACHE=null), so every answer is searched and rendered. All sizes are loaded first and then
+take turns, a whole mix each, round after round, so that their ratio is measured in one run. The goals (issue 15):
+p95 <= 15 ms on SQLite and <= 20 ms on PostgreSQL at 10,000 services, at most 1.5 times the 100-service figure,
+and <= 30 ms at 100,000 on both.
 """
 
 import argparse
@@ -225,7 +226,8 @@ def catalogue(size, seed=1405):
     return {"agencies": agencies, "synonyms": synonyms, "services": services}
 
 
-def measure(url, size, rounds):
+def load(url, size):
+    """A fresh database at url with `size` services: the app on it and the seconds the import took."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
@@ -248,45 +250,63 @@ def measure(url, size, rounds):
             # and more from one run to the next. It runs here, before measuring, as it will have in any database in use.
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                 connection.exec_driver_sql("VACUUM ANALYZE")
-    client = app.test_client()
-    for query in QUERIES:  # warm-up: caches, prepared plans, the first connection
-        client.get("/search", query_string={"q": query})
-    timings, per_query = [], {query: [] for query in QUERIES}
+    return app, loaded
+
+
+def measure(apps, rounds):
+    """p50 and p95 of each size's app. The sizes take turns, a whole query mix each, round after round: what the
+    machine does meanwhile falls on all of them alike, and their ratio is measured in one run."""
+    clients = {size: app.test_client() for size, app in apps.items()}
+    for client in clients.values():
+        for query in QUERIES:  # warm-up: caches, prepared plans, the first connection
+            client.get("/search", query_string={"q": query})
+    timings = {size: [] for size in apps}
+    per_query = {size: {query: [] for query in QUERIES} for size in apps}
     for _ in range(rounds):
-        for query in QUERIES:
-            started = time.perf_counter()
-            response = client.get("/search", query_string={"q": query})
-            elapsed = (time.perf_counter() - started) * 1000
-            timings.append(elapsed)
-            per_query[query].append(elapsed)
-            assert response.status_code == 200, (query, response.status_code)
-    timings.sort()
-    with app.app_context():
-        db.engine.dispose()
-    if VERBOSE:
-        for query, values in sorted(per_query.items(), key=lambda item: -statistics.median(item[1])):
-            print(f"    {statistics.median(values):7.1f} ms  {query}")
-    return loaded, statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+        for size, client in clients.items():
+            for query in QUERIES:
+                started = time.perf_counter()
+                response = client.get("/search", query_string={"q": query})
+                elapsed = (time.perf_counter() - started) * 1000
+                timings[size].append(elapsed)
+                per_query[size][query].append(elapsed)
+                assert response.status_code == 200, (size, query, response.status_code)
+    for app in apps.values():
+        with app.app_context():
+            db.engine.dispose()
+    figures = {}
+    for size, values in timings.items():
+        values.sort()
+        figures[size] = (statistics.median(values), values[int(len(values) * 0.95) - 1])
+        if VERBOSE:
+            print(f"  {size} services, each query's median:")
+            for query, each in sorted(per_query[size].items(), key=lambda item: -statistics.median(item[1])):
+                print(f"    {statistics.median(each):7.1f} ms  {query}")
+    return figures
 
 
 def run(backend, sizes, rounds):
-    results = []
-    for size in sizes:
-        if backend == "sqlite":
-            folder = Path(tempfile.mkdtemp(prefix="panjereh-bench-"))
-            try:
-                results.append((size, *measure(f"sqlite:///{folder}/bench.sqlite3", size, rounds)))
-            finally:
-                shutil.rmtree(folder, ignore_errors=True)
-        else:
-            from tests.postgres import TemporaryPostgres
+    """One database per size, all loaded before any is measured; the measurement interleaves them."""
+    cleanup = []
+    try:
+        apps, loaded = {}, {}
+        for size in sizes:
+            if backend == "sqlite":
+                folder = Path(tempfile.mkdtemp(prefix="panjereh-bench-"))
+                cleanup.append(lambda folder=folder: shutil.rmtree(folder, ignore_errors=True))
+                url = f"sqlite:///{folder}/bench.sqlite3"
+            else:
+                from tests.postgres import TemporaryPostgres
 
-            server = TemporaryPostgres()
-            try:
-                results.append((size, *measure(server.start(), size, rounds)))
-            finally:
-                server.stop()
-    return results
+                server = TemporaryPostgres()
+                cleanup.append(server.stop)
+                url = server.start()
+            apps[size], loaded[size] = load(url, size)
+        figures = measure(apps, rounds)
+        return [(size, loaded[size], *figures[size]) for size in sizes]
+    finally:
+        for step in reversed(cleanup):
+            step()
 
 
 def main():
