@@ -544,28 +544,31 @@ def _published_cards() -> int:
 _LIVE = "s.is_active = :live AND s.current_revision_id IS NOT NULL"
 
 
-def _count(syntax, expression, listed=False):
+def _count(syntax, expression):
     """How many cards match, up to COUNT_CAP + 1. The index holds an entry for each published card and for nothing
     else (index_services writes and removes them with the card, a deleted service takes its entry with it): the
-    matches are counted there alone.
-
-    With listed=True, also which cards, when fewer than a page match, on PostgreSQL (None otherwise): the near misses
-    that then follow are ranked knowing which cards have every word, without testing each candidate for them."""
+    matches are counted there alone."""
     sql = _Sql(syntax)
-    if listed and syntax.row_predicate is not None:
-        statement = (
-            f"SELECT COUNT(*), CASE WHEN COUNT(*) < :few THEN array_agg(service_id) END FROM (SELECT service_id "
-            f"FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT :cap) AS hits"
-        )
-        counted, ids = db.session.execute(text(statement), {**sql.params, "few": PAGE_SIZE, "cap": COUNT_CAP + 1}).one()
-        return counted, (ids or []) if counted < PAGE_SIZE else None
     statement = "SELECT " + _capped_count_sql(syntax, sql, expression, COUNT_CAP + 1)
-    counted = db.session.execute(text(statement), sql.params).scalar_one()
-    return (counted, None) if listed else counted
+    return db.session.execute(text(statement), sql.params).scalar_one()
+
+
+def _count_and_list(syntax, expression):
+    """_count, and on PostgreSQL which cards match when fewer than a page do (None otherwise): the near misses that
+    then follow are ranked knowing which cards have every word, without testing each candidate for them."""
+    if syntax.row_predicate is None:
+        return _count(syntax, expression), None
+    sql = _Sql(syntax)
+    statement = (
+        f"SELECT COUNT(*), CASE WHEN COUNT(*) < :few THEN array_agg(service_id) END FROM (SELECT service_id "
+        f"FROM service_search WHERE {syntax.predicate(sql.bind(expression))} LIMIT :cap) AS hits"
+    )
+    counted, ids = db.session.execute(text(statement), {**sql.params, "few": PAGE_SIZE, "cap": COUNT_CAP + 1}).one()
+    return counted, ((ids or []) if counted < PAGE_SIZE else None)
 
 
 def _matches(syntax, clauses):
-    """How many cards have every word, up to COUNT_CAP + 1, and which ones when fewer than a page (see _count).
+    """How many cards have every word, up to COUNT_CAP + 1, and which ones when fewer than a page (_count_and_list).
 
     The cards with the whole words are among those with the words as prefixes: when they alone pass the cap, so
     do all. They are counted first, as an index finds a word as a prefix at twice the cost of the word itself and
@@ -582,7 +585,7 @@ def _matches(syntax, clauses):
         counted = _count(syntax, whole_words)
         if counted > COUNT_CAP:
             return counted, None
-    return _count(syntax, expression, listed=True)
+    return _count_and_list(syntax, expression)
 
 
 def _tiered_ids(syntax, clauses, page, total):
