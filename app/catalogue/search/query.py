@@ -322,22 +322,27 @@ def _corrections(typed: Sequence[str]) -> dict[str, list[str]]:
         else:
             candidates[word] = _edits(word)
     if candidates:
-        everyone = sorted(set().union(*candidates.values()))
-        if is_postgresql():
-            # One array parameter: the btree index answers "= ANY" as it does IN, without hundreds of bound values.
-            statement = text("SELECT term FROM search_term WHERE term = ANY(:words)")
-            indexed = set(db.session.execute(statement, {"words": everyone}).scalars())
-        else:
-            indexed = set()
-            for start in range(0, len(everyone), 900):
-                chunk = everyone[start : start + 900]
-                indexed.update(db.session.execute(select(SearchTerm.term).where(SearchTerm.term.in_(chunk))).scalars())
+        indexed = _in_vocabulary(set().union(*candidates.values()))
         for word, spellings in candidates.items():
             found[word] = sorted(spellings & indexed)
     return {
         word: sorted({term for term in terms if term != word and within_one_edit(word, term)})
         for word, terms in found.items()
     }
+
+
+def _in_vocabulary(terms: set[str]) -> set[str]:
+    """Which of these terms the vocabulary holds (one statement on PostgreSQL)."""
+    everyone = sorted(terms)
+    if is_postgresql():
+        # One array parameter: the btree index answers "= ANY" as it does IN, without hundreds of bound values.
+        statement = text("SELECT term FROM search_term WHERE term = ANY(:words)")
+        return set(db.session.execute(statement, {"words": everyone}).scalars())
+    found: set[str] = set()
+    for start in range(0, len(everyone), 900):  # SQLite's limit on bound values
+        chunk = everyone[start : start + 900]
+        found.update(db.session.execute(select(SearchTerm.term).where(SearchTerm.term.in_(chunk))).scalars())
+    return found
 
 
 def _similar_terms(word: str) -> list[str]:
@@ -517,14 +522,16 @@ def _frequencies(syntax, clauses):
     A word's frequency is a figure of the catalogue, as the number of its cards is: only an import or a published
     card changes it. So it is kept per catalogue version, and the words not known yet are counted in one statement
     (at 10,000 cards the three words of «مالیات ملک تهران» read 3,000 index entries: 2 ms)."""
-    expressions = {f"frequency:{_render(syntax, [clause])}": _render(syntax, [clause]) for clause in clauses}
+    rendered = [_render(syntax, [clause]) for clause in clauses]
+    names = [f"frequency:{expression}" for expression in rendered]  # one per clause, the same word twice included
+    expressions = dict(zip(names, rendered))
 
-    def count(names):
+    def count(missing):
         sql = _Sql(syntax)
-        counts = ", ".join(_capped_count_sql(syntax, sql, expressions[name], FREQUENCY_CAP) for name in names)
+        counts = ", ".join(_capped_count_sql(syntax, sql, expressions[name], FREQUENCY_CAP) for name in missing)
         return list(db.session.execute(text(f"SELECT {counts}"), sql.params).one())
 
-    return catalogue_version.per_version_many(list(expressions), count)
+    return catalogue_version.per_version_many(names, count)
 
 
 def _weights(syntax, clauses):
@@ -662,11 +669,9 @@ def _tiered_ids(syntax, clauses, page, total):
 def _all_indexed(clauses):
     """Whether every clause has a spelling whose words are all in the vocabulary (which holds every term a card has
     had): only then can some card have every word whole."""
-    terms = sorted(
+    known = _in_vocabulary(
         {term.lstrip(JOINED) for clause in clauses for option in clause.alternatives for term in option.terms}
     )
-    statement = text("SELECT term FROM search_term WHERE term = ANY(:terms)")
-    known = set(db.session.execute(statement, {"terms": terms}).scalars())
     return all(
         any(all(term.lstrip(JOINED) in known for term in option.terms) for option in clause.alternatives)
         for clause in clauses
